@@ -1,0 +1,6 @@
+namespace Losses.Engine;
+
+public static class Program
+{
+    public static int Main(string[] args) => Cli.CommandLine.Run(args);
+}
