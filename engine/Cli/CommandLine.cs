@@ -1,10 +1,241 @@
+using System.Globalization;
+using System.Reflection;
+using Losses.Engine.Audio;
+using Losses.Engine.Config;
+using Losses.Engine.Midi;
+
 namespace Losses.Engine.Cli;
 
+/// <summary>A wrong command line: one line on stderr and exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The engine's commands. Every error ends as one line on stderr and a non-zero exit.</summary>
 public static class CommandLine
 {
+    public const int ExitInput = 1;
+    public const int ExitUsage = 2;
+
+    private const string Usage = """
+        usage: losses <command> [options]
+
+        commands:
+          demo                     render the bundled example performance into out/demo.wav
+          render IN.mid -o OUT.wav render a MIDI performance offline
+              --seed N             random seed (default 1)
+              --block N            block size in samples, 1..8192 (default 64)
+              --sample-rate HZ     8000..384000 (default 48000)
+              --config FILE        JSON config (see README; defaults otherwise)
+              --summary-json FILE  also write the render summary as JSON
+          config                   print the default config as JSON
+              --check FILE         validate a config file
+          example -o OUT.mid       write the bundled example performance as a MIDI file
+          test                     (launcher) install what the tests need and run them
+          help                     this text
+        """;
+
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("losses: nothing here yet");
-        return 2;
+        try
+        {
+            if (args.Length == 0) throw new UsageException("no command given (try: losses help)");
+            string command = args[0];
+            var rest = new Arguments(args.AsSpan(1).ToArray(), command);
+            return command switch
+            {
+                "render" => Render(rest),
+                "demo" => Demo(rest),
+                "config" => Config(rest),
+                "example" => Example(rest),
+                "help" or "--help" or "-h" => Help(),
+                "--version" => Version(),
+                _ => throw new UsageException($"unknown command '{command}' (try: losses help)"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"losses: {e.Message}");
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is MidiFileException or ConfigException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"losses: {e.Message}");
+            return ExitInput;
+        }
+    }
+
+    private static int Help()
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+
+    private static int Version()
+    {
+        Console.WriteLine(Assembly.GetExecutingAssembly().GetName().Version?.ToString() ?? "0");
+        return 0;
+    }
+
+    private static int Render(Arguments a)
+    {
+        string? output = null, configPath = null, summaryJson = null;
+        ulong seed = 1;
+        int block = 64, sampleRate = 48000;
+        string? input = null;
+        while (a.Next(out string arg))
+        {
+            switch (arg)
+            {
+                case "-o" or "--output": output = a.Value(arg); break;
+                case "--seed": seed = a.ULong(arg); break;
+                case "--block": block = a.Int(arg, 1, 8192); break;
+                case "--sample-rate": sampleRate = a.Int(arg, 8000, 384000); break;
+                case "--config": configPath = a.Value(arg); break;
+                case "--summary-json": summaryJson = a.Value(arg); break;
+                default:
+                    if (arg.StartsWith('-')) throw new UsageException($"render: unknown option '{arg}' (try: losses help)");
+                    if (input is not null) throw new UsageException($"render: one input file only ('{input}' and '{arg}' given)");
+                    input = arg;
+                    break;
+            }
+        }
+        if (input is null) throw new UsageException("render: give a MIDI file (losses render IN.mid -o OUT.wav)");
+        if (output is null) throw new UsageException("render: give the output WAV with -o OUT.wav");
+
+        EngineConfig config = configPath is null ? EngineConfig.Default : EngineConfig.Load(configPath);
+        MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
+        RenderSummary summary = RenderWithProgress(performance, config,
+            new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate }, output, summaryJson);
+        Print(summary);
+        return 0;
+    }
+
+    private static int Demo(Arguments a)
+    {
+        string outDir = "out";
+        ulong seed = 1;
+        while (a.Next(out string arg))
+        {
+            switch (arg)
+            {
+                case "-o" or "--out-dir": outDir = a.Value(arg); break;
+                case "--seed": seed = a.ULong(arg); break;
+                default: throw new UsageException($"demo: unknown option '{arg}' (try: losses help)");
+            }
+        }
+        Directory.CreateDirectory(outDir);
+        var options = new RenderOptions { Seed = seed };
+        MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", options.SampleRate);
+        string wav = Path.Combine(outDir, "demo.wav");
+        RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, Path.Combine(outDir, "demo.json"));
+        Print(summary);
+        return 0;
+    }
+
+    private static int Config(Arguments a)
+    {
+        string? check = null;
+        while (a.Next(out string arg))
+        {
+            switch (arg)
+            {
+                case "--check": check = a.Value(arg); break;
+                default: throw new UsageException($"config: unknown option '{arg}' (try: losses help)");
+            }
+        }
+        if (check is null)
+        {
+            Console.WriteLine(EngineConfig.Default.ToJson());
+            return 0;
+        }
+        EngineConfig.Load(check);
+        Console.WriteLine($"{check}: ok");
+        return 0;
+    }
+
+    private static int Example(Arguments a)
+    {
+        string? output = null;
+        while (a.Next(out string arg))
+        {
+            switch (arg)
+            {
+                case "-o" or "--output": output = a.Value(arg); break;
+                default: throw new UsageException($"example: unknown option '{arg}' (try: losses help)");
+            }
+        }
+        if (output is null) throw new UsageException("example: give the output file with -o OUT.mid");
+        string temp = output + $".tmp-{Environment.ProcessId}";
+        File.WriteAllBytes(temp, ExamplePerformance.Create());
+        File.Move(temp, output, overwrite: true);
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+
+    private static RenderSummary RenderWithProgress(MidiPerformance performance, EngineConfig config, RenderOptions options,
+        string output, string? summaryJson)
+    {
+        var bar = new ProgressReporter(performance.Name, performance.DurationSeconds);
+        RenderSummary summary = OfflineRenderer.Render(performance, config, options, output, bar.Report);
+        bar.Finish();
+        if (summaryJson is not null)
+        {
+            string temp = summaryJson + $".tmp-{Environment.ProcessId}";
+            File.WriteAllText(temp, summary.ToJson());
+            File.Move(temp, summaryJson, overwrite: true);
+        }
+        return summary;
+    }
+
+    private static void Print(RenderSummary s)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string peakDb = s.Peak > 0 ? (20 * Math.Log10(s.Peak)).ToString("0.0", inv) + " dBFS" : "silent";
+        Console.WriteLine(string.Create(inv, $"rendered {s.Input} -> {s.Output}"));
+        Console.WriteLine(string.Create(inv, $"  duration {s.DurationSeconds:0.00} s ({s.SampleRate} Hz, block {s.Block}, seed {s.Seed}), peak {peakDb}"));
+        Console.WriteLine(string.Create(inv, $"  notes {s.Notes}, parts visited {string.Join(' ', s.PartsVisited)} ({s.PartChanges} part changes)"));
+        Console.WriteLine(string.Create(inv, $"  new targets: {s.CubicTargets} cubic, {s.KnotTargets} knot; {s.GradientSteps} gradient steps{(s.Resets > 0 ? $", {s.Resets} divergence resets" : "")}"));
+        if (s.Targets.Length > 0) Console.WriteLine("  loss per target (first step -> last step):");
+        for (int i = 0; i < s.Targets.Length; i++)
+        {
+            TargetSummary t = s.Targets[i];
+            Console.WriteLine(string.Create(inv,
+                $"    {i + 1,3} {t.Model,-5} part {t.Part} at {t.StartSeconds,7:0.00} s  {t.Steps,5} steps  {t.FirstLoss,10:0.000000} -> {t.FinalLoss:0.000000}"));
+        }
+    }
+
+    /// <summary>Reads options one by one; a missing or malformed value is a usage error naming the option.</summary>
+    private sealed class Arguments(string[] args, string command)
+    {
+        private int _index;
+
+        public bool Next(out string arg)
+        {
+            if (_index >= args.Length) { arg = ""; return false; }
+            arg = args[_index++];
+            return true;
+        }
+
+        public string Value(string option)
+        {
+            if (_index >= args.Length || args[_index].StartsWith("--"))
+                throw new UsageException($"{command}: {option} needs a value");
+            return args[_index++];
+        }
+
+        public int Int(string option, int min, int max)
+        {
+            string text = Value(option);
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+                throw new UsageException($"{command}: {option} must be a whole number in {min}..{max}, not '{text}'");
+            return value;
+        }
+
+        public ulong ULong(string option)
+        {
+            string text = Value(option);
+            if (!ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong value))
+                throw new UsageException($"{command}: {option} must be a non-negative whole number, not '{text}'");
+            return value;
+        }
     }
 }

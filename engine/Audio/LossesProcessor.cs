@@ -1,0 +1,129 @@
+using Losses.Engine.Config;
+using Losses.Engine.Midi;
+using Losses.Engine.Synthesis;
+
+namespace Losses.Engine.Audio;
+
+/// <summary>
+/// The whole engine per audio block, driven alike by every backend (offline WAV render, JACK,
+/// ASIO, tests, benchmarks), so an offline render is the live performance bit for bit.
+/// <see cref="Prepare"/> allocates everything; <see cref="Process"/> never allocates, locks,
+/// logs, throws or does I/O, and copes with any block length including zero.
+///
+/// Inside a block the work happens at exact samples of the engine's own clock: control-rate
+/// updates every <see cref="VoiceBank.ControlPeriod"/> samples, then the events due at that
+/// sample, then a held chord's step if one falls there — never at the host's block edges, so
+/// the output does not depend on the buffer size.
+/// </summary>
+public sealed class LossesProcessor
+{
+    private readonly EngineConfig _config;
+    private readonly ulong _seed;
+    private VoiceBank? _voices;
+    private Piece.Piece? _piece;
+    private float _gain;
+    private float _threshold;
+    private long _nextControl;
+
+    public LossesProcessor(EngineConfig config, ulong seed)
+    {
+        _config = config;
+        _seed = seed;
+    }
+
+    public EngineConfig Config => _config;
+    public ulong Seed => _seed;
+    public int SampleRate { get; private set; }
+    public int MaxBlock { get; private set; }
+    /// <summary>The engine's sample clock: samples processed since <see cref="Prepare"/>.</summary>
+    public long SampleTime { get; private set; }
+    /// <summary>The sample from which no voice has sounded, or −1 while any does.</summary>
+    public long SilentSince { get; private set; }
+    public float PeakLeft { get; private set; }
+    public float PeakRight { get; private set; }
+
+    public VoiceBank Voices => _voices ?? throw new InvalidOperationException("Prepare the processor first.");
+    public Piece.Piece Piece => _piece ?? throw new InvalidOperationException("Prepare the processor first.");
+
+    /// <summary>Allocates everything for this sample rate and largest block; starts the piece from the top.</summary>
+    public void Prepare(int sampleRate, int maxBlock)
+    {
+        if (sampleRate < 8000 || sampleRate > 384000) throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "sample rate must be 8000..384000 Hz");
+        if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
+        SampleRate = sampleRate;
+        MaxBlock = maxBlock;
+        _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed);
+        _piece = new Piece.Piece(_config, sampleRate, _voices, _seed);
+        _gain = MathF.Pow(10f, _config.Master.GainDb / 20f);
+        _threshold = _config.Master.LimiterThreshold;
+        SampleTime = 0;
+        SilentSince = 0;
+        _nextControl = 0;
+    }
+
+    /// <summary>
+    /// Renders one block into <paramref name="left"/> and <paramref name="right"/> (same length),
+    /// applying each event at its sample offset. Offsets outside the block are clamped into it;
+    /// events must be in offset order (a late one is applied as soon as it is seen).
+    /// </summary>
+    public void Process(Span<float> left, Span<float> right, ReadOnlySpan<MidiEvent> events)
+    {
+        VoiceBank voices = _voices!;
+        Piece.Piece piece = _piece!;
+        int n = Math.Min(left.Length, right.Length);
+        int last = Math.Max(n - 1, 0);
+        int pos = 0, next = 0;
+        float peakL = 0f, peakR = 0f;
+
+        while (true)
+        {
+            if (pos == n && n > 0) break;
+            if (SampleTime == _nextControl)
+            {
+                voices.ControlUpdate();
+                _nextControl += VoiceBank.ControlPeriod;
+                if (voices.ActiveVoices > 0) SilentSince = -1;
+                else if (SilentSince < 0) SilentSince = SampleTime;
+            }
+            while (next < events.Length && Math.Clamp(events[next].Offset, 0, last) <= pos)
+            {
+                piece.Handle(events[next], SampleTime);
+                next++;
+            }
+            if (piece.NextStepSample <= SampleTime) piece.ContinuousStep(SampleTime);
+            if (pos == n) break; // a zero-length block only delivers its events
+
+            int length = n - pos;
+            length = (int)Math.Min(length, _nextControl - SampleTime);
+            if (next < events.Length) length = Math.Min(length, Math.Clamp(events[next].Offset, 0, last) - pos);
+            long toStep = piece.NextStepSample - SampleTime;
+            if (toStep < length) length = (int)toStep;
+
+            Span<float> l = left.Slice(pos, length);
+            Span<float> r = right.Slice(pos, length);
+            voices.Render(l, r);
+            for (int i = 0; i < length; i++)
+            {
+                l[i] = Limit(l[i] * _gain);
+                r[i] = Limit(r[i] * _gain);
+                peakL = MathF.Max(peakL, MathF.Abs(l[i]));
+                peakR = MathF.Max(peakR, MathF.Abs(r[i]));
+            }
+            pos += length;
+            SampleTime += length;
+        }
+        PeakLeft = peakL;
+        PeakRight = peakR;
+    }
+
+    /// <summary>Linear below the threshold, then a tanh knee that approaches but never passes ±1.</summary>
+    private float Limit(float x)
+    {
+        float a = MathF.Abs(x);
+        if (a <= _threshold) return x;
+        if (!float.IsFinite(x)) return 0f;
+        float headroom = 1f - _threshold;
+        float y = _threshold + headroom * MathF.Tanh((a - _threshold) / headroom);
+        return x < 0 ? -y : y;
+    }
+}

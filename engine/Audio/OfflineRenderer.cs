@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Losses.Engine.Config;
+using Losses.Engine.Midi;
+using Losses.Engine.Piece;
+
+namespace Losses.Engine.Audio;
+
+public sealed record RenderOptions
+{
+    public ulong Seed { get; init; } = 1;
+    public int Block { get; init; } = 64;
+    public int SampleRate { get; init; } = 48000;
+    /// <summary>Longest ring-out after the last event; the render ends earlier once every voice is silent.</summary>
+    public double MaxTailSeconds { get; init; } = 30;
+}
+
+public sealed record TargetSummary(string Model, int Part, double StartSeconds, long Steps, float FirstLoss, float FinalLoss);
+
+/// <summary>What a render did, as printed at the end and written by --summary-json.</summary>
+public sealed record RenderSummary
+{
+    public required string Input { get; init; }
+    public required string Output { get; init; }
+    public required int SampleRate { get; init; }
+    public required int Block { get; init; }
+    public required ulong Seed { get; init; }
+    public required double DurationSeconds { get; init; }
+    public required long Frames { get; init; }
+    public required int Notes { get; init; }
+    public required int PartChanges { get; init; }
+    public required int[] PartsVisited { get; init; }
+    public required int CubicTargets { get; init; }
+    public required int KnotTargets { get; init; }
+    public required long GradientSteps { get; init; }
+    public required int Resets { get; init; }
+    public required long VoiceSteals { get; init; }
+    public required float Peak { get; init; }
+    public required TargetSummary[] Targets { get; init; }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
+
+/// <summary>
+/// Drives the processor block by block from a MIDI file, exactly as a live backend would, and
+/// writes the output to a WAV file. The file ends when the last voice has died away (a sample
+/// fixed by the engine's clock, so every block size gives the same length).
+/// </summary>
+public static class OfflineRenderer
+{
+    public static RenderSummary Render(MidiPerformance performance, EngineConfig config, RenderOptions options,
+        string outputPath, Action<double>? progress = null)
+    {
+        var processor = new LossesProcessor(config, options.Seed);
+        processor.Prepare(options.SampleRate, options.Block);
+
+        TimedMidiEvent[] events = performance.Events;
+        long lastEvent = events.Length > 0 ? events[^1].SampleTime : 0;
+        long hardEnd = lastEvent + 1 + (long)(options.MaxTailSeconds * options.SampleRate);
+        var left = new float[options.Block];
+        var right = new float[options.Block];
+        var blockEvents = new MidiEvent[Math.Max(16, events.Length)];
+        float peak = 0f;
+        int nextEvent = 0;
+        long end;
+        long progressEvery = Math.Max(1, options.SampleRate / options.Block); // about once a second of audio
+
+        using (var wav = new WavWriter(outputPath, options.SampleRate, options.Block))
+        {
+            for (long block = 0; ; block++)
+            {
+                long start = processor.SampleTime;
+                int count = 0;
+                while (nextEvent < events.Length && events[nextEvent].SampleTime < start + options.Block)
+                {
+                    TimedMidiEvent e = events[nextEvent++];
+                    blockEvents[count++] = e.At((int)(e.SampleTime - start));
+                }
+                processor.Process(left, right, blockEvents.AsSpan(0, count));
+                peak = MathF.Max(peak, MathF.Max(processor.PeakLeft, processor.PeakRight));
+                wav.Write(left, right);
+
+                long now = processor.SampleTime;
+                if (now > lastEvent && processor.SilentSince >= 0) { end = Math.Max(processor.SilentSince, lastEvent + 1); break; }
+                if (now >= hardEnd) { end = hardEnd; break; }
+                if (progress is not null && block % progressEvery == 0) progress(Math.Min(1.0, (double)now / (lastEvent + 1)));
+            }
+            wav.Commit(end);
+        }
+        progress?.Invoke(1.0);
+
+        Piece.Piece piece = processor.Piece;
+        var parts = new List<int>();
+        for (int p = 1; p <= 4; p++) if ((piece.PartsVisited & (1 << p)) != 0) parts.Add(p);
+        var targets = new List<TargetSummary>();
+        foreach (TargetRecord t in piece.Targets)
+            targets.Add(new TargetSummary(t.Model == ModelKind.Cubic ? "cubic" : "knot", t.Part,
+                (double)t.StartSample / options.SampleRate, t.Steps, t.FirstLoss, t.FinalLoss));
+
+        return new RenderSummary
+        {
+            Input = performance.Name,
+            Output = outputPath,
+            SampleRate = options.SampleRate,
+            Block = options.Block,
+            Seed = options.Seed,
+            DurationSeconds = (double)end / options.SampleRate,
+            Frames = end,
+            Notes = piece.NoteOns,
+            PartChanges = piece.PartChanges,
+            PartsVisited = parts.ToArray(),
+            CubicTargets = piece.CubicTargets,
+            KnotTargets = piece.KnotTargets,
+            GradientSteps = piece.GradientSteps,
+            Resets = piece.Resets,
+            VoiceSteals = processor.Voices.Steals,
+            Peak = peak,
+            Targets = targets.ToArray(),
+        };
+    }
+}

@@ -1,0 +1,147 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Losses.Engine.Audio;
+
+/// <summary>
+/// 32-bit float stereo WAV, written to a temporary name beside the target and renamed into
+/// place only when complete, so a failed render never leaves a half-written file.
+/// </summary>
+public sealed class WavWriter : IDisposable
+{
+    private const int HeaderBytes = 58; // RIFF(12) + fmt(8+18) + fact(8+4) + data(8)
+    private readonly FileStream _stream;
+    private readonly string _path;
+    private readonly string _tempPath;
+    private readonly int _sampleRate;
+    private readonly byte[] _buffer;
+    private long _frames;
+    private bool _committed;
+
+    public WavWriter(string path, int sampleRate, int maxBlock)
+    {
+        _path = Path.GetFullPath(path);
+        _tempPath = _path + $".tmp-{Environment.ProcessId}";
+        _sampleRate = sampleRate;
+        _buffer = new byte[maxBlock * 8];
+        _stream = new FileStream(_tempPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        _stream.Write(new byte[HeaderBytes]);
+    }
+
+    public long Frames => _frames;
+
+    /// <summary>Appends one block, interleaving left and right.</summary>
+    public void Write(ReadOnlySpan<float> left, ReadOnlySpan<float> right)
+    {
+        int n = left.Length;
+        Span<float> interleaved = MemoryMarshal.Cast<byte, float>(_buffer.AsSpan(0, n * 8));
+        for (int i = 0; i < n; i++)
+        {
+            interleaved[2 * i] = left[i];
+            interleaved[2 * i + 1] = right[i];
+        }
+        if (!BitConverter.IsLittleEndian)
+        {
+            Span<int> words = MemoryMarshal.Cast<float, int>(interleaved);
+            BinaryPrimitives.ReverseEndianness(words, words);
+        }
+        _stream.Write(_buffer, 0, n * 8);
+        _frames += n;
+    }
+
+    /// <summary>Keeps only the first <paramref name="frames"/> frames, finishes the header and moves the file into place.</summary>
+    public void Commit(long frames)
+    {
+        frames = Math.Min(frames, _frames);
+        long dataBytes = frames * 8;
+        if (dataBytes + HeaderBytes - 8 > uint.MaxValue) throw new IOException("render too long for a WAV file (4 GiB)");
+        _stream.SetLength(HeaderBytes + dataBytes);
+        _stream.Position = 0;
+        Span<byte> h = stackalloc byte[HeaderBytes];
+        Encoding.ASCII.GetBytes("RIFF", h);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(HeaderBytes - 8 + dataBytes));
+        Encoding.ASCII.GetBytes("WAVEfmt ", h[8..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 18);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[20..], 3); // WAVE_FORMAT_IEEE_FLOAT
+        BinaryPrimitives.WriteUInt16LittleEndian(h[22..], 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[24..], (uint)_sampleRate);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[28..], (uint)(_sampleRate * 8));
+        BinaryPrimitives.WriteUInt16LittleEndian(h[32..], 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[34..], 32);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[36..], 0);
+        Encoding.ASCII.GetBytes("fact", h[38..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[42..], 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[46..], (uint)frames);
+        Encoding.ASCII.GetBytes("data", h[50..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[54..], (uint)dataBytes);
+        _stream.Write(h);
+        _stream.Flush(flushToDisk: true);
+        _stream.Dispose();
+        File.Move(_tempPath, _path, overwrite: true);
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        if (!_committed) File.Delete(_tempPath);
+    }
+}
+
+/// <summary>A WAV file read back (tests and tools): 16-bit PCM or 32-bit float, any channel count.</summary>
+public sealed class WavData
+{
+    public required int SampleRate { get; init; }
+    public required int Channels { get; init; }
+    /// <summary>Samples per channel.</summary>
+    public required float[][] Samples { get; init; }
+    public int Frames => Samples[0].Length;
+
+    public static WavData Read(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 12 || Encoding.ASCII.GetString(bytes, 0, 4) != "RIFF" || Encoding.ASCII.GetString(bytes, 8, 4) != "WAVE")
+            throw new InvalidDataException($"{path}: not a WAV file");
+        int format = 0, channels = 0, rate = 0, bits = 0;
+        int pos = 12;
+        while (pos + 8 <= bytes.Length)
+        {
+            string id = Encoding.ASCII.GetString(bytes, pos, 4);
+            int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos + 4));
+            int body = pos + 8;
+            if (size < 0 || body + size > bytes.Length) throw new InvalidDataException($"{path}: chunk '{id}' runs past the end");
+            if (id == "fmt ")
+            {
+                format = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(body));
+                channels = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(body + 2));
+                rate = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(body + 4));
+                bits = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(body + 14));
+            }
+            else if (id == "data")
+            {
+                if (channels == 0) throw new InvalidDataException($"{path}: data before fmt");
+                int bytesPerSample = bits / 8;
+                int frames = size / (bytesPerSample * channels);
+                var samples = new float[channels][];
+                for (int c = 0; c < channels; c++) samples[c] = new float[frames];
+                for (int f = 0; f < frames; f++)
+                {
+                    for (int c = 0; c < channels; c++)
+                    {
+                        int at = body + (f * channels + c) * bytesPerSample;
+                        samples[c][f] = (format, bits) switch
+                        {
+                            (3, 32) => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at)),
+                            (1, 16) => BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(at)) / 32768f,
+                            _ => throw new InvalidDataException($"{path}: unsupported WAV format {format}/{bits} bits"),
+                        };
+                    }
+                }
+                return new WavData { SampleRate = rate, Channels = channels, Samples = samples };
+            }
+            pos = body + size + (size & 1);
+        }
+        throw new InvalidDataException($"{path}: no data chunk");
+    }
+}

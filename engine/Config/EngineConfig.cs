@@ -1,0 +1,183 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Losses.Engine.Learning;
+using Losses.Engine.Synthesis;
+
+namespace Losses.Engine.Config;
+
+/// <summary>A config value's allowed range; the loader names the key of any value outside it.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class LimitsAttribute(double min, double max) : Attribute
+{
+    public double Min { get; } = min;
+    public double Max { get; } = max;
+}
+
+/// <summary>How the performer's keys and pedals drive the four parts.</summary>
+public sealed record PieceSettings
+{
+    /// <summary>Parts 1 and 4: a note below this is a bass note (new cubic target); at or above, a gradient step.</summary>
+    [Limits(1, 127)] public int BassSplit { get; init; } = 48;
+    /// <summary>Parts 2 and 3: notes below this form the left-hand chord.</summary>
+    [Limits(1, 127)] public int ChordSplit { get; init; } = 60;
+    /// <summary>How many notes below the chord split, held together, make a chord.</summary>
+    [Limits(1, 10)] public int ChordMinNotes { get; init; } = 2;
+    /// <summary>A chord makes a new knot only this long after the previous new knot.</summary>
+    [Limits(0, 600)] public float KnotIntervalSeconds { get; init; } = 2f;
+    /// <summary>A press of this controller (value ≥ 64 after &lt; 64) advances the part 1→2→3→4→1. 67 = soft pedal.</summary>
+    [Limits(0, 119)] public int PartPedalController { get; init; } = 67;
+    /// <summary>This controller holds released notes (64 = sustain pedal).</summary>
+    [Limits(0, 119)] public int SustainController { get; init; } = 64;
+    [Limits(1, 4)] public int StartPart { get; init; } = 1;
+}
+
+public sealed record CubicSettings
+{
+    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = 1.0f;
+    [Limits(1, 4096)] public int Points { get; init; } = 100;
+}
+
+public sealed record KnotSettings
+{
+    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = 0.3f;
+    [Limits(1, 4096)] public int BatchSize { get; init; } = 64;
+    [Limits(1, 64)] public int MaxFrequency { get; init; } = 8;
+    [Limits(0.1, 1e4)] public float TMax { get; init; } = 100f;
+    [Limits(1e-3, 100)] public float TStep { get; init; } = 0.1f;
+}
+
+public sealed record LearningSettings
+{
+    public LossKind Loss { get; init; } = LossKind.HalfMse;
+    /// <summary>Continuous steps per second while a chord is held, on the sample clock.</summary>
+    [Limits(0.1, 1000)] public float StepsPerSecond { get; init; } = 60f;
+    /// <summary>Below this loss the model has converged and stops stepping.</summary>
+    [Limits(0, 1e3)] public float StopLoss { get; init; } = 1e-3f;
+    public CubicSettings Cubic { get; init; } = new();
+    public KnotSettings Knot { get; init; } = new();
+}
+
+public sealed record DetuneSettings
+{
+    /// <summary>Overtone k ≥ 2 sounds at k·f₀·(1 + multiplier·loss).</summary>
+    [Limits(0, 10)] public float Multiplier { get; init; } = 0.05f;
+    /// <summary>Largest detune (multiplier·loss is clamped to this).</summary>
+    [Limits(0, 2)] public float Max { get; init; } = 0.5f;
+}
+
+public sealed record MasterSettings
+{
+    [Limits(-60, 12)] public float GainDb { get; init; } = -6f;
+    /// <summary>Level where the soft limiter starts to bend; the output never passes ±1.</summary>
+    [Limits(0.1, 0.99)] public float LimiterThreshold { get; init; } = 0.8f;
+}
+
+/// <summary>Everything the performer can set, loaded from a JSON file; defaults follow the reference performance.</summary>
+public sealed record EngineConfig
+{
+    public PieceSettings Piece { get; init; } = new();
+    public LearningSettings Learning { get; init; } = new();
+    public DetuneSettings Detune { get; init; } = new();
+    public VoiceSettings Voice { get; init; } = new();
+    public MasterSettings Master { get; init; } = new();
+
+    public static EngineConfig Default { get; } = new();
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static EngineConfig Load(string path)
+    {
+        string name = Path.GetFileName(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: cannot read the config file ({e.Message})");
+        }
+        return Parse(text, name);
+    }
+
+    /// <summary>Reads a config; keys left out keep their defaults. Unknown keys, wrong types and out-of-range values are errors naming the key.</summary>
+    public static EngineConfig Parse(string json, string name)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{name}: not valid JSON ({e.Message.Split('\n')[0]})");
+        }
+        using (doc)
+        {
+            var config = (EngineConfig)ReadObject(doc.RootElement, typeof(EngineConfig), new EngineConfig(), "", name);
+            config.Validate(name);
+            return config;
+        }
+    }
+
+    private static object ReadObject(JsonElement element, Type type, object instance, string path, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+            throw new ConfigException($"{name}: '{(path.Length == 0 ? "(top level)" : path)}' must be an object");
+        foreach (JsonProperty property in element.EnumerateObject())
+        {
+            string key = path.Length == 0 ? property.Name : path + "." + property.Name;
+            PropertyInfo? info = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .FirstOrDefault(p => p.CanWrite && JsonNamingPolicy.CamelCase.ConvertName(p.Name) == property.Name);
+            if (info is null)
+                throw new ConfigException($"{name}: unknown key '{key}' (see the README's config reference)");
+            info.SetValue(instance, ReadValue(property.Value, info, key, name));
+        }
+        return instance;
+    }
+
+    private static object ReadValue(JsonElement value, PropertyInfo info, string key, string name)
+    {
+        Type type = info.PropertyType;
+        if (type.IsEnum)
+        {
+            string[] names = Enum.GetNames(type).Select(n => JsonNamingPolicy.CamelCase.ConvertName(n)).ToArray();
+            string? text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            int index = text is null ? -1 : Array.IndexOf(names, text);
+            if (index < 0)
+                throw new ConfigException($"{name}: '{key}' must be one of {string.Join(", ", names.Select(n => '"' + n + '"'))}");
+            return Enum.GetValues(type).GetValue(index)!;
+        }
+        if (type == typeof(int) || type == typeof(float) || type == typeof(double))
+        {
+            if (value.ValueKind != JsonValueKind.Number)
+                throw new ConfigException($"{name}: '{key}' must be a number");
+            double number = value.GetDouble();
+            if (type == typeof(int) && number != Math.Floor(number))
+                throw new ConfigException($"{name}: '{key}' must be a whole number, not {number}");
+            LimitsAttribute? limits = info.GetCustomAttribute<LimitsAttribute>();
+            if (limits is not null && (number < limits.Min || number > limits.Max || double.IsNaN(number)))
+                throw new ConfigException($"{name}: '{key}' = {number} is out of range [{limits.Min}, {limits.Max}]");
+            if (type == typeof(int)) return (int)number;
+            if (type == typeof(float)) return (float)number;
+            return number;
+        }
+        return ReadObject(value, type, Activator.CreateInstance(type)!, key, name);
+    }
+
+    private void Validate(string name)
+    {
+        if (Voice.CutoffLowHz > Voice.CutoffHighHz)
+            throw new ConfigException($"{name}: 'voice.cutoffLowHz' ({Voice.CutoffLowHz}) must not exceed 'voice.cutoffHighHz' ({Voice.CutoffHighHz})");
+    }
+}
+
+public sealed class ConfigException(string message) : Exception(message);

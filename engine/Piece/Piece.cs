@@ -1,0 +1,316 @@
+using Losses.Engine.Config;
+using Losses.Engine.Learning;
+using Losses.Engine.Midi;
+using Losses.Engine.Synthesis;
+
+namespace Losses.Engine.Piece;
+
+public enum ModelKind : byte { None = 0, Cubic = 1, Knot = 2 }
+
+/// <summary>One target of the performance: a model the pianist trained from its first to its last step.</summary>
+public struct TargetRecord
+{
+    public ModelKind Model;
+    public int Part;
+    public long StartSample;
+    public long Steps;
+    public float FirstLoss;
+    public float FinalLoss;
+}
+
+/// <summary>
+/// The four parts of the piece (DESIGN.md): what a key or pedal does in each, which model is
+/// trained, and which sounding notes the loss detunes. Called by the processor at the exact
+/// sample of each event and step; nothing here allocates, locks or throws after construction.
+/// </summary>
+public sealed class Piece
+{
+    public const int MaxTargetRecords = 4096;
+    private const int NoVoice = -1;
+
+    private readonly PieceSettings _settings;
+    private readonly LearningSettings _learning;
+    private readonly DetuneSettings _detune;
+    private readonly VoiceBank _voices;
+    private readonly double _sampleRate;
+    private readonly long _knotIntervalSamples;
+    private Rng _rng;
+
+    private readonly bool[] _keyDown = new bool[128];
+    private readonly bool[] _sustained = new bool[128];
+    private readonly int[] _voiceOf = new int[128];
+    private readonly long[] _serialOf = new long[128];
+    private bool _sustainPedal;
+    private bool _partPedal;
+    private long _lastKnotSample;
+    private readonly TargetRecord[] _targets = new TargetRecord[MaxTargetRecords];
+    private readonly float[] _scratchGradient = new float[CubicModel.ParameterCount];
+
+    public Piece(EngineConfig config, double sampleRate, VoiceBank voices, ulong seed)
+    {
+        _settings = config.Piece;
+        _learning = config.Learning;
+        _detune = config.Detune;
+        _voices = voices;
+        _sampleRate = sampleRate;
+        _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
+        _rng = new Rng(seed, stream: 1);
+        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate);
+        Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate, _learning.Knot.TMax, _learning.Knot.TStep);
+        Array.Fill(_voiceOf, NoVoice);
+        Part = _settings.StartPart;
+        PartsVisited = 1 << Part;
+        NextStepSample = long.MaxValue;
+    }
+
+    public CubicModel Cubic { get; }
+    public KnotModel Knot { get; }
+    public int Part { get; private set; }
+    /// <summary>The model this part trains, or None before its first target.</summary>
+    public ModelKind Model { get; private set; }
+    public bool HasCubic { get; private set; }
+    public bool HasKnot { get; private set; }
+
+    public int NoteOns { get; private set; }
+    public int PartChanges { get; private set; }
+    /// <summary>Bit p set when part p has sounded.</summary>
+    public int PartsVisited { get; private set; }
+    public int CubicTargets { get; private set; }
+    public int KnotTargets { get; private set; }
+    public long GradientSteps { get; private set; }
+    public int Resets => Cubic.Resets + Knot.Resets;
+    /// <summary>The loss of the last step of the current part's model (0 before any).</summary>
+    public float Loss { get; private set; }
+    /// <summary>Where the next continuous (held-chord) step falls on the sample clock; long.MaxValue when none is due.</summary>
+    public long NextStepSample { get; private set; }
+    public ReadOnlySpan<TargetRecord> Targets => _targets.AsSpan(0, Math.Min(CubicTargets + KnotTargets, MaxTargetRecords));
+
+    private bool CubicPart => Part is 1 or 4;
+
+    public void Handle(in MidiEvent e, long sample)
+    {
+        switch (e.Kind)
+        {
+            case 0x90 when e.Data2 > 0:
+                NoteOn(e.Data1 & 0x7F, e.Data2, sample);
+                break;
+            case 0x80:
+            case 0x90:
+                NoteOff(e.Data1 & 0x7F);
+                break;
+            case 0xB0:
+                Control(e.Data1, e.Data2, sample);
+                break;
+        }
+        UpdateStepping(sample);
+    }
+
+    /// <summary>A held chord's step on the control-rate grid of the sample clock.</summary>
+    public void ContinuousStep(long sample)
+    {
+        if (HasKnot && !CubicPart && ChordHeld())
+        {
+            StepKnot();
+            DetuneHeldNotes(lowest: 0);
+        }
+        UpdateStepping(sample);
+    }
+
+    private void NoteOn(int note, int velocity, long sample)
+    {
+        NoteOns++;
+        ReleaseVoiceOf(note);
+        _keyDown[note] = true;
+        _sustained[note] = false;
+
+        float detune = 0f;
+        if (CubicPart)
+        {
+            if (note < _settings.BassSplit)
+            {
+                NewCubic(sample);
+            }
+            else if (HasCubic)
+            {
+                StepCubic();
+                detune = DetuneFor(Loss);
+                DetuneHeldNotes(lowest: _settings.BassSplit);
+            }
+        }
+        else
+        {
+            if (note < _settings.ChordSplit && ChordHeld()
+                && (!HasKnot || sample - _lastKnotSample >= _knotIntervalSamples))
+            {
+                NewKnot(sample);
+                DetuneHeldNotes(lowest: 0);
+            }
+            if (HasKnot) detune = DetuneFor(Loss);
+        }
+
+        int voice = _voices.NoteOn(note, velocity, detune);
+        _voiceOf[note] = voice;
+        _serialOf[note] = _voices.SerialOf(voice);
+    }
+
+    private void NoteOff(int note)
+    {
+        if (!_keyDown[note]) return;
+        _keyDown[note] = false;
+        if (_sustainPedal) _sustained[note] = true;
+        else ReleaseVoiceOf(note);
+    }
+
+    private void Control(int controller, int value, long sample)
+    {
+        bool down = value >= 64;
+        if (controller == _settings.PartPedalController)
+        {
+            if (down && !_partPedal) NextPart(sample);
+            _partPedal = down;
+        }
+        else if (controller == _settings.SustainController)
+        {
+            _sustainPedal = down;
+            if (!down)
+            {
+                for (int note = 0; note < 128; note++)
+                {
+                    if (!_sustained[note]) continue;
+                    _sustained[note] = false;
+                    ReleaseVoiceOf(note);
+                }
+            }
+        }
+        else if (controller is 120 or 123)
+        {
+            ReleaseEverything();
+        }
+    }
+
+    private void NextPart(long sample)
+    {
+        ReleaseEverything();
+        Part = Part % 4 + 1;
+        PartChanges++;
+        PartsVisited |= 1 << Part;
+        Model = CubicPart ? (HasCubic ? ModelKind.Cubic : ModelKind.None) : (HasKnot ? ModelKind.Knot : ModelKind.None);
+        Loss = Model switch { ModelKind.Cubic => Cubic.LastLoss, ModelKind.Knot => Knot.LastLoss, _ => 0f };
+        UpdateStepping(sample);
+    }
+
+    /// <summary>A part change or all-notes-off: every voice damps away and no key is held any more.</summary>
+    private void ReleaseEverything()
+    {
+        _voices.ReleaseAll();
+        Array.Clear(_keyDown);
+        Array.Clear(_sustained);
+        Array.Fill(_voiceOf, NoVoice);
+    }
+
+    private void NewCubic(long sample)
+    {
+        Cubic.NewTarget(ref _rng);
+        HasCubic = true;
+        Model = ModelKind.Cubic;
+        CubicTargets++;
+        Loss = Cubic.Evaluate(_scratchGradient);
+        OpenTarget(ModelKind.Cubic, sample, Loss);
+    }
+
+    private void NewKnot(long sample)
+    {
+        Knot.NewTarget(ref _rng, _learning.Knot.MaxFrequency);
+        HasKnot = true;
+        Model = ModelKind.Knot;
+        KnotTargets++;
+        _lastKnotSample = sample;
+        // The chord sounds at the new knot's first loss: step once where it lands.
+        StepKnot();
+        OpenTarget(ModelKind.Knot, sample, Loss);
+    }
+
+    private void StepCubic()
+    {
+        if (Cubic.LastLoss < _learning.StopLoss && Cubic.Steps > 0) { Loss = Cubic.LastLoss; return; }
+        Loss = Cubic.Step(ref _rng);
+        GradientSteps++;
+        CloseTarget(Cubic.Steps, Loss);
+    }
+
+    private void StepKnot()
+    {
+        if (Knot.LastLoss < _learning.StopLoss && Knot.Steps > 0) { Loss = Knot.LastLoss; return; }
+        Loss = Knot.Step(ref _rng);
+        GradientSteps++;
+        CloseTarget(Knot.Steps, Loss);
+    }
+
+    private void OpenTarget(ModelKind model, long sample, float loss)
+    {
+        int index = CubicTargets + KnotTargets - 1;
+        if (index >= MaxTargetRecords) return;
+        _targets[index] = new TargetRecord { Model = model, Part = Part, StartSample = sample, FirstLoss = loss, FinalLoss = loss };
+    }
+
+    private void CloseTarget(long steps, float loss)
+    {
+        int index = CubicTargets + KnotTargets - 1;
+        if (index < 0 || index >= MaxTargetRecords) return;
+        ref TargetRecord record = ref _targets[index];
+        if (record.Steps == 0) record.FirstLoss = loss;
+        record.Steps = steps;
+        record.FinalLoss = loss;
+    }
+
+    private float DetuneFor(float loss)
+    {
+        float d = _detune.Multiplier * loss;
+        return d >= 0f ? MathF.Min(d, _detune.Max) : (float.IsNaN(d) ? _detune.Max : 0f);
+    }
+
+    /// <summary>The loss of the latest step glides into every held note at or above <paramref name="lowest"/>.</summary>
+    private void DetuneHeldNotes(int lowest)
+    {
+        float detune = DetuneFor(Loss);
+        for (int note = lowest; note < 128; note++)
+        {
+            if (!_keyDown[note] && !_sustained[note]) continue;
+            int voice = _voiceOf[note];
+            if (voice != NoVoice && _voices.SerialOf(voice) == _serialOf[note] && _voices.IsSounding(voice))
+                _voices.SetDetuneTarget(voice, detune);
+        }
+    }
+
+    private void ReleaseVoiceOf(int note)
+    {
+        int voice = _voiceOf[note];
+        if (voice == NoVoice) return;
+        // The voice may have been stolen by another note since: release only our own.
+        if (_voices.SerialOf(voice) == _serialOf[note]) _voices.Release(voice);
+        _voiceOf[note] = NoVoice;
+    }
+
+    private bool ChordHeld()
+    {
+        int held = 0;
+        for (int note = 0; note < _settings.ChordSplit && note < 128; note++)
+            if (_keyDown[note] || _sustained[note]) held++;
+        return held >= _settings.ChordMinNotes;
+    }
+
+    /// <summary>Steps continue on the grid k·fs/rate of the sample clock while a chord is held in parts 2 and 3.</summary>
+    private void UpdateStepping(long sample)
+    {
+        if (CubicPart || !HasKnot || !ChordHeld())
+        {
+            NextStepSample = long.MaxValue;
+            return;
+        }
+        if (NextStepSample != long.MaxValue && NextStepSample > sample) return;
+        double rate = _learning.StepsPerSecond;
+        long index = (long)Math.Floor(sample * rate / _sampleRate) + 1;
+        long next = (long)Math.Ceiling(index * _sampleRate / rate);
+        NextStepSample = next > sample ? next : sample + 1;
+    }
+}

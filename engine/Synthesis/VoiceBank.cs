@@ -1,0 +1,397 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Losses.Engine.Learning;
+
+namespace Losses.Engine.Synthesis;
+
+/// <summary>
+/// A preallocated bank of reference voices, laid out structure-of-arrays so eight voices share
+/// one Vector256 lane group: per voice a percussive envelope, a detune that glides per sample,
+/// a 2-pole low-pass swept by smooth noise, and per partial an accumulated, wrapped phase and
+/// stereo gains. Overtone k ≥ 2 sounds at k·f₀·(1+detune); the fundamental is never detuned.
+///
+/// Rendering runs on control sub-blocks: <see cref="ControlUpdate"/> is called on a fixed grid
+/// of the sample clock (every <see cref="ControlPeriod"/> samples, by the processor) and
+/// <see cref="Render"/> never spans more than one sub-block, so the output does not depend on
+/// the host's buffer size. Nothing after construction allocates, locks or throws.
+/// </summary>
+public sealed class VoiceBank
+{
+    public const int ControlPeriod = 32;
+    private const int Lanes = 8;
+    private const float SilenceLevel = 1e-4f; // −80 dB: a decaying voice below this is free again
+    private const float Log1e3 = -6.90775527898f; // ln(0.001): −60 dB
+
+    private enum Stage : byte { Idle, Attack, Decay, Damp }
+
+    private readonly float _sampleRate;
+    private readonly int _partials;
+    private readonly int _capacity; // rounded up to whole lane groups
+    private readonly VoiceSettings _settings;
+    private Rng _rng;
+
+    // Per voice (index v).
+    private readonly Stage[] _stage;
+    private readonly int[] _note;
+    private readonly long[] _serial;
+    private readonly float[] _env, _envMul, _envAdd, _gain;
+    private readonly float[] _decayMul;
+    private readonly float[] _detune, _detuneTarget;
+    private readonly float[] _b0, _b1, _b2, _a1, _a2; // low-pass coefficients
+    private readonly float[] _zl1, _zl2, _zr1, _zr2;  // low-pass state, left and right
+    private readonly float[] _noisePos, _noise0, _noise1; // smooth noise: position in [0,1) between two random points
+    private readonly int[] _groupActive;
+
+    // Per partial k and voice v at [k * capacity + v].
+    private readonly float[] _phase, _increment, _gainLeft, _gainRight;
+    private readonly float[] _panLeft, _panRight; // per partial
+
+    // Scratch for one sub-block, in lane vectors.
+    private readonly Vector256<float>[] _onePlusDetune = new Vector256<float>[ControlPeriod];
+    private readonly Vector256<float>[] _level = new Vector256<float>[ControlPeriod];
+    private readonly Vector256<float>[] _sumLeft = new Vector256<float>[ControlPeriod];
+    private readonly Vector256<float>[] _sumRight = new Vector256<float>[ControlPeriod];
+    private readonly Vector256<float>[] _mixLeft = new Vector256<float>[ControlPeriod];
+    private readonly Vector256<float>[] _mixRight = new Vector256<float>[ControlPeriod];
+
+    private long _nextSerial = 1;
+    private readonly float _glide;
+    private readonly float _dampMul;
+    private readonly float _nyquistGuard;
+
+    public VoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed)
+    {
+        _settings = settings;
+        _sampleRate = sampleRate;
+        _partials = settings.Partials;
+        _capacity = (settings.Polyphony + Lanes - 1) / Lanes * Lanes;
+        _rng = new Rng(seed, stream: 2);
+
+        int n = _capacity;
+        _stage = new Stage[n];
+        _note = new int[n];
+        _serial = new long[n];
+        _env = new float[n]; _envMul = new float[n]; _envAdd = new float[n]; _gain = new float[n];
+        _decayMul = new float[n];
+        _detune = new float[n]; _detuneTarget = new float[n];
+        _b0 = new float[n]; _b1 = new float[n]; _b2 = new float[n]; _a1 = new float[n]; _a2 = new float[n];
+        _zl1 = new float[n]; _zl2 = new float[n]; _zr1 = new float[n]; _zr2 = new float[n];
+        _noisePos = new float[n]; _noise0 = new float[n]; _noise1 = new float[n];
+        _groupActive = new int[n / Lanes];
+
+        int np = n * _partials;
+        _phase = new float[np]; _increment = new float[np]; _gainLeft = new float[np]; _gainRight = new float[np];
+        _panLeft = new float[_partials];
+        _panRight = new float[_partials];
+        for (int k = 0; k < _partials; k++)
+        {
+            // Fundamental centred; overtones alternate right/left, wider as they rise (equal-power pan).
+            float position = 0f;
+            if (k > 0 && _partials > 1)
+            {
+                int rank = (k + 1) / 2, ranks = _partials / 2;
+                position = settings.StereoSpread * rank / ranks * (k % 2 == 1 ? 1f : -1f);
+            }
+            float angle = (position + 1f) * MathF.PI / 4f;
+            _panLeft[k] = MathF.Cos(angle);
+            _panRight[k] = MathF.Sin(angle);
+        }
+
+        _glide = 1f - MathF.Exp(-1f / (settings.DetuneGlideSeconds * sampleRate));
+        _dampMul = MathF.Exp(Log1e3 / (settings.DampSeconds * sampleRate));
+        // Overtones that could pass 0.45·fs at the largest detune stay silent rather than alias.
+        _nyquistGuard = 0.45f * sampleRate / (1f + Math.Max(0f, maxDetune));
+        for (int v = 0; v < n; v++) _envMul[v] = 1f;
+    }
+
+    public int Capacity => _settings.Polyphony;
+    public int Partials => _partials;
+    public int ActiveVoices { get; private set; }
+    public long Steals { get; private set; }
+
+    public bool IsSounding(int voice) => _stage[voice] != Stage.Idle;
+    public bool IsReleased(int voice) => _stage[voice] == Stage.Damp;
+    public int NoteOf(int voice) => _note[voice];
+    public long SerialOf(int voice) => _serial[voice];
+    public float DetuneOf(int voice) => _detune[voice];
+    public float EnvelopeOf(int voice) => _env[voice];
+
+    /// <summary>Starts a voice at the current sample. Returns its index; steals the quietest voice when all are busy.</summary>
+    public int NoteOn(int note, int velocity, float detune)
+    {
+        int v = FindFreeVoice();
+        if (_stage[v] == Stage.Idle)
+        {
+            _groupActive[v / Lanes]++;
+            ActiveVoices++;
+        }
+        else
+        {
+            Steals++;
+        }
+
+        float f0 = 440f * MathF.Pow(2f, (note - 69) / 12f);
+        float velocity01 = Math.Clamp(velocity, 1, 127) / 127f;
+        float partialGain = 1f / _partials;
+
+        _stage[v] = Stage.Attack;
+        _note[v] = note;
+        _serial[v] = _nextSerial++;
+        // Attack: a linear ramp that is already above zero on the voice's first sample.
+        _env[v] = 0f;
+        _envAdd[v] = 1f / MathF.Max(1f, _settings.AttackSeconds * _sampleRate);
+        _envMul[v] = 1f;
+        float decaySeconds = note < _settings.LongReleaseBelow ? _settings.LongReleaseSeconds : _settings.ReleaseSeconds;
+        _decayMul[v] = MathF.Exp(Log1e3 / (decaySeconds * _sampleRate));
+        _gain[v] = velocity01 * velocity01;
+        _detune[v] = detune;
+        _detuneTarget[v] = detune;
+        _zl1[v] = _zl2[v] = _zr1[v] = _zr2[v] = 0f;
+        _noise0[v] = _rng.NextFloat();
+        _noise1[v] = _rng.NextFloat();
+        _noisePos[v] = _rng.NextFloat();
+        UpdateFilter(v);
+
+        for (int k = 0; k < _partials; k++)
+        {
+            int i = k * _capacity + v;
+            float frequency = (k + 1) * f0;
+            bool audible = k == 0 || frequency < _nyquistGuard;
+            _phase[i] = 0.25f; // cosine start: the first sample of the attack is already non-zero
+            _increment[i] = frequency / _sampleRate;
+            _gainLeft[i] = audible ? partialGain * _panLeft[k] : 0f;
+            _gainRight[i] = audible ? partialGain * _panRight[k] : 0f;
+        }
+        return v;
+    }
+
+    /// <summary>Key released: the voice damps away (never cut, so never a click).</summary>
+    public void Release(int voice)
+    {
+        if (_stage[voice] is Stage.Idle or Stage.Damp) return;
+        _stage[voice] = Stage.Damp;
+        _envMul[voice] = _dampMul;
+        _envAdd[voice] = 0f;
+    }
+
+    public void ReleaseAll()
+    {
+        for (int v = 0; v < _capacity; v++) Release(v);
+    }
+
+    /// <summary>The detune glides to this value sample by sample from the current sample on.</summary>
+    public void SetDetuneTarget(int voice, float detune) => _detuneTarget[voice] = detune;
+
+    private int FindFreeVoice()
+    {
+        for (int v = 0; v < _settings.Polyphony; v++)
+            if (_stage[v] == Stage.Idle) return v;
+
+        // All busy: steal the quietest released voice, else the quietest of all.
+        int best = -1;
+        float bestLevel = float.MaxValue;
+        for (int pass = 0; pass < 2 && best < 0; pass++)
+        {
+            for (int v = 0; v < _settings.Polyphony; v++)
+            {
+                if (pass == 0 && _stage[v] != Stage.Damp) continue;
+                float level = _env[v] * _gain[v];
+                if (level < bestLevel) { bestLevel = level; best = v; }
+            }
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Control-rate work at a sub-block boundary of the sample clock: envelope stages, freeing
+    /// silent voices, the noise sweep of each low-pass, and flushing the detune glide once it
+    /// has arrived (so it never decays into denormals).
+    /// </summary>
+    public void ControlUpdate()
+    {
+        float noiseStep = _settings.SweepHz * ControlPeriod / _sampleRate;
+        for (int v = 0; v < _settings.Polyphony; v++)
+        {
+            Stage stage = _stage[v];
+            if (stage == Stage.Idle) continue;
+            if (stage == Stage.Attack && _env[v] >= 1f)
+            {
+                _stage[v] = Stage.Decay;
+                _envMul[v] = _decayMul[v];
+                _envAdd[v] = 0f;
+            }
+            else if (stage != Stage.Attack && _env[v] < SilenceLevel)
+            {
+                Free(v);
+                continue;
+            }
+
+            if (MathF.Abs(_detune[v] - _detuneTarget[v]) < 1e-7f) _detune[v] = _detuneTarget[v];
+
+            float pos = _noisePos[v] + noiseStep;
+            if (pos >= 1f)
+            {
+                pos -= 1f;
+                _noise0[v] = _noise1[v];
+                _noise1[v] = _rng.NextFloat();
+            }
+            _noisePos[v] = pos;
+            UpdateFilter(v);
+        }
+    }
+
+    private void Free(int v)
+    {
+        _stage[v] = Stage.Idle;
+        _env[v] = 0f;
+        _envMul[v] = 1f;
+        _envAdd[v] = 0f;
+        _gain[v] = 0f;
+        _detune[v] = _detuneTarget[v] = 0f;
+        _zl1[v] = _zl2[v] = _zr1[v] = _zr2[v] = 0f;
+        for (int k = 0; k < _partials; k++)
+        {
+            int i = k * _capacity + v;
+            _gainLeft[i] = _gainRight[i] = 0f;
+            _increment[i] = 0f;
+        }
+        _groupActive[v / Lanes]--;
+        ActiveVoices--;
+    }
+
+    /// <summary>Butterworth low-pass (RBJ cookbook) at the cutoff the smooth noise gives now.</summary>
+    private void UpdateFilter(int v)
+    {
+        float t = _noisePos[v];
+        float s = t * t * (3f - 2f * t); // smoothstep: continuous slope between the noise points
+        float noise = _noise0[v] + (_noise1[v] - _noise0[v]) * s;
+        float cutoff = _settings.CutoffLowHz + (_settings.CutoffHighHz - _settings.CutoffLowHz) * noise;
+        float w0 = 2f * MathF.PI * MathF.Min(cutoff, 0.45f * _sampleRate) / _sampleRate;
+        float cos = MathF.Cos(w0);
+        float alpha = MathF.Sin(w0) / (2f * 0.70710678f);
+        float a0 = 1f + alpha;
+        float b1 = (1f - cos) / a0;
+        _b0[v] = b1 * 0.5f;
+        _b1[v] = b1;
+        _b2[v] = b1 * 0.5f;
+        _a1[v] = -2f * cos / a0;
+        _a2[v] = (1f - alpha) / a0;
+    }
+
+    /// <summary>
+    /// Renders up to <see cref="ControlPeriod"/> samples into left/right (overwriting them).
+    /// Callers split at sub-block boundaries and at events.
+    /// </summary>
+    public void Render(Span<float> left, Span<float> right)
+    {
+        int n = left.Length;
+        if (n == 0) return;
+        if (n > ControlPeriod || right.Length != n) n = Math.Min(Math.Min(n, right.Length), ControlPeriod);
+
+        Span<Vector256<float>> mixL = _mixLeft.AsSpan(0, n);
+        Span<Vector256<float>> mixR = _mixRight.AsSpan(0, n);
+        mixL.Clear();
+        mixR.Clear();
+
+        int groups = _capacity / Lanes;
+        for (int g = 0; g < groups; g++)
+        {
+            if (_groupActive[g] != 0) RenderGroup(g * Lanes, n, mixL, mixR);
+        }
+
+        for (int s = 0; s < n; s++)
+        {
+            left[s] = Vector256.Sum(mixL[s]);
+            right[s] = Vector256.Sum(mixR[s]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RenderGroup(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
+    {
+        ref float detune = ref _detune[v0];
+        ref float target = ref _detuneTarget[v0];
+        ref float env = ref _env[v0];
+
+        // Per-sample voice controls: the detune glide and the envelope.
+        Vector256<float> d = Load(ref detune);
+        Vector256<float> dt = Load(ref target);
+        Vector256<float> glide = Vector256.Create(_glide);
+        Vector256<float> e = Load(ref env);
+        Vector256<float> eMul = Load(ref _envMul[v0]);
+        Vector256<float> eAdd = Load(ref _envAdd[v0]);
+        Vector256<float> gain = Load(ref _gain[v0]);
+        Vector256<float> one = Vector256.Create(1f);
+        Span<Vector256<float>> onePlusD = _onePlusDetune.AsSpan(0, n);
+        Span<Vector256<float>> level = _level.AsSpan(0, n);
+        for (int s = 0; s < n; s++)
+        {
+            d = Vector256.FusedMultiplyAdd(dt - d, glide, d);
+            onePlusD[s] = one + d;
+            e = Vector256.Min(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one);
+            level[s] = e * gain;
+        }
+        Store(d, ref detune);
+        Store(e, ref env);
+
+        // Partials: accumulated, wrapped phase; left/right sums per voice.
+        Span<Vector256<float>> sumL = _sumLeft.AsSpan(0, n);
+        Span<Vector256<float>> sumR = _sumRight.AsSpan(0, n);
+        for (int k = 0; k < _partials; k++)
+        {
+            int i = k * _capacity + v0;
+            Vector256<float> phase = Load(ref _phase[i]);
+            Vector256<float> inc = Load(ref _increment[i]);
+            Vector256<float> gl = Load(ref _gainLeft[i]);
+            Vector256<float> gr = Load(ref _gainRight[i]);
+            if (k == 0)
+            {
+                for (int s = 0; s < n; s++)
+                {
+                    phase = Sine.Wrap(phase + inc);
+                    Vector256<float> x = Sine.OfCycles(phase);
+                    sumL[s] = x * gl;
+                    sumR[s] = x * gr;
+                }
+            }
+            else
+            {
+                for (int s = 0; s < n; s++)
+                {
+                    phase = Sine.Wrap(Vector256.FusedMultiplyAdd(inc, onePlusD[s], phase));
+                    Vector256<float> x = Sine.OfCycles(phase);
+                    sumL[s] = Vector256.FusedMultiplyAdd(x, gl, sumL[s]);
+                    sumR[s] = Vector256.FusedMultiplyAdd(x, gr, sumR[s]);
+                }
+            }
+            Store(phase, ref _phase[i]);
+        }
+
+        // Low-pass per voice and channel (transposed direct form II), then the envelope.
+        Vector256<float> b0 = Load(ref _b0[v0]), b1 = Load(ref _b1[v0]), b2 = Load(ref _b2[v0]);
+        Vector256<float> a1 = Load(ref _a1[v0]), a2 = Load(ref _a2[v0]);
+        Vector256<float> l1 = Load(ref _zl1[v0]), l2 = Load(ref _zl2[v0]);
+        Vector256<float> r1 = Load(ref _zr1[v0]), r2 = Load(ref _zr2[v0]);
+        for (int s = 0; s < n; s++)
+        {
+            Vector256<float> xl = sumL[s];
+            Vector256<float> yl = Vector256.FusedMultiplyAdd(b0, xl, l1);
+            l1 = Vector256.FusedMultiplyAdd(b1, xl, l2) - a1 * yl;
+            l2 = b2 * xl - a2 * yl;
+            Vector256<float> xr = sumR[s];
+            Vector256<float> yr = Vector256.FusedMultiplyAdd(b0, xr, r1);
+            r1 = Vector256.FusedMultiplyAdd(b1, xr, r2) - a1 * yr;
+            r2 = b2 * xr - a2 * yr;
+            mixL[s] = Vector256.FusedMultiplyAdd(yl, level[s], mixL[s]);
+            mixR[s] = Vector256.FusedMultiplyAdd(yr, level[s], mixR[s]);
+        }
+        Store(l1, ref _zl1[v0]); Store(l2, ref _zl2[v0]);
+        Store(r1, ref _zr1[v0]); Store(r2, ref _zr2[v0]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load(ref float at) => Vector256.LoadUnsafe(ref at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> value, ref float at) => value.StoreUnsafe(ref at);
+}

@@ -1,0 +1,27 @@
+using Losses.Engine.Config;
+
+namespace Losses.Engine.Synthesis;
+
+/// <summary>The reference voice (DESIGN.md): what every voice of the bank sounds like.</summary>
+public sealed record VoiceSettings
+{
+    /// <summary>Fundamental plus overtones; 5 = fundamental + 4 overtones.</summary>
+    [Limits(1, 32)] public int Partials { get; init; } = 5;
+    [Limits(0.001, 10)] public float AttackSeconds { get; init; } = 0.1f;
+    /// <summary>Time for the percussive decay to fall 60 dB.</summary>
+    [Limits(0.01, 60)] public float ReleaseSeconds { get; init; } = 2f;
+    /// <summary>Decay time of notes below <see cref="LongReleaseBelow"/>.</summary>
+    [Limits(0.01, 60)] public float LongReleaseSeconds { get; init; } = 8f;
+    [Limits(0, 128)] public int LongReleaseBelow { get; init; } = 60;
+    /// <summary>Time for a released key (or a part change) to damp a voice by 60 dB.</summary>
+    [Limits(0.01, 10)] public float DampSeconds { get; init; } = 0.3f;
+    [Limits(20, 20000)] public float CutoffLowHz { get; init; } = 1000f;
+    [Limits(20, 20000)] public float CutoffHighHz { get; init; } = 3000f;
+    /// <summary>Rate of the smooth noise that sweeps the low-pass.</summary>
+    [Limits(0, 20)] public float SweepHz { get; init; } = 1f;
+    /// <summary>0 = every partial centred, 1 = overtones spread hard left and right.</summary>
+    [Limits(0, 1)] public float StereoSpread { get; init; } = 0.8f;
+    /// <summary>Time constant of the per-sample detune glide.</summary>
+    [Limits(0.0001, 1)] public float DetuneGlideSeconds { get; init; } = 0.01f;
+    [Limits(1, 16384)] public int Polyphony { get; init; } = 64;
+}
