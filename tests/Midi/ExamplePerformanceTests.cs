@@ -4,15 +4,13 @@ namespace Losses.Tests.Midi;
 
 public class ExamplePerformanceTests
 {
-    private static string DemoPath => Path.Combine(Smf.RepositoryRoot(), "examples", "demo.mid");
+    private static string DemoPath => Path.Combine(TestFiles.RepositoryRoot, "examples", "demo.mid");
 
     [Fact]
     public void Committed_demo_equals_the_generator()
     {
         byte[] created = ExamplePerformance.Create();
-        // To regenerate after changing the composition: LOSSES_WRITE_DEMO=1 dotnet test ... --filter ~ExamplePerformance
-        if (Environment.GetEnvironmentVariable("LOSSES_WRITE_DEMO") == "1")
-            File.WriteAllBytes(DemoPath, created);
+        // After changing the composition: ./losses example -o examples/demo.mid
         Assert.True(File.Exists(DemoPath), $"{DemoPath} is missing");
         Assert.Equal(created, File.ReadAllBytes(DemoPath));
     }

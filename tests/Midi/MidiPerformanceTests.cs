@@ -189,7 +189,7 @@ public class MidiPerformanceTests
     [Fact]
     public void Four_parts_test_performance_loads()
     {
-        var p = MidiPerformance.Load(Smf.Performance("four-parts.mid"), 48_000);
+        var p = MidiPerformance.Load(TestFiles.FourParts, 48_000);
 
         Assert.Equal(1, p.Format);
         Assert.Equal(75, p.NoteOnCount);

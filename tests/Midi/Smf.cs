@@ -31,32 +31,4 @@ internal static class Smf
     }
 
     public static MidiPerformance Parse(byte[] data, string name = "test.mid") => MidiPerformance.Parse(data, name, Rate);
-
-    /// <summary>
-    /// A folder of test performances: $LOSSES_PERFORMANCES if set, else the first
-    /// <c>shared/performances</c> holding <paramref name="file"/> found walking up from the test binaries.
-    /// </summary>
-    public static string Performance(string file)
-    {
-        string? fromEnv = Environment.GetEnvironmentVariable("LOSSES_PERFORMANCES");
-        if (!string.IsNullOrEmpty(fromEnv))
-            return Path.Combine(fromEnv, file);
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "performances", file);
-            if (System.IO.File.Exists(candidate))
-                return candidate;
-        }
-        throw new FileNotFoundException(
-            $"shared/performances/{file} not found above {AppContext.BaseDirectory}; set LOSSES_PERFORMANCES to its folder");
-    }
-
-    /// <summary>The repository root: the first folder above the test binaries holding Losses.sln.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Losses.sln")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"no Losses.sln above {AppContext.BaseDirectory}");
-    }
 }
