@@ -34,13 +34,13 @@ public sealed record PieceSettings
 
 public sealed record CubicSettings
 {
-    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = 1.0f;
+    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = CubicModel.DefaultLearningRate;
     [Limits(1, 4096)] public int Points { get; init; } = 100;
 }
 
 public sealed record KnotSettings
 {
-    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = 0.3f;
+    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = KnotModel.DefaultLearningRate;
     [Limits(1, 4096)] public int BatchSize { get; init; } = 64;
     [Limits(1, 64)] public int MaxFrequency { get; init; } = 8;
     [Limits(0.1, 1e4)] public float TMax { get; init; } = 100f;
@@ -60,8 +60,13 @@ public sealed record LearningSettings
 
 public sealed record DetuneSettings
 {
-    /// <summary>Overtone k ≥ 2 sounds at k·f₀·(1 + multiplier·loss).</summary>
-    [Limits(0, 10)] public float Multiplier { get; init; } = 0.05f;
+    /// <summary>Overtone k ≥ 2 sounds at k·f₀·(1 + m·loss); m while a cubic trains (parts 1, 4).</summary>
+    [Limits(0, 10)] public float CubicMultiplier { get; init; } = 0.05f;
+    /// <summary>
+    /// m while a knot trains (parts 2, 3). Knot losses start ≈ 20× smaller than cubic ones (phases
+    /// in [0, 1]), so the seed's m = 1 makes them as audible as the cubic's 0.05.
+    /// </summary>
+    [Limits(0, 10)] public float KnotMultiplier { get; init; } = 1f;
     /// <summary>Largest detune (multiplier·loss is clamped to this).</summary>
     [Limits(0, 2)] public float Max { get; init; } = 0.5f;
 }

@@ -25,8 +25,12 @@ public sealed class KnotModel
 {
     public const int ParameterCount = 3;
 
-    /// <summary>Default learning rate the engine uses (measured stable and converging, see tests).</summary>
-    public const float DefaultLearningRate = 0.3f;
+    /// <summary>
+    /// Default learning rate the engine uses: the loss falls ≈ (1 − lr/6)² per step, so 0.1 takes
+    /// ≈ 140 steps (2.3 s of a held chord at 60 steps/s) to fall 100× — the convergence spans the
+    /// chord instead of being over in half a second (0.3), and is far faster than the reference 0.025.
+    /// </summary>
+    public const float DefaultLearningRate = 0.1f;
 
     /// <summary>Divergence threshold on |θ|.</summary>
     public const float MaxTheta = 1e4f;

@@ -265,7 +265,7 @@ public sealed class Piece
 
     private float DetuneFor(float loss)
     {
-        float d = _detune.Multiplier * loss;
+        float d = (Model == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
         return d >= 0f ? MathF.Min(d, _detune.Max) : (float.IsNaN(d) ? _detune.Max : 0f);
     }
 

@@ -190,13 +190,13 @@ public class KnotModelTests
     }
 
     /// <summary>
-    /// Measured at lr 0.3, minibatch 64, HalfMse, n ≤ 8, loss over the full 1001-point grid: steps until
-    /// it is ≤ 1/100 of the initial loss — seeds 1–20: 45–47; seeds 1–200: max 48, median 46 (the loss is
-    /// ≈ ⅙·Σ(1 − cos δ), so the decay is ≈ (1 − lr/6)² per step whatever the start). For comparison the
-    /// reference lr 0.025 needs ≈ 560 steps, lr 1.0 ≈ 13. Asserted: ≤ 60 for seeds 1–20.
+    /// Minibatch 64, HalfMse, n ≤ 8, loss over the full 1001-point grid: steps until it is ≤ 1/100 of the
+    /// initial loss. The loss is ≈ ⅙·Σ(1 − cos δ), so the decay is ≈ (1 − lr/6)² per step whatever the
+    /// start: at the default lr 0.1 ≈ 137 steps (measured at lr 0.3: 45–47 for seeds 1–20, max 48 of
+    /// 200 seeds; the reference lr 0.025 needs ≈ 560). Asserted: ≤ 160 for seeds 1–20.
     /// </summary>
     [Fact]
-    public void DefaultLearningRate_HalfMse_FullGridLossFalls100x_Within60Steps_Seeds1To20()
+    public void DefaultLearningRate_HalfMse_FullGridLossFalls100x_Within160Steps_Seeds1To20()
     {
         float[] grid = FullGrid();
         var full = new KnotModel(grid.Length);
@@ -209,7 +209,7 @@ public class KnotModelTests
             float l0 = full.Evaluate(grid, g);
             int steps = 0;
             float l = l0;
-            while (steps < 60 && l > l0 / 100)
+            while (steps < 160 && l > l0 / 100)
             {
                 m.Step(ref rng);
                 steps++;

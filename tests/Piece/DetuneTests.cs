@@ -11,7 +11,10 @@ public class DetuneTests
     private const double A4 = 440.0;
 
     private static float DetuneFor(float loss) =>
-        MathF.Min(EngineConfig.Default.Detune.Multiplier * loss, EngineConfig.Default.Detune.Max);
+        MathF.Min(EngineConfig.Default.Detune.CubicMultiplier * loss, EngineConfig.Default.Detune.Max);
+
+    private static float KnotDetuneFor(float loss) =>
+        MathF.Min(EngineConfig.Default.Detune.KnotMultiplier * loss, EngineConfig.Default.Detune.Max);
 
     [Fact]
     public void A_held_notes_partials_sit_at_k_f0_times_one_plus_m_L_and_the_fundamental_is_never_detuned()
@@ -96,7 +99,7 @@ public class DetuneTests
         Assert.InRange(stepsAtRelease, 120, 122);
         Assert.Equal(stepsAtRelease, r.Processor.Piece.GradientSteps);
         // The glide (10 ms) has nearly reached the latest step's detune; earlier steps' were within a few per cent of it.
-        float target = DetuneFor(lossAtRelease);
+        float target = KnotDetuneFor(lossAtRelease);
         Assert.True(target > 0);
         foreach (float d in detunes) Assert.InRange(d, target * 0.9f - 1e-6f, target * 1.1f + 1e-6f);
     }
