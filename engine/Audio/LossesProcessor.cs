@@ -1,6 +1,8 @@
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
+using Losses.Engine.Piece;
 using Losses.Engine.Synthesis;
+using Losses.Protocol;
 
 namespace Losses.Engine.Audio;
 
@@ -24,6 +26,9 @@ public sealed class LossesProcessor
     private float _gain;
     private float _threshold;
     private long _nextControl;
+    private Frame _frame;
+    private int _pointsOfTarget = -1;
+    private float _framePeakLeft, _framePeakRight;
 
     public LossesProcessor(EngineConfig config, ulong seed)
     {
@@ -42,6 +47,15 @@ public sealed class LossesProcessor
     public float PeakLeft { get; private set; }
     public float PeakRight { get; private set; }
 
+    /// <summary>
+    /// Where frames go: a ring, a frame log, or both (set before the audio starts). A frame is
+    /// published at every gradient step, new target and part change, whenever 16 key presses are
+    /// waiting, and at the end of every block — from the audio thread, without allocating.
+    /// </summary>
+    public IFrameSink? FrameSink { get; set; }
+    /// <summary>Frames published since <see cref="Prepare"/>.</summary>
+    public long FramesPublished { get; private set; }
+
     public VoiceBank Voices => _voices ?? throw new InvalidOperationException("Prepare the processor first.");
     public Piece.Piece Piece => _piece ?? throw new InvalidOperationException("Prepare the processor first.");
 
@@ -59,6 +73,9 @@ public sealed class LossesProcessor
         SampleTime = 0;
         SilentSince = 0;
         _nextControl = 0;
+        _frame = default;
+        _pointsOfTarget = -1;
+        FramesPublished = 0;
     }
 
     /// <summary>
@@ -89,8 +106,13 @@ public sealed class LossesProcessor
             {
                 piece.Handle(events[next], SampleTime);
                 next++;
+                if (piece.Changes != PieceChanges.None || piece.PressesFull) Publish(piece, voices);
             }
-            if (piece.NextStepSample <= SampleTime) piece.ContinuousStep(SampleTime);
+            if (piece.NextStepSample <= SampleTime)
+            {
+                piece.ContinuousStep(SampleTime);
+                if (piece.Changes != PieceChanges.None) Publish(piece, voices);
+            }
             if (pos == n) break; // a zero-length block only delivers its events
 
             int length = n - pos;
@@ -111,9 +133,78 @@ public sealed class LossesProcessor
             }
             pos += length;
             SampleTime += length;
+            _framePeakLeft = MathF.Max(_framePeakLeft, peakL);
+            _framePeakRight = MathF.Max(_framePeakRight, peakR);
         }
         PeakLeft = peakL;
         PeakRight = peakR;
+        Publish(piece, voices);
+    }
+
+    /// <summary>Fills the frame from the piece and hands it to the sink; clears what it reported.</summary>
+    private void Publish(Piece.Piece piece, VoiceBank voices)
+    {
+        IFrameSink? sink = FrameSink;
+        if (sink is null)
+        {
+            piece.ClearChanges();
+            return;
+        }
+        ref Frame f = ref _frame;
+        f.Index = FramesPublished;
+        f.SampleTime = SampleTime;
+        f.SampleRate = SampleRate;
+        f.Part = piece.Part;
+        f.Model = (FrameModel)piece.Model;
+        f.Flags = (FrameFlags)piece.Changes;
+        f.TargetSteps = piece.TargetSteps;
+        f.TotalSteps = piece.GradientSteps;
+        f.CubicTargets = piece.CubicTargets;
+        f.KnotTargets = piece.KnotTargets;
+        f.Loss = piece.Loss;
+        f.Detune = piece.Detune;
+        f.Target = default;
+        f.Theta = default;
+        f.Gradient = default;
+        f.KnotN = default;
+        if (piece.Model == ModelKind.Cubic)
+        {
+            piece.Cubic.Target.CopyTo(f.Target);
+            piece.Cubic.Theta.CopyTo(f.Theta);
+            piece.Cubic.Gradient.CopyTo(f.Gradient);
+        }
+        else if (piece.Model == ModelKind.Knot)
+        {
+            piece.Knot.Target.CopyTo(f.Target);
+            piece.Knot.Theta.CopyTo(f.Theta);
+            piece.Knot.Gradient.CopyTo(f.Gradient);
+            piece.Knot.Frequencies.CopyTo(f.KnotN);
+        }
+        if (_pointsOfTarget != piece.CubicTargets && piece.HasCubic)
+        {
+            // The sample points change only with a new cubic target; the frame keeps them in between.
+            _pointsOfTarget = piece.CubicTargets;
+            ReadOnlySpan<float> x = piece.Cubic.X;
+            int count = Math.Min(x.Length, Frame.MaxPoints);
+            x[..count].CopyTo(f.Points);
+            f.PointCount = count;
+        }
+        f.Voices = voices.ActiveVoices;
+        f.PeakLeft = _framePeakLeft;
+        f.PeakRight = _framePeakRight;
+        int presses = piece.PendingPresses;
+        f.NoteOnCount = presses;
+        for (int i = 0; i < presses; i++)
+        {
+            f.NoteOns[i].SampleTime = piece.PressSample(i);
+            f.NoteOns[i].Note = piece.PressNote(i);
+            f.NoteOns[i].Velocity = piece.PressVelocity(i);
+        }
+        piece.HeldVelocities.CopyTo(f.Velocities);
+        sink.Publish(in f);
+        FramesPublished++;
+        _framePeakLeft = _framePeakRight = 0f;
+        piece.ClearChanges();
     }
 
     /// <summary>Linear below the threshold, then a tanh knee that approaches but never passes ±1.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
 using Losses.Engine.Piece;
+using Losses.Protocol;
 
 namespace Losses.Engine.Audio;
 
@@ -13,6 +14,8 @@ public sealed record RenderOptions
     public int SampleRate { get; init; } = 48000;
     /// <summary>Longest ring-out after the last event; the render ends earlier once every voice is silent.</summary>
     public double MaxTailSeconds { get; init; } = 30;
+    /// <summary>Pace the blocks at the wall clock, as a live engine would (for watching the ring).</summary>
+    public bool RealTime { get; init; }
 }
 
 public sealed record TargetSummary(string Model, int Part, double StartSeconds, long Steps, float FirstLoss, float FinalLoss);
@@ -37,6 +40,7 @@ public sealed record RenderSummary
     public required long VoiceSteals { get; init; }
     public required float Peak { get; init; }
     public required TargetSummary[] Targets { get; init; }
+    public required long FramesPublished { get; init; }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -56,10 +60,12 @@ public sealed record RenderSummary
 public static class OfflineRenderer
 {
     public static RenderSummary Render(MidiPerformance performance, EngineConfig config, RenderOptions options,
-        string outputPath, Action<double>? progress = null)
+        string outputPath, Action<double>? progress = null, IFrameSink? frames = null)
     {
         var processor = new LossesProcessor(config, options.Seed);
         processor.Prepare(options.SampleRate, options.Block);
+        processor.FrameSink = frames;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         TimedMidiEvent[] events = performance.Events;
         long lastEvent = events.Length > 0 ? events[^1].SampleTime : 0;
@@ -84,6 +90,11 @@ public static class OfflineRenderer
                     blockEvents[count++] = e.At((int)(e.SampleTime - start));
                 }
                 processor.Process(left, right, blockEvents.AsSpan(0, count));
+                if (options.RealTime)
+                {
+                    double ahead = (double)processor.SampleTime / options.SampleRate - clock.Elapsed.TotalSeconds;
+                    if (ahead > 0.002) Thread.Sleep(TimeSpan.FromSeconds(ahead));
+                }
                 peak = MathF.Max(peak, MathF.Max(processor.PeakLeft, processor.PeakRight));
                 wav.Write(left, right);
 
@@ -123,6 +134,7 @@ public static class OfflineRenderer
             VoiceSteals = processor.Voices.Steals,
             Peak = peak,
             Targets = targets.ToArray(),
+            FramesPublished = processor.FramesPublished,
         };
     }
 }

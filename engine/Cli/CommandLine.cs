@@ -3,6 +3,7 @@ using System.Reflection;
 using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
+using Losses.Protocol;
 
 namespace Losses.Engine.Cli;
 
@@ -26,6 +27,16 @@ public static class CommandLine
               --sample-rate HZ     8000..384000 (default 48000)
               --config FILE        JSON config (see README; defaults otherwise)
               --summary-json FILE  also write the render summary as JSON
+              --frames FILE        also write every published frame to a frame log
+              --ring NAME          also publish the frames live into the shared-memory ring NAME
+              --realtime           pace the render at the wall clock (to watch it live)
+          frames FILE.frames       print the frames of a frame log
+              --csv                as CSV
+          watch                    print the frames of a live ring as they arrive
+              --ring NAME          ring to read (default losses)
+              --csv                as CSV
+              --count N            stop after N frames
+              --timeout SECONDS    stop when no frame arrives for this long
           config                   print the default config as JSON
               --check FILE         validate a config file
           example -o OUT.mid       write the bundled example performance as a MIDI file
@@ -46,6 +57,8 @@ public static class CommandLine
                 "demo" => Demo(rest),
                 "config" => Config(rest),
                 "example" => Example(rest),
+                "frames" => FramesCommand.Print(rest),
+                "watch" => FramesCommand.Watch(rest),
                 "help" or "--help" or "-h" => Help(),
                 "--version" => Version(),
                 _ => throw new UsageException($"unknown command '{command}' (try: losses help)"),
@@ -56,7 +69,8 @@ public static class CommandLine
             Console.Error.WriteLine($"losses: {e.Message}");
             return ExitUsage;
         }
-        catch (Exception e) when (e is MidiFileException or ConfigException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is MidiFileException or ConfigException or IOException or UnauthorizedAccessException
+                                      or RingException or FrameLogException)
         {
             Console.Error.WriteLine($"losses: {e.Message}");
             return ExitInput;
@@ -77,7 +91,8 @@ public static class CommandLine
 
     private static int Render(Arguments a)
     {
-        string? output = null, configPath = null, summaryJson = null;
+        string? output = null, configPath = null, summaryJson = null, framesPath = null, ring = null;
+        bool realTime = false;
         ulong seed = 1;
         int block = 64, sampleRate = 48000;
         string? input = null;
@@ -91,6 +106,9 @@ public static class CommandLine
                 case "--sample-rate": sampleRate = a.Int(arg, 8000, 384000); break;
                 case "--config": configPath = a.Value(arg); break;
                 case "--summary-json": summaryJson = a.Value(arg); break;
+                case "--frames": framesPath = a.Value(arg); break;
+                case "--ring": ring = a.RingName(arg); break;
+                case "--realtime": realTime = true; break;
                 default:
                     if (arg.StartsWith('-')) throw new UsageException($"render: unknown option '{arg}' (try: losses help)");
                     if (input is not null) throw new UsageException($"render: one input file only ('{input}' and '{arg}' given)");
@@ -103,9 +121,20 @@ public static class CommandLine
 
         EngineConfig config = configPath is null ? EngineConfig.Default : EngineConfig.Load(configPath);
         MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
-        RenderSummary summary = RenderWithProgress(performance, config,
-            new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate }, output, summaryJson);
+        var options = new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate, RealTime = realTime };
+        using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate);
+        using FrameRingWriter? ringWriter = ring is null ? null : FrameRingWriter.Create(ring);
+        IFrameSink? sink = (log, ringWriter) switch
+        {
+            (null, null) => null,
+            (not null, null) => log,
+            (null, not null) => ringWriter,
+            _ => new FrameTee(ringWriter, log),
+        };
+        RenderSummary summary = RenderWithProgress(performance, config, options, output, summaryJson, sink);
+        log?.Commit();
         Print(summary);
+        if (framesPath is not null) Console.WriteLine($"  {log!.Count} frames -> {framesPath}");
         return 0;
     }
 
@@ -172,10 +201,10 @@ public static class CommandLine
     }
 
     private static RenderSummary RenderWithProgress(MidiPerformance performance, EngineConfig config, RenderOptions options,
-        string output, string? summaryJson)
+        string output, string? summaryJson, IFrameSink? frames = null)
     {
         var bar = new ProgressReporter(performance.Name, performance.DurationSeconds);
-        RenderSummary summary = OfflineRenderer.Render(performance, config, options, output, bar.Report);
+        RenderSummary summary = OfflineRenderer.Render(performance, config, options, output, bar.Report, frames);
         bar.Finish();
         if (summaryJson is not null)
         {
@@ -204,7 +233,7 @@ public static class CommandLine
     }
 
     /// <summary>Reads options one by one; a missing or malformed value is a usage error naming the option.</summary>
-    private sealed class Arguments(string[] args, string command)
+    internal sealed class Arguments(string[] args, string command)
     {
         private int _index;
 
@@ -227,6 +256,22 @@ public static class CommandLine
             string text = Value(option);
             if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
                 throw new UsageException($"{command}: {option} must be a whole number in {min}..{max}, not '{text}'");
+            return value;
+        }
+
+        public string RingName(string option)
+        {
+            string name = Value(option);
+            if (!RingLayout.IsValidName(name))
+                throw new UsageException($"{command}: {option} '{name}' is not a valid ring name (letters, digits, '-', '_', '.')");
+            return name;
+        }
+
+        public double Seconds(string option)
+        {
+            string text = Value(option);
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value > 1e6)
+                throw new UsageException($"{command}: {option} must be a positive number of seconds, not '{text}'");
             return value;
         }
 

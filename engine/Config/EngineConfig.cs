@@ -35,7 +35,8 @@ public sealed record PieceSettings
 public sealed record CubicSettings
 {
     [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = CubicModel.DefaultLearningRate;
-    [Limits(1, 4096)] public int Points { get; init; } = 100;
+    /// <summary>At most 128: every frame carries all the points to the visualiser.</summary>
+    [Limits(1, 128)] public int Points { get; init; } = 100;
 }
 
 public sealed record KnotSettings

@@ -7,6 +7,17 @@ namespace Losses.Engine.Piece;
 
 public enum ModelKind : byte { None = 0, Cubic = 1, Knot = 2 }
 
+/// <summary>What happened since the processor last published a frame (same bits as the protocol's FrameFlags).</summary>
+[Flags]
+public enum PieceChanges
+{
+    None = 0,
+    Stepped = 1,
+    NewTarget = 2,
+    PartChanged = 4,
+    Reset = 8,
+}
+
 /// <summary>One target of the performance: a model the pianist trained from its first to its last step.</summary>
 public struct TargetRecord
 {
@@ -26,6 +37,8 @@ public struct TargetRecord
 public sealed class Piece
 {
     public const int MaxTargetRecords = 4096;
+    /// <summary>Key presses kept for the next frame; when full the processor publishes at once.</summary>
+    public const int MaxPendingPresses = 16;
     private const int NoVoice = -1;
 
     private readonly PieceSettings _settings;
@@ -45,6 +58,11 @@ public sealed class Piece
     private long _lastKnotSample;
     private readonly TargetRecord[] _targets = new TargetRecord[MaxTargetRecords];
     private readonly float[] _scratchGradient = new float[CubicModel.ParameterCount];
+    private readonly byte[] _heldVelocity = new byte[128];
+    private readonly long[] _pressSample = new long[MaxPendingPresses];
+    private readonly byte[] _pressNote = new byte[MaxPendingPresses];
+    private readonly byte[] _pressVelocity = new byte[MaxPendingPresses];
+    private int _resetsSeen;
 
     public Piece(EngineConfig config, double sampleRate, VoiceBank voices, ulong seed)
     {
@@ -86,6 +104,27 @@ public sealed class Piece
     public ReadOnlySpan<TargetRecord> Targets => _targets.AsSpan(0, Math.Min(CubicTargets + KnotTargets, MaxTargetRecords));
 
     private bool CubicPart => Part is 1 or 4;
+
+    /// <summary>What changed since <see cref="ClearChanges"/>.</summary>
+    public PieceChanges Changes { get; private set; }
+    /// <summary>Key presses since <see cref="ClearChanges"/>, in order (at most <see cref="MaxPendingPresses"/>).</summary>
+    public int PendingPresses { get; private set; }
+    public bool PressesFull => PendingPresses == MaxPendingPresses;
+    public long PressSample(int i) => _pressSample[i];
+    public int PressNote(int i) => _pressNote[i];
+    public int PressVelocity(int i) => _pressVelocity[i];
+    /// <summary>Velocity of each held note (key down or held by the pedal), 0 when not held.</summary>
+    public ReadOnlySpan<byte> HeldVelocities => _heldVelocity;
+    /// <summary>The detune the current loss gives the overtones (m·L, clamped).</summary>
+    public float Detune => DetuneFor(Loss);
+    /// <summary>Steps of the current part's model since its target was drawn.</summary>
+    public long TargetSteps => Model switch { ModelKind.Cubic => Cubic.Steps, ModelKind.Knot => Knot.Steps, _ => 0 };
+
+    public void ClearChanges()
+    {
+        Changes = PieceChanges.None;
+        PendingPresses = 0;
+    }
 
     public void Handle(in MidiEvent e, long sample)
     {
@@ -151,6 +190,14 @@ public sealed class Piece
         int voice = _voices.NoteOn(note, velocity, detune);
         _voiceOf[note] = voice;
         _serialOf[note] = _voices.SerialOf(voice);
+        _heldVelocity[note] = (byte)velocity;
+        if (PendingPresses < MaxPendingPresses)
+        {
+            _pressSample[PendingPresses] = sample;
+            _pressNote[PendingPresses] = (byte)note;
+            _pressVelocity[PendingPresses] = (byte)velocity;
+            PendingPresses++;
+        }
     }
 
     private void NoteOff(int note)
@@ -193,6 +240,7 @@ public sealed class Piece
         ReleaseEverything();
         Part = Part % 4 + 1;
         PartChanges++;
+        Changes |= PieceChanges.PartChanged;
         PartsVisited |= 1 << Part;
         Model = CubicPart ? (HasCubic ? ModelKind.Cubic : ModelKind.None) : (HasKnot ? ModelKind.Knot : ModelKind.None);
         Loss = Model switch { ModelKind.Cubic => Cubic.LastLoss, ModelKind.Knot => Knot.LastLoss, _ => 0f };
@@ -205,6 +253,7 @@ public sealed class Piece
         _voices.ReleaseAll();
         Array.Clear(_keyDown);
         Array.Clear(_sustained);
+        Array.Clear(_heldVelocity);
         Array.Fill(_voiceOf, NoVoice);
     }
 
@@ -214,6 +263,7 @@ public sealed class Piece
         HasCubic = true;
         Model = ModelKind.Cubic;
         CubicTargets++;
+        Changes |= PieceChanges.NewTarget;
         Loss = Cubic.Evaluate(_scratchGradient);
         OpenTarget(ModelKind.Cubic, sample, Loss);
     }
@@ -224,6 +274,7 @@ public sealed class Piece
         HasKnot = true;
         Model = ModelKind.Knot;
         KnotTargets++;
+        Changes |= PieceChanges.NewTarget;
         _lastKnotSample = sample;
         // The chord sounds at the new knot's first loss: step once where it lands.
         StepKnot();
@@ -234,7 +285,7 @@ public sealed class Piece
     {
         if (Cubic.LastLoss < _learning.StopLoss && Cubic.Steps > 0) { Loss = Cubic.LastLoss; return; }
         Loss = Cubic.Step(ref _rng);
-        GradientSteps++;
+        Stepped();
         CloseTarget(Cubic.Steps, Loss);
     }
 
@@ -242,8 +293,19 @@ public sealed class Piece
     {
         if (Knot.LastLoss < _learning.StopLoss && Knot.Steps > 0) { Loss = Knot.LastLoss; return; }
         Loss = Knot.Step(ref _rng);
-        GradientSteps++;
+        Stepped();
         CloseTarget(Knot.Steps, Loss);
+    }
+
+    private void Stepped()
+    {
+        GradientSteps++;
+        Changes |= PieceChanges.Stepped;
+        if (Resets != _resetsSeen)
+        {
+            _resetsSeen = Resets;
+            Changes |= PieceChanges.Reset;
+        }
     }
 
     private void OpenTarget(ModelKind model, long sample, float loss)
@@ -284,6 +346,7 @@ public sealed class Piece
 
     private void ReleaseVoiceOf(int note)
     {
+        _heldVelocity[note] = 0;
         int voice = _voiceOf[note];
         if (voice == NoVoice) return;
         // The voice may have been stolen by another note since: release only our own.

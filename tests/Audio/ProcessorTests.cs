@@ -2,6 +2,7 @@ using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
+using Losses.Protocol;
 using static Losses.Tests.Audio.Rendering;
 
 namespace Losses.Tests.Audio;
@@ -92,12 +93,17 @@ public class ProcessorTests
         if (cubicRate >= 1e3f) Assert.True(r.Processor.Piece.Resets > 0, "a diverging model is reset");
     }
 
-    [Fact]
-    public void Process_allocates_nothing_over_ten_thousand_busy_blocks()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Process_allocates_nothing_over_ten_thousand_busy_blocks(bool publishing)
     {
         const int block = 64;
         var processor = new LossesProcessor(EngineConfig.Default, 3);
         processor.Prepare(Rate, block);
+        using var ring = new Protocol.TestRing();
+        using FrameRingWriter? writer = publishing ? FrameRingWriter.Create(ring.Name, 1024) : null;
+        processor.FrameSink = writer;
         var left = new float[block];
         var right = new float[block];
         // A busy stream, prepared before measuring: chords, runs, pedals and part changes.
@@ -119,6 +125,7 @@ public class ProcessorTests
         long after = GC.GetAllocatedBytesForCurrentThread();
 
         Assert.Equal(0, after - before);
+        if (publishing) Assert.True(writer!.Position >= 10000, "a frame per block at least");
         Assert.True(processor.Piece.GradientSteps > 50 && processor.Piece.PartChanges >= 3,
             $"the stream was busy ({processor.Piece.GradientSteps} steps, {processor.Piece.PartChanges} part changes)");
     }

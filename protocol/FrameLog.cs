@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace Losses.Protocol;
+
+/// <summary>
+/// A frame log: the engine's frames appended to a file, for offline rendering of the visuals and
+/// for inspection. Layout: a 64-byte header — magic "LOSSLOG1", layout version, frame size,
+/// sample rate, then zeros — followed by whole frames. Written under a temporary name and moved
+/// into place when complete, so a failed render leaves nothing half-written.
+/// </summary>
+public sealed class FrameLogWriter : IFrameSink, IDisposable
+{
+    public const int HeaderSize = 64;
+    public const ulong Magic = 0x31474F4C53534F4CUL; // "LOSSLOG1" as little-endian bytes
+
+    private readonly FileStream _stream;
+    private readonly string _path;
+    private readonly string _tempPath;
+    private bool _committed;
+
+    public FrameLogWriter(string path, int sampleRate)
+    {
+        _path = Path.GetFullPath(path);
+        _tempPath = _path + $".tmp-{Environment.ProcessId}";
+        _stream = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        header.Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], Frame.LayoutVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], Frame.Size);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], sampleRate);
+        _stream.Write(header);
+    }
+
+    public long Count { get; private set; }
+
+    /// <summary>Appends a frame (buffered file I/O: for offline renders and for a non-audio thread live).</summary>
+    public void Publish(in Frame frame)
+    {
+        _stream.Write(MemoryMarshal.AsBytes(new ReadOnlySpan<Frame>(in frame)));
+        Count++;
+    }
+
+    public void Commit()
+    {
+        _stream.Flush(flushToDisk: true);
+        _stream.Dispose();
+        File.Move(_tempPath, _path, overwrite: true);
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        if (!_committed) File.Delete(_tempPath);
+    }
+}
+
+/// <summary>Reads a frame log; a file that is not one, or is cut short, gives one clear line.</summary>
+public sealed class FrameLogReader : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private FrameLogReader(FileStream stream, int sampleRate, long count)
+    {
+        _stream = stream;
+        SampleRate = sampleRate;
+        Count = count;
+    }
+
+    public int SampleRate { get; }
+    public long Count { get; }
+
+    public static FrameLogReader Open(string path)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new FrameLogException($"{path}: file not found — check the path");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FrameLogException($"{path}: cannot read ({e.Message})");
+        }
+        try
+        {
+            Span<byte> header = stackalloc byte[FrameLogWriter.HeaderSize];
+            if (stream.Length < FrameLogWriter.HeaderSize || stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+                throw new FrameLogException($"{path}: not a Losses frame log (too short) — write one with: losses render IN.mid -o OUT.wav --frames OUT.frames");
+            if (BinaryPrimitives.ReadUInt64LittleEndian(header) != FrameLogWriter.Magic)
+                throw new FrameLogException($"{path}: not a Losses frame log (wrong magic) — write one with: losses render IN.mid -o OUT.wav --frames OUT.frames");
+            int version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+            int frameSize = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+            int sampleRate = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
+            if (version != Frame.LayoutVersion || frameSize != Frame.Size)
+                throw new FrameLogException($"{path}: frame layout {version} ({frameSize} bytes), this build reads layout {Frame.LayoutVersion} ({Frame.Size} bytes) — render it again with this build");
+            if (sampleRate is < 1 or > 10_000_000)
+                throw new FrameLogException($"{path}: corrupt header (sample rate {sampleRate})");
+            long body = stream.Length - FrameLogWriter.HeaderSize;
+            if (body % Frame.Size != 0)
+                throw new FrameLogException($"{path}: truncated — {body % Frame.Size} bytes of a partial frame at the end (render it again)");
+            return new FrameLogReader(stream, sampleRate, body / Frame.Size);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads frame <paramref name="index"/> (0-based).</summary>
+    public Frame Read(long index)
+    {
+        if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index));
+        Frame frame = default;
+        _stream.Position = FrameLogWriter.HeaderSize + index * Frame.Size;
+        _stream.ReadExactly(MemoryMarshal.AsBytes(new Span<Frame>(ref frame)));
+        return frame;
+    }
+
+    public IEnumerable<Frame> ReadAll()
+    {
+        for (long i = 0; i < Count; i++) yield return Read(i);
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
+
+public sealed class FrameLogException(string message) : Exception(message);
