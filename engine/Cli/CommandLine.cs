@@ -37,6 +37,18 @@ public static class CommandLine
               --csv                as CSV
               --count N            stop after N frames
               --timeout SECONDS    stop when no frame arrives for this long
+          live                     play live: MIDI in, audio out, frames into the ring
+              --audio jack|asio    audio backend (default: jack on Linux, asio on Windows)
+              --driver NAME        ASIO driver (Windows)
+              --midi NAME          MIDI input: a JACK MIDI port (Linux) or a MIDI device (Windows)
+              --ring NAME          ring to publish frames into (default losses)
+              --record DIR         record MIDI, frames, config and seed into DIR
+              --config FILE        JSON config
+              --seed N             random seed (default 1)
+              --no-connect         do not connect the outputs to the system playback ports
+              --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
+              --client NAME        JACK client name (default losses)
+          devices                  list audio backends, drivers/ports and MIDI inputs here
           config                   print the default config as JSON
               --check FILE         validate a config file
           example -o OUT.mid       write the bundled example performance as a MIDI file
@@ -58,6 +70,8 @@ public static class CommandLine
                 "config" => Config(rest),
                 "example" => Example(rest),
                 "frames" => FramesCommand.Print(rest),
+                "live" => Live(rest),
+                "devices" => Devices(),
                 "watch" => FramesCommand.Watch(rest),
                 "help" or "--help" or "-h" => Help(),
                 "--version" => Version(),
@@ -70,7 +84,7 @@ public static class CommandLine
             return ExitUsage;
         }
         catch (Exception e) when (e is MidiFileException or ConfigException or IOException or UnauthorizedAccessException
-                                      or RingException or FrameLogException)
+                                      or RingException or FrameLogException or Audio.Jack.AudioBackendException)
         {
             Console.Error.WriteLine($"losses: {e.Message}");
             return ExitInput;
@@ -157,6 +171,47 @@ public static class CommandLine
         string wav = Path.Combine(outDir, "demo.wav");
         RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, Path.Combine(outDir, "demo.json"));
         Print(summary);
+        return 0;
+    }
+
+    private static int Live(Arguments a)
+    {
+        var o = new Live.LiveOptions { Audio = OperatingSystem.IsWindows() ? "asio" : "jack" };
+        string? configPath = null;
+        while (a.Next(out string arg))
+        {
+            o = arg switch
+            {
+                "--audio" => o with { Audio = a.Value(arg) },
+                "--driver" => o with { Driver = a.Value(arg) },
+                "--midi" => o with { Midi = a.Value(arg) },
+                "--ring" => o with { Ring = a.RingName(arg) },
+                "--record" => o with { RecordDir = a.Value(arg) },
+                "--seed" => o with { Seed = a.ULong(arg) },
+                "--no-connect" => o with { ConnectOutputs = false },
+                "--duration" => o with { DurationSeconds = a.Seconds(arg) },
+                "--client" => o with { ClientName = a.Value(arg) },
+                "--config" => o with { },
+                _ => throw new UsageException($"live: unknown option '{arg}' (try: losses help)"),
+            };
+            if (arg == "--config") configPath = a.Value(arg);
+        }
+        if (o.Audio is not ("jack" or "asio")) throw new UsageException($"live: --audio must be jack or asio, not '{o.Audio}'");
+        if (configPath is not null) o = o with { Config = EngineConfig.Load(configPath) };
+        return Engine.Live.LiveSession.Run(o);
+    }
+
+    private static int Devices()
+    {
+        Console.WriteLine("audio backends:");
+        var jack = Audio.Jack.JackBackend.Describe();
+        if (OperatingSystem.IsWindows()) Console.WriteLine("  asio   (Windows) — drivers: see below");
+        Console.WriteLine(jack.Running
+            ? $"  jack   server running at {jack.Rate} Hz, {jack.Buffer} frames; playback ports: {(jack.Playback.Count == 0 ? "none" : string.Join(", ", jack.Playback))}"
+            : "  jack   no server running (start one: jackd -d alsa -r 48000 -p 64, or -d dummy to test)");
+        Console.WriteLine("MIDI inputs:");
+        if (jack.MidiSources.Count == 0) Console.WriteLine("  (no JACK MIDI sources; a USB piano appears through a2jmidid -e)");
+        foreach (string source in jack.MidiSources) Console.WriteLine($"  jack   {source}");
         return 0;
     }
 

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Losses.Engine.Audio;
+using Losses.Engine.Midi;
+
+namespace Losses.Engine.Live;
+
+/// <summary>An incoming MIDI message stamped with the engine's sample clock, for the recording.</summary>
+public readonly record struct RecordedMidi(long SampleTime, byte Status, byte Data1, byte Data2);
+
+/// <summary>
+/// What every live backend does once per audio cycle around the one processor: apply the
+/// performer's console commands, stamp incoming MIDI for the recording, time the callback.
+/// Runs on the audio thread: nothing here allocates, locks, logs or throws.
+/// </summary>
+public sealed class LiveCore
+{
+    public const int MaxEventsPerCycle = 1024;
+    private const int CommandNone = 0, CommandNextPart = 1, CommandPanic = 2;
+
+    private readonly MidiEvent[] _events = new MidiEvent[MaxEventsPerCycle + 4];
+    private int _command;
+    private int _eventCount;
+
+    public LiveCore(LossesProcessor processor)
+    {
+        Processor = processor;
+        Recording = new SpscQueue<RecordedMidi>(1 << 16);
+    }
+
+    public LossesProcessor Processor { get; }
+    public SpscQueue<RecordedMidi> Recording { get; }
+    public DspMeter Meter { get; } = new();
+    public long Cycles { get; private set; }
+    public long MidiEventsIn { get; private set; }
+    /// <summary>Set when the processor threw (a bug): the cycle is silent and the session should end.</summary>
+    public bool Faulted { get; private set; }
+
+    /// <summary>Console: advance the part at the start of the next cycle (as a soft-pedal press would).</summary>
+    public void RequestNextPart() => Volatile.Write(ref _command, CommandNextPart);
+
+    /// <summary>Console: all notes off at the start of the next cycle.</summary>
+    public void RequestPanic() => Volatile.Write(ref _command, CommandPanic);
+
+    /// <summary>Audio thread: collects one incoming message for this cycle (channel messages only).</summary>
+    public void AddEvent(int offset, byte status, byte data1, byte data2)
+    {
+        if (status < 0x80 || status >= 0xF0 || _eventCount >= MaxEventsPerCycle) return;
+        _events[_eventCount++] = new MidiEvent(offset, status, data1, data2);
+    }
+
+    /// <summary>Audio thread: renders one cycle with the events collected since the last.</summary>
+    public void Cycle(Span<float> left, Span<float> right, double periodSeconds)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int command = Interlocked.Exchange(ref _command, CommandNone);
+        if (command != CommandNone) InjectCommand(command);
+
+        Span<MidiEvent> events = _events.AsSpan(0, _eventCount);
+        long clock = Processor.SampleTime;
+        foreach (ref readonly MidiEvent e in events)
+            Recording.TryEnqueue(new RecordedMidi(clock + e.Offset, e.Status, e.Data1, e.Data2));
+        MidiEventsIn += events.Length;
+        try
+        {
+            if (!Faulted) Processor.Process(left, right, events);
+            else { left.Clear(); right.Clear(); }
+        }
+        catch (Exception)
+        {
+            Faulted = true; // never let an exception unwind into the audio driver
+            left.Clear();
+            right.Clear();
+        }
+        _eventCount = 0;
+        Cycles++;
+        Meter.Record(start, Stopwatch.GetTimestamp(), periodSeconds);
+    }
+
+    /// <summary>A console command becomes MIDI at offset 0, so the recording replays it too.</summary>
+    private void InjectCommand(int command)
+    {
+        // Make room at the front: commands act before this cycle's own events.
+        int n = Math.Min(_eventCount, MaxEventsPerCycle);
+        int inserted = command == CommandNextPart ? 2 : 1;
+        for (int i = n - 1; i >= 0; i--) _events[i + inserted] = _events[i];
+        int pedal = Processor.Config.Piece.PartPedalController;
+        if (command == CommandNextPart)
+        {
+            _events[0] = MidiEvent.Control(0, pedal, 127);
+            _events[1] = MidiEvent.Control(0, pedal, 0);
+        }
+        else
+        {
+            _events[0] = MidiEvent.Control(0, 123, 0);
+        }
+        _eventCount = n + inserted;
+    }
+}

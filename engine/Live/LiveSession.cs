@@ -1,0 +1,364 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Losses.Engine.Audio;
+using Losses.Engine.Audio.Jack;
+using Losses.Engine.Config;
+using Losses.Engine.Midi;
+using Losses.Protocol;
+
+namespace Losses.Engine.Live;
+
+public sealed record LiveOptions
+{
+    public string Audio { get; init; } = "jack";
+    public string? Driver { get; init; }
+    public string? Midi { get; init; }
+    public string Ring { get; init; } = ProtocolInfo.DefaultRingName;
+    public string? RecordDir { get; init; }
+    public EngineConfig Config { get; init; } = EngineConfig.Default;
+    public ulong Seed { get; init; } = 1;
+    public bool ConnectOutputs { get; init; } = true;
+    /// <summary>Stop after this much engine audio (tests, timed sets); run until quit otherwise.</summary>
+    public double? DurationSeconds { get; init; }
+    public string ClientName { get; init; } = "losses";
+    /// <summary>Engine seconds after which allocation and GC counts are taken as the steady-state baseline.</summary>
+    public double WarmUpSeconds { get; init; } = 2;
+}
+
+/// <summary>
+/// The live engine: a backend drives the processor; the main thread only watches — keys, the
+/// status line, draining the MIDI recording — and a recorder thread copies the engine's own ring
+/// into the frame log. After warm-up no thread of this process allocates (the summary prints the
+/// process-wide allocated bytes and GC counts to prove it).
+/// </summary>
+public static class LiveSession
+{
+    private const int MaxBlock = 8192;
+
+    public static int Run(LiveOptions o)
+    {
+        if (o.Audio == "asio" && !OperatingSystem.IsWindows())
+            throw new AudioBackendException("ASIO runs only on Windows: use --audio jack here");
+        if (o.Audio != "jack" && o.Audio != "asio")
+            throw new AudioBackendException($"unknown audio backend '{o.Audio}': use jack (Linux) or asio (Windows)");
+        if (o.Audio == "asio") return RunAsio(o);
+
+        Recorder? recorder = o.RecordDir is null ? null : Recorder.Begin(o.RecordDir, o.Ring);
+        using var ring = FrameRingWriter.Create(o.Ring);
+        LossesProcessor? processor = null;
+        LiveCore? core = null;
+        JackBackend backend;
+        try
+        {
+            backend = JackBackend.Open(o.ClientName, (rate, buffer) =>
+            {
+                WarmUp(o.Config, o.Seed, rate, buffer);
+                processor = new LossesProcessor(o.Config, o.Seed);
+                processor.Prepare(rate, MaxBlock);
+                processor.FrameSink = ring;
+                core = new LiveCore(processor);
+                return core;
+            });
+        }
+        catch
+        {
+            recorder?.Abandon();
+            throw;
+        }
+
+        using (backend)
+        {
+            recorder?.StartFrameLog(backend.SampleRate);
+            backend.Start(o.ConnectOutputs, o.Midi);
+            Console.Error.WriteLine($"losses: live on JACK as '{backend.ClientName}' at {backend.SampleRate} Hz, {backend.BufferSize} frames; " +
+                                    $"MIDI in {backend.MidiInName}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}");
+            bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
+            if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
+
+            var stop = new StopSignal();
+            var status = new StatusLine();
+            long warmUpSample = (long)(o.WarmUpSeconds * backend.SampleRate);
+            long endSample = o.DurationSeconds is double d ? (long)(d * backend.SampleRate) : long.MaxValue;
+            (int G0, int G1, int G2, long Bytes, long Cycle)? baseline = null;
+            string? ending = null;
+
+            while (true)
+            {
+                Thread.Sleep(20);
+                recorder?.DrainMidi(core!.Recording);
+                long now = processor!.SampleTime;
+                if (baseline is null && now >= warmUpSample)
+                    baseline = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(true), core!.Cycles);
+                if (backend.ServerShutDown) { ending = "the JACK server shut down"; break; }
+                if (core!.Faulted) { ending = "the engine faulted (a bug): stopped"; break; }
+                if (now >= endSample || stop.Requested) break;
+                if (interactive)
+                {
+                    while (Console.KeyAvailable)
+                    {
+                        switch (char.ToLowerInvariant(Console.ReadKey(intercept: true).KeyChar))
+                        {
+                            case 'n': core.RequestNextPart(); break;
+                            case 'p': core.RequestPanic(); break;
+                            case 'q': stop.Request(); break;
+                        }
+                    }
+                    status.Show(processor, core, backend.Xruns, ring.Position);
+                }
+            }
+            if (interactive) status.Clear();
+
+            // Measured before anything of the shutdown allocates.
+            long allocated = baseline is { } b0 ? GC.GetTotalAllocatedBytes(true) - b0.Bytes : -1;
+            string collections = baseline is { } b1
+                ? $"{GC.CollectionCount(0) - b1.G0}/{GC.CollectionCount(1) - b1.G1}/{GC.CollectionCount(2) - b1.G2}"
+                : "n/a (stopped before warm-up)";
+            (float median, float p99, float max, long cycles) = core!.Meter.Summary(baseline?.Cycle ?? 0);
+
+            backend.Dispose();
+            recorder?.DrainMidi(core.Recording);
+            recorder?.Finish(o, backend.SampleRate, backend.BufferSize, backend.FrameTimeOfSample0, backend.Skips(), processor!.SampleTime, backend.Xruns);
+
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(inv, $"live: {processor.SampleTime / (double)backend.SampleRate:0.00} s, {core.Cycles} cycles of {backend.BufferSize} at {backend.SampleRate} Hz, {backend.Xruns} xruns, {backend.Skips().Length} clock slips against JACK (net {backend.SkippedFrames} frames)"));
+            Console.WriteLine(string.Create(inv, $"  dsp load (callback/period) after warm-up: median {median * 100:0.00}%, p99 {p99 * 100:0.00}%, max {max * 100:0.00}% over {cycles} cycles"));
+            Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
+            Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}"));
+            if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
+            if (ending is not null)
+            {
+                Console.Error.WriteLine($"losses: {ending}{(o.RecordDir is null ? "" : $"; the recording so far is in {o.RecordDir}")}");
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    private static int RunAsio(LiveOptions o) =>
+        throw new AudioBackendException("the ASIO backend is not built yet");
+
+    /// <summary>Ctrl-C and SIGTERM end the session cleanly (the recording is written).</summary>
+    private sealed class StopSignal
+    {
+        private int _requested;
+
+        /// <summary>Kept alive for the session: the SIGTERM handler lives as long as its registration.</summary>
+        public PosixSignalRegistration? Term { get; }
+
+        public StopSignal()
+        {
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; Request(); };
+            if (!OperatingSystem.IsWindows())
+                Term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; Request(); });
+        }
+
+        public bool Requested => Volatile.Read(ref _requested) != 0;
+        public void Request() => Volatile.Write(ref _requested, 1);
+    }
+
+    /// <summary>One status line, formatted into a preallocated buffer (no allocation while live).</summary>
+    private sealed class StatusLine
+    {
+        private readonly char[] _buffer = new char[160];
+        private long _lastMs;
+
+        public void Show(LossesProcessor p, LiveCore core, long xruns, long frames)
+        {
+            long now = Environment.TickCount64;
+            if (now - _lastMs < 200) return;
+            _lastMs = now;
+            Span<char> b = _buffer;
+            int n = 0;
+            Append(b, ref n, "\rpart ");
+            p.Piece.Part.TryFormat(b[n..], out int w, default, CultureInfo.InvariantCulture); n += w;
+            Append(b, ref n, "  voices ");
+            p.Voices.ActiveVoices.TryFormat(b[n..], out w, "000", CultureInfo.InvariantCulture); n += w;
+            Append(b, ref n, "  loss ");
+            p.Piece.Loss.TryFormat(b[n..], out w, "0.000000", CultureInfo.InvariantCulture); n += w;
+            Append(b, ref n, "  dsp ");
+            (core.Meter.Last * 100).TryFormat(b[n..], out w, "00.0", CultureInfo.InvariantCulture); n += w;
+            Append(b, ref n, "%  xruns ");
+            xruns.TryFormat(b[n..], out w, default, CultureInfo.InvariantCulture); n += w;
+            Append(b, ref n, "  frames ");
+            frames.TryFormat(b[n..], out w, default, CultureInfo.InvariantCulture); n += w;
+            Append(b, ref n, "   ");
+            Console.Error.Write(_buffer, 0, n);
+        }
+
+        public void Clear() => Console.Error.WriteLine();
+
+        private static void Append(Span<char> b, ref int n, string s)
+        {
+            s.AsSpan().CopyTo(b[n..]);
+            n += s.Length;
+        }
+    }
+
+    /// <summary>
+    /// `--record DIR`: the incoming MIDI (streamed to a scratch file as it arrives, then written as a
+    /// Standard MIDI File whose ticks are exactly the engine's samples), the frame log, the config and
+    /// the seed — so an offline render reproduces the performance sample for sample.
+    /// </summary>
+    private sealed class Recorder
+    {
+        private const int RecordBytes = 11;
+        private readonly string _dir;
+        private readonly string _ring;
+        private readonly FileStream _midi;
+        private readonly byte[] _record = new byte[RecordBytes];
+        private FrameLogWriter? _frames;
+        private Thread? _frameThread;
+        private volatile bool _stopFrames;
+        private long _framesLost;
+
+        private Recorder(string dir, string ring)
+        {
+            _dir = dir;
+            _ring = ring;
+            _midi = new FileStream(Path.Combine(dir, "midi.partial"), FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        }
+
+        public string Summary { get; private set; } = "";
+
+        public static Recorder Begin(string dir, string ring)
+        {
+            try
+            {
+                Directory.CreateDirectory(dir);
+                return new Recorder(dir, ring);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new AudioBackendException($"cannot record to {dir}: {e.Message}");
+            }
+        }
+
+        /// <summary>Copies the engine's ring into the frame log on its own thread (never the audio thread).</summary>
+        public void StartFrameLog(int sampleRate)
+        {
+            var reader = FrameRingReader.Open(_ring, RingJoin.FromStart);
+            _frames = new FrameLogWriter(Path.Combine(_dir, "frames.frames"), sampleRate);
+            _frameThread = new Thread(() =>
+            {
+                using (reader)
+                {
+                    while (true)
+                    {
+                        bool any = false;
+                        while (reader.TryRead(out Frame f)) { _frames.Publish(in f); any = true; }
+                        _framesLost = reader.Lost;
+                        if (!any)
+                        {
+                            if (_stopFrames) break;
+                            Thread.Sleep(5);
+                        }
+                    }
+                }
+            }) { Name = "losses frame log", IsBackground = true };
+            _frameThread.Start();
+        }
+
+        public void DrainMidi(SpscQueue<RecordedMidi> queue)
+        {
+            while (queue.TryDequeue(out RecordedMidi m))
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(_record, m.SampleTime);
+                _record[8] = m.Status;
+                _record[9] = m.Data1;
+                _record[10] = m.Data2;
+                _midi.Write(_record);
+            }
+        }
+
+        public void Finish(LiveOptions o, int sampleRate, int bufferSize, long frameTimeOfSample0, (long FrameTime, long Frames)[] skips, long samples, long xruns)
+        {
+            _stopFrames = true;
+            _frameThread?.Join();
+            if (_frames is not null)
+            {
+                _frames.Commit();
+                _frames.Dispose();
+            }
+
+            // Ticks that are exactly samples: ppq · 1e6 / tempo = sample rate.
+            (int ppq, int tempo) = SampleExactTiming(sampleRate);
+            var events = new List<TickedMidiEvent>();
+            _midi.Position = 0;
+            var buffer = new byte[RecordBytes];
+            while (_midi.Read(buffer) == RecordBytes)
+            {
+                long sample = BinaryPrimitives.ReadInt64LittleEndian(buffer);
+                byte status = buffer[8];
+                if (status is < 0x80 or >= 0xF0) continue;
+                events.Add(new TickedMidiEvent(sample, status, (byte)(buffer[9] & 0x7F), (byte)(buffer[10] & 0x7F)));
+            }
+            _midi.Dispose();
+            File.Delete(Path.Combine(_dir, "midi.partial"));
+            string mid = Path.Combine(_dir, "performance.mid");
+            new StandardMidiFileWriter(ppq, tempo).AddTrack(events, "losses live", endTick: samples).Save(mid + ".tmp", 1);
+            File.Move(mid + ".tmp", mid, overwrite: true);
+            File.WriteAllText(Path.Combine(_dir, "config.json"), o.Config.ToJson());
+            var session = new
+            {
+                seed = o.Seed,
+                sampleRate,
+                bufferSize,
+                engineSamples = samples,
+                jackFrameTimeOfSample0 = frameTimeOfSample0,
+                jackSkips = skips.Select(k => new[] { k.FrameTime, k.Frames }).ToArray(),
+                xruns,
+                midiEvents = events.Count,
+                framesLostByRecorder = _framesLost,
+                reproduce = $"./losses render {mid} -o replay.wav --config {Path.Combine(_dir, "config.json")} --seed {o.Seed} --sample-rate {sampleRate}",
+            };
+            File.WriteAllText(Path.Combine(_dir, "session.json"), JsonSerializer.Serialize(session, new JsonSerializerOptions { WriteIndented = true }));
+            Summary = $"performance.mid ({events.Count} events), frames.frames ({_frames?.Count ?? 0} frames, {_framesLost} lost), config.json, session.json";
+        }
+
+        public void Abandon()
+        {
+            _stopFrames = true;
+            _frameThread?.Join();
+            _frames?.Dispose();
+            _midi.Dispose();
+            File.Delete(Path.Combine(_dir, "midi.partial"));
+        }
+    }
+
+    /// <summary>
+    /// Runs a throwaway processor through a busy few seconds before going live, so the JIT has
+    /// compiled every path the audio thread takes: the first live cycles are then on time.
+    /// </summary>
+    private static void WarmUp(EngineConfig config, ulong seed, int sampleRate, int buffer)
+    {
+        var scratch = new LossesProcessor(config, seed);
+        scratch.Prepare(sampleRate, MaxBlock);
+        var left = new float[buffer];
+        var right = new float[buffer];
+        var events = new MidiEvent[3];
+        int pedal = config.Piece.PartPedalController;
+        for (int block = 0; block < 4000; block++)
+        {
+            int count = 0;
+            if (block % 25 == 0) events[count++] = MidiEvent.NoteOn(0, 36 + block % 48, 90);
+            if (block % 25 == 10) events[count++] = MidiEvent.NoteOn(buffer / 2, 40 + block % 17, 90);
+            if (block % 25 == 11) events[count++] = MidiEvent.NoteOn(0, 44 + block % 13, 90);
+            if (block % 25 == 20) events[count++] = MidiEvent.Control(0, 123, 0);
+            if (block % 500 == 499) { events[count++] = MidiEvent.Control(0, pedal, 127); events[count++] = MidiEvent.Control(0, pedal, 0); }
+            scratch.Process(left, right, events.AsSpan(0, count));
+        }
+    }
+
+    /// <summary>The largest ticks-per-quarter (≤ 32767) for which one tick is exactly one sample at a whole-microsecond tempo.</summary>
+    public static (int Ppq, int Tempo) SampleExactTiming(int sampleRate)
+    {
+        for (int ppq = 32767; ppq >= 1; ppq--)
+        {
+            long micros = (long)ppq * 1_000_000;
+            if (micros % sampleRate == 0 && micros / sampleRate is > 0 and < 0xFFFFFF) return (ppq, (int)(micros / sampleRate));
+        }
+        throw new AudioBackendException($"no exact MIDI timing for {sampleRate} Hz");
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+
+namespace Losses.Tests.Live;
+
+/// <summary>A real JACK server for the live tests: `jackd -d dummy -r 48000 -p 64`, started here unless one already runs.</summary>
+public sealed class JackServer : IDisposable
+{
+    private readonly Process? _started;
+
+    public JackServer() : this(null) { }
+
+    private JackServer(string? name)
+    {
+        Name = name;
+        if (name is null && Responds(null)) return; // a server is already up: use it
+        var info = new ProcessStartInfo("jackd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (name is not null) { info.ArgumentList.Add("-n"); info.ArgumentList.Add(name); }
+        foreach (string a in new[] { "-d", "dummy", "-r", "48000", "-p", "64" }) info.ArgumentList.Add(a);
+        _started = Process.Start(info) ?? throw new InvalidOperationException("could not start jackd (apt-get install jackd2)");
+        _started.OutputDataReceived += (_, _) => { };
+        _started.ErrorDataReceived += (_, _) => { };
+        _started.BeginOutputReadLine();
+        _started.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        while (!Responds(name))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(15) || _started.HasExited)
+                throw new InvalidOperationException("jackd did not come up");
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>A second, named server of our own (so a test may kill it).</summary>
+    public static JackServer StartNamed(string name) => new(name);
+
+    public string? Name { get; }
+
+    public void Kill()
+    {
+        if (_started is { HasExited: false }) _started.Kill();
+        _started?.WaitForExit(5000);
+    }
+
+    public static bool Responds(string? name)
+    {
+        var info = new ProcessStartInfo("jack_lsp") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (name is not null) info.Environment["JACK_DEFAULT_SERVER"] = name;
+        info.Environment["JACK_NO_START_SERVER"] = "1";
+        try
+        {
+            using Process p = Process.Start(info)!;
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit(5000);
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => Kill();
+}
+
+[CollectionDefinition("jack")]
+public sealed class JackCollection : ICollectionFixture<JackServer>;

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Losses.Engine.Audio;
+using Losses.Tests.Audio;
+using Losses.Tests.Cli;
+using Xunit.Abstractions;
+
+namespace Losses.Tests.Live;
+
+/// <summary>The live engine as a separate process on a real JACK server, played and recorded by a second JACK client.</summary>
+[Collection("jack")]
+public class LiveEngineTests(JackServer server, ITestOutputHelper output)
+{
+    private const int Rate = 48000;
+    private readonly JackServer _server = server;
+
+    [Fact]
+    public void Notes_sound_at_their_exact_frame_with_the_right_pitch_and_the_recording_re_renders_sample_for_sample()
+    {
+        string dir = EngineCli.TempDir();
+        string client = "losses-t" + Guid.NewGuid().ToString("N")[..6];
+        using var piano = new JackTestClient(client + "-piano");
+        using var recorder = new JackTestClient(client + "-rec");
+        piano.Start();
+        recorder.Start();
+        using Process engine = StartEngine(client, dir, seconds: 17, seed: 3);
+        WaitForPort(piano, client);
+        piano.PlayInto(client);
+        recorder.RecordFrom(client);
+        Thread.Sleep(500); // every client's callback has run (and been compiled) before the first note
+
+        uint baseFrame = (piano.Now() + Rate / 2) / 64 * 64;
+        uint At(double seconds, uint offset) => baseFrame + (uint)Math.Round(seconds * Rate) / 64 * 64 + offset;
+        var schedule = new List<(uint, byte, byte, byte)>();
+        // A: four lone notes at chosen offsets within their cycles, silence between them.
+        (int Note, double At, uint Offset)[] lone = [(60, 0.0, 0), (64, 1.5, 1), (67, 3.0, 37), (72, 4.5, 63)];
+        foreach (var (note, t, off) in lone)
+        {
+            schedule.Add((At(t, off), 0x90, (byte)note, 100));
+            schedule.Add((At(t + 0.3, 0), 0x80, (byte)note, 0));
+        }
+        // B: a bass note makes a cubic target; each upper note is a step whose loss detunes it.
+        schedule.Add((At(6.0, 5), 0x90, 36, 90)); schedule.Add((At(6.3, 0), 0x80, 36, 0));
+        for (int i = 0; i < 4; i++) { schedule.Add((At(6.5 + 0.5 * i, 11), 0x90, 69, 100)); schedule.Add((At(6.9 + 0.5 * i, 0), 0x80, 69, 0)); }
+        // C: soft pedal to part 2, a held chord trains a knot at the control rate.
+        schedule.Add((At(9.0, 0), 0xB0, 67, 127)); schedule.Add((At(9.05, 0), 0xB0, 67, 0));
+        foreach (byte n in new byte[] { 48, 52, 55 }) { schedule.Add((At(9.5, 17), 0x90, n, 80)); schedule.Add((At(11.0, 0), 0x80, n, 0)); }
+        schedule.Add((At(10.0, 3), 0x90, 72, 100)); schedule.Add((At(10.5, 0), 0x80, 72, 0));
+
+        uint recordFrom = baseFrame - 64 * 10;
+        recorder.Record(recordFrom, 13 * Rate);
+        piano.Play(schedule);
+        string summary = Finish(engine);
+        Assert.True(piano.Done, "every message was sent");
+
+        // JACK's clock against the engine's: where the machine (2 cores, shared) made a client
+        // miss a deadline, a cycle lands late and later cycles slip by whole periods. The first
+        // note fixes the alignment; every check below says how much of the run it covered.
+        using JsonDocument session = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "session.json")));
+        var perf = Losses.Engine.Midi.MidiPerformance.Load(Path.Combine(dir, "performance.mid"), Rate);
+        long offset = At(lone[0].At, lone[0].Offset) - perf.Events[0].SampleTime; // JACK frame of engine sample 0
+        int slips = session.RootElement.GetProperty("jackSkips").GetArrayLength();
+        output.WriteLine($"JACK and the engine slipped {slips} times");
+        Assert.Equal(schedule.Count, session.RootElement.GetProperty("midiEvents").GetInt32());
+
+        string replay = Path.Combine(dir, "replay.wav");
+        EngineCli.Outcome r = EngineCli.Run("render", Path.Combine(dir, "performance.mid"), "-o", replay,
+            "--config", Path.Combine(dir, "config.json"), "--seed", "3", "--sample-rate", "48000");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        WavData wav = WavData.Read(replay);
+
+        // Offline ≡ live, cycle by cycle: each recorded cycle must equal the offline render at its
+        // aligned position (or, after a slip, a whole number of periods away) sample for sample.
+        int exact = 0, slipped = 0, unmatched = 0;
+        var exactCycles = new HashSet<long>();
+        for (long at = 0; at + 64 <= recorder.Left.Length; at += 64)
+        {
+            long n = at + recordFrom - offset;
+            if (n < 0 || n + 64 > wav.Frames) continue;
+            if (Matches(n)) { exact++; exactCycles.Add(at / 64); continue; }
+            bool found = false;
+            for (int k = 1; k <= 64 && !found; k++) found = Matches(n + 64L * k) || Matches(n - 64L * k);
+            if (found) slipped++; else unmatched++;
+
+            bool Matches(long m)
+            {
+                if (m < 0 || m + 64 > wav.Frames) return false;
+                for (int i = 0; i < 64; i++)
+                    if (Math.Abs(wav.Samples[0][m + i] - recorder.Left[at + i]) > 1e-6f || Math.Abs(wav.Samples[1][m + i] - recorder.Right[at + i]) > 1e-6f)
+                        return false;
+                return true;
+            }
+        }
+        int total = exact + slipped + unmatched;
+        output.WriteLine($"cycles: {exact} at their exact position, {slipped} a whole number of periods away, {unmatched} unmatched, of {total}");
+        Assert.True(total > 11 * Rate / 64, $"compared only {total} cycles");
+        Assert.True(unmatched <= total / 50, $"{unmatched} of {total} live cycles match nothing in the offline render");
+        Assert.True(exact >= total / 2, $"only {exact} of {total} live cycles sit at their exact position");
+
+        // Exact onsets and pitch, for every lone note whose cycles all sat at their exact position.
+        int checkedNotes = 0;
+        foreach (var (note, t, off) in lone)
+        {
+            long f = At(t, off) - recordFrom;
+            if (!Enumerable.Range(0, Rate / 2 / 64).All(c => exactCycles.Contains(f / 64 - 1 + c))) continue;
+            Assert.True(recorder.Left[f - 1] == 0 && recorder.Right[f - 1] == 0, $"note {note}: sound before its frame (offset {off})");
+            Assert.True(recorder.Left[f] != 0 && recorder.Right[f] != 0, $"note {note}: silent at its frame (offset {off})");
+            double f0 = 440 * Math.Pow(2, (note - 69) / 12.0);
+            double measured = Rendering.PeakFrequency(recorder.Left.AsSpan((int)f + Rate / 10, Rate / 4), Rate, f0, 5);
+            Assert.True(Math.Abs(measured - f0) < 0.5, $"note {note}: {measured:0.00} Hz, expected {f0:0.00} Hz");
+            checkedNotes++;
+        }
+        output.WriteLine($"onset and pitch checked on {checkedNotes} of {lone.Length} notes");
+        Assert.True(checkedNotes >= 2, $"only {checkedNotes} of 4 notes fell where JACK kept every cycle in place");
+        output.WriteLine(summary);
+    }
+
+    [Fact]
+    public void Thirty_seconds_of_a_busy_stream_allocate_nothing_and_collect_nothing_after_warm_up()
+    {
+        string dir = EngineCli.TempDir();
+        string client = "losses-t" + Guid.NewGuid().ToString("N")[..6];
+        using var piano = new JackTestClient(client + "-piano");
+        piano.Start();
+        using Process engine = StartEngine(client, dir, seconds: 33, seed: 5);
+        WaitForPort(piano, client);
+        piano.PlayInto(client);
+        uint baseFrame = piano.Now() + Rate / 4;
+        var schedule = new List<(uint, byte, byte, byte)>();
+        var rng = new Random(7);
+        for (double t = 0; t < 30; t += 0.05)
+        {
+            uint at = baseFrame + (uint)(t * Rate) + (uint)rng.Next(64);
+            byte note = (byte)rng.Next(36, 96);
+            schedule.Add((at, 0x90, note, (byte)rng.Next(30, 127)));
+            schedule.Add((at + (uint)rng.Next(Rate / 20, Rate / 2), 0x80, note, 0));
+            if (Math.Abs(t % 5) < 0.025) { schedule.Add((at, 0xB0, 67, 127)); schedule.Add((at + 100, 0xB0, 67, 0)); }
+            if (Math.Abs(t % 3) < 0.025) { schedule.Add((at, 0xB0, 64, 127)); schedule.Add((at + Rate, 0xB0, 64, 0)); }
+            if (Math.Abs(t % 2) < 0.025) foreach (byte n in new byte[] { 43, 47, 50 }) { schedule.Add((at, 0x90, n, 70)); schedule.Add((at + Rate, 0x80, n, 0)); }
+        }
+        piano.Play(schedule);
+        string summary = Finish(engine);
+        output.WriteLine(summary);
+        Assert.Contains("gc collections 0/0/0", summary);
+        Assert.Contains("allocated bytes 0", summary);
+        Assert.Contains("xruns", summary);
+    }
+
+    [Fact]
+    public void No_jack_server_is_one_clear_line_and_a_failing_exit()
+    {
+        string dir = EngineCli.TempDir();
+        var (code, stdout, stderr) = RunEngine(new() { ["JACK_DEFAULT_SERVER"] = "nope-" + Guid.NewGuid().ToString("N")[..6] },
+            "live", "--record", dir, "--duration", "1", "--ring", "t-" + Guid.NewGuid().ToString("N")[..6]);
+        Assert.Equal(1, code);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("no JACK server is running", stderr);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void An_unknown_midi_source_is_one_clear_line_and_a_failing_exit()
+    {
+        var (code, _, stderr) = RunEngine([], "live", "--midi", "no-such-piano", "--client", "losses-m" + Guid.NewGuid().ToString("N")[..4],
+            "--duration", "1", "--no-connect", "--ring", "t-" + Guid.NewGuid().ToString("N")[..6]);
+        Assert.Equal(1, code);
+        Assert.Contains("no JACK MIDI source matches 'no-such-piano'", stderr);
+    }
+
+    [Fact]
+    public async Task A_server_that_shuts_down_mid_run_ends_the_engine_cleanly_with_the_recording_intact()
+    {
+        string name = "losses-" + Guid.NewGuid().ToString("N")[..6];
+        using JackServer own = JackServer.StartNamed(name);
+        string dir = EngineCli.TempDir();
+        var info = EngineStart(new() { ["JACK_DEFAULT_SERVER"] = name }, "live", "--record", dir, "--no-connect",
+            "--ring", "t-" + Guid.NewGuid().ToString("N")[..6], "--duration", "60");
+        using Process engine = Process.Start(info)!;
+        Task<string> stdout = engine.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = engine.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(dir, "midi.partial")) && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(50);
+        Thread.Sleep(1500);
+        own.Kill();
+        Assert.True(engine.WaitForExit(TimeSpan.FromSeconds(30)), "the engine did not end after the server went away");
+        string err = await stderr;
+        output.WriteLine(await stdout + err);
+        Assert.Equal(1, engine.ExitCode);
+        Assert.Contains("the JACK server shut down", err);
+        foreach (string file in new[] { "performance.mid", "frames.frames", "config.json", "session.json" })
+            Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing");
+        Assert.False(File.Exists(Path.Combine(dir, "midi.partial")));
+        using var log = Losses.Protocol.FrameLogReader.Open(Path.Combine(dir, "frames.frames"));
+        Assert.True(log.Count > 100);
+    }
+
+    private static ProcessStartInfo EngineStart(Dictionary<string, string> env, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "losses-engine.dll"));
+        foreach (string a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in env) info.Environment[k] = v;
+        return info;
+    }
+
+    private static (int, string, string) RunEngine(Dictionary<string, string> env, params string[] args)
+    {
+        using Process p = Process.Start(EngineStart(env, args))!;
+        Task<string> o = p.StandardOutput.ReadToEndAsync(), e = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)));
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    private Process StartEngine(string client, string recordDir, double seconds, ulong seed)
+    {
+        Process p = Process.Start(EngineStart([], "live", "--client", client, "--no-connect", "--record", recordDir,
+            "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(),
+            "--ring", "t-" + client))!;
+        return p;
+    }
+
+    private static void WaitForPort(JackTestClient piano, string client)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!piano.HasPort($"{client}:midi_in"))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the engine's ports did not appear");
+            Thread.Sleep(50);
+        }
+    }
+
+    private static string Finish(Process engine)
+    {
+        Task<string> o = engine.StandardOutput.ReadToEndAsync(), e = engine.StandardError.ReadToEndAsync();
+        if (!engine.WaitForExit(TimeSpan.FromSeconds(90))) { engine.Kill(); Assert.Fail("the engine did not finish"); }
+        Assert.True(engine.ExitCode == 0, o.Result + e.Result);
+        return o.Result + e.Result;
+    }
+}
