@@ -14,7 +14,7 @@ internal static class VoiceLoad
     public const int SampleRate = 48000;
     private const int DetuneEvery = 256;
 
-    public readonly record struct Timing(double P99Ns, double MedianNs);
+    public readonly record struct Timing(double P99Ns, double MedianNs, double P10Ns);
 
     public static Timing Run(bool baseline, int voices, int partials, int block, double seconds)
     {
@@ -61,6 +61,6 @@ internal static class VoiceLoad
 
         Array.Sort(times);
         double toNs = 1e9 / Stopwatch.Frequency;
-        return new Timing(times[(int)Math.Ceiling(0.99 * measured) - 1] * toNs, times[measured / 2] * toNs);
+        return new Timing(times[(int)Math.Ceiling(0.99 * measured) - 1] * toNs, times[measured / 2] * toNs, times[measured / 10] * toNs);
     }
 }
