@@ -299,7 +299,19 @@ public sealed class VoiceBank
     /// Renders up to <see cref="ControlPeriod"/> samples into left/right (overwriting them).
     /// Callers split at sub-block boundaries and at events.
     /// </summary>
-    public void Render(Span<float> left, Span<float> right)
+    public void Render(Span<float> left, Span<float> right) => Render<WithFilter>(left, right);
+
+    /// <summary>
+    /// The oscillator bank alone — sines and envelope, no low-pass — for the benchmark that
+    /// measures it; the same code as <see cref="Render"/> with the filter compiled out.
+    /// </summary>
+    internal void RenderOscillators(Span<float> left, Span<float> right) => Render<WithoutFilter>(left, right);
+
+    private interface IFilterMode { static abstract bool Enabled { get; } }
+    private readonly struct WithFilter : IFilterMode { public static bool Enabled => true; }
+    private readonly struct WithoutFilter : IFilterMode { public static bool Enabled => false; }
+
+    private void Render<TFilter>(Span<float> left, Span<float> right) where TFilter : struct, IFilterMode
     {
         int n = left.Length;
         if (n == 0) return;
@@ -313,7 +325,7 @@ public sealed class VoiceBank
         int groups = _capacity / Lanes;
         for (int g = 0; g < groups; g++)
         {
-            if (_groupActive[g] != 0) RenderGroup(g * Lanes, n, mixL, mixR);
+            if (_groupActive[g] != 0) RenderGroup<TFilter>(g * Lanes, n, mixL, mixR);
         }
 
         for (int s = 0; s < n; s++)
@@ -330,7 +342,8 @@ public sealed class VoiceBank
     /// partials, both filters and the envelope overlap, and the partial sums never leave registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RenderGroup(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
+    private void RenderGroup<TFilter>(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
+        where TFilter : struct, IFilterMode
     {
         ref float detune = ref _detune[v0];
         ref float env = ref _env[v0];
@@ -384,12 +397,16 @@ public sealed class VoiceBank
             }
 
             // Low-pass per voice and channel (transposed direct form II), then the envelope.
-            Vector256<float> yl = Vector256.FusedMultiplyAdd(b0, sumL, l1);
-            l1 = Vector256.FusedMultiplyAdd(b1, sumL, l2) - a1 * yl;
-            l2 = b2 * sumL - a2 * yl;
-            Vector256<float> yr = Vector256.FusedMultiplyAdd(b0, sumR, r1);
-            r1 = Vector256.FusedMultiplyAdd(b1, sumR, r2) - a1 * yr;
-            r2 = b2 * sumR - a2 * yr;
+            Vector256<float> yl = sumL, yr = sumR;
+            if (TFilter.Enabled)
+            {
+                yl = Vector256.FusedMultiplyAdd(b0, sumL, l1);
+                l1 = Vector256.FusedMultiplyAdd(b1, sumL, l2) - a1 * yl;
+                l2 = b2 * sumL - a2 * yl;
+                yr = Vector256.FusedMultiplyAdd(b0, sumR, r1);
+                r1 = Vector256.FusedMultiplyAdd(b1, sumR, r2) - a1 * yr;
+                r2 = b2 * sumR - a2 * yr;
+            }
             Vector256<float> level = e * gain;
             ref Vector256<float> ml = ref Unsafe.Add(ref outL, s);
             ref Vector256<float> mr = ref Unsafe.Add(ref outR, s);
