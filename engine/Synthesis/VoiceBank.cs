@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Losses.Engine.Learning;
 
@@ -47,10 +48,6 @@ public sealed class VoiceBank
     private readonly float[] _panLeft, _panRight; // per partial
 
     // Scratch for one sub-block, in lane vectors.
-    private readonly Vector256<float>[] _onePlusDetune = new Vector256<float>[ControlPeriod];
-    private readonly Vector256<float>[] _level = new Vector256<float>[ControlPeriod];
-    private readonly Vector256<float>[] _sumLeft = new Vector256<float>[ControlPeriod];
-    private readonly Vector256<float>[] _sumRight = new Vector256<float>[ControlPeriod];
     private readonly Vector256<float>[] _mixLeft = new Vector256<float>[ControlPeriod];
     private readonly Vector256<float>[] _mixRight = new Vector256<float>[ControlPeriod];
 
@@ -205,41 +202,48 @@ public sealed class VoiceBank
     /// <summary>
     /// Control-rate work at a sub-block boundary of the sample clock: envelope stages, freeing
     /// silent voices, the noise sweep of each low-pass, and flushing the detune glide once it
-    /// has arrived (so it never decays into denormals).
+    /// has arrived (so it never decays into denormals). Idle lane groups cost one compare; the
+    /// filter coefficients of a group are computed eight voices at a time.
     /// </summary>
     public void ControlUpdate()
     {
         float noiseStep = _settings.SweepHz * ControlPeriod / _sampleRate;
-        for (int v = 0; v < _settings.Polyphony; v++)
+        int groups = _capacity / Lanes;
+        for (int g = 0; g < groups; g++)
         {
-            Stage stage = _stage[v];
-            if (stage == Stage.Idle) continue;
-            if (stage == Stage.Attack && _env[v] >= 1f)
+            if (_groupActive[g] == 0) continue;
+            int v0 = g * Lanes;
+            for (int v = v0; v < v0 + Lanes; v++)
             {
-                _stage[v] = Stage.Decay;
-                _envMul[v] = _decayMul[v];
-                _envAdd[v] = 0f;
-            }
-            else if (stage != Stage.Attack && _env[v] < SilenceLevel)
-            {
-                Free(v);
-                continue;
-            }
+                Stage stage = _stage[v];
+                if (stage == Stage.Idle) continue;
+                if (stage == Stage.Attack && _env[v] >= 1f)
+                {
+                    _stage[v] = Stage.Decay;
+                    _envMul[v] = _decayMul[v];
+                    _envAdd[v] = 0f;
+                }
+                else if (stage != Stage.Attack && _env[v] < SilenceLevel)
+                {
+                    Free(v);
+                    continue;
+                }
 
-            if (MathF.Abs(_detune[v] - _detuneTarget[v]) < 1e-7f) _detune[v] = _detuneTarget[v];
+                if (MathF.Abs(_detune[v] - _detuneTarget[v]) < 1e-7f) _detune[v] = _detuneTarget[v];
 
-            float pos = _noisePos[v] + noiseStep;
-            if (pos >= 1f)
-            {
-                pos -= 1f;
-                _noise0[v] = _noise1[v];
-                _noise1[v] = _rng.NextFloat();
+                // Random draws in voice order, as the scalar baseline makes them.
+                float pos = _noisePos[v] + noiseStep;
+                if (pos >= 1f)
+                {
+                    pos -= 1f;
+                    _noise0[v] = _noise1[v];
+                    _noise1[v] = _rng.NextFloat();
+                }
+                _noisePos[v] = pos;
             }
-            _noisePos[v] = pos;
-            UpdateFilter(v);
+            UpdateFilters(v0);
         }
     }
-
     private void Free(int v)
     {
         _stage[v] = Stage.Idle;
@@ -259,30 +263,55 @@ public sealed class VoiceBank
         ActiveVoices--;
     }
 
-    /// <summary>Butterworth low-pass (RBJ cookbook) at the cutoff the smooth noise gives now.</summary>
-    private void UpdateFilter(int v)
+    /// <summary>Butterworth low-pass (RBJ cookbook) at the cutoff the smooth noise gives now, for one voice.</summary>
+    private void UpdateFilter(int v) => UpdateFilters(v / Lanes * Lanes);
+
+    /// <summary>
+    /// The low-pass coefficients of a lane group at the cutoff the smooth noise gives now:
+    /// Butterworth (RBJ cookbook), sin and cos of w0 by the polynomial sine — a voice's cost at
+    /// control rate is a few vector operations instead of two libm calls.
+    /// </summary>
+    private void UpdateFilters(int v0)
     {
-        float t = _noisePos[v];
-        float s = t * t * (3f - 2f * t); // smoothstep: continuous slope between the noise points
-        float noise = _noise0[v] + (_noise1[v] - _noise0[v]) * s;
-        float cutoff = _settings.CutoffLowHz + (_settings.CutoffHighHz - _settings.CutoffLowHz) * noise;
-        float w0 = 2f * MathF.PI * MathF.Min(cutoff, 0.45f * _sampleRate) / _sampleRate;
-        float cos = MathF.Cos(w0);
-        float alpha = MathF.Sin(w0) / (2f * 0.70710678f);
-        float a0 = 1f + alpha;
-        float b1 = (1f - cos) / a0;
-        _b0[v] = b1 * 0.5f;
-        _b1[v] = b1;
-        _b2[v] = b1 * 0.5f;
-        _a1[v] = -2f * cos / a0;
-        _a2[v] = (1f - alpha) / a0;
+        Vector256<float> t = Load(ref _noisePos[v0]);
+        Vector256<float> s = t * t * (Vector256.Create(3f) - Vector256.Create(2f) * t); // smoothstep: continuous slope between the noise points
+        Vector256<float> n0 = Load(ref _noise0[v0]);
+        Vector256<float> noise = n0 + (Load(ref _noise1[v0]) - n0) * s;
+        float low = _settings.CutoffLowHz, high = _settings.CutoffHighHz;
+        Vector256<float> cutoff = Vector256.Create(low) + Vector256.Create(high - low) * noise;
+        // w0 in cycles: at most 0.45, inside the sine's [−½, ½].
+        Vector256<float> cycles = Vector256.Min(cutoff, Vector256.Create(0.45f * _sampleRate)) / Vector256.Create(_sampleRate);
+        Vector256<float> sin = Sine.OfCycles(cycles);
+        Vector256<float> cos = Sine.OfCycles(Sine.Wrap(cycles + Vector256.Create(0.25f)));
+        Vector256<float> one = Vector256<float>.One;
+        Vector256<float> alpha = sin / Vector256.Create(2f * 0.70710678f);
+        Vector256<float> a0 = one + alpha;
+        Vector256<float> b1 = (one - cos) / a0;
+        Vector256<float> half = b1 * Vector256.Create(0.5f);
+        Store(half, ref _b0[v0]);
+        Store(b1, ref _b1[v0]);
+        Store(half, ref _b2[v0]);
+        Store(Vector256.Create(-2f) * cos / a0, ref _a1[v0]);
+        Store((one - alpha) / a0, ref _a2[v0]);
     }
 
     /// <summary>
     /// Renders up to <see cref="ControlPeriod"/> samples into left/right (overwriting them).
     /// Callers split at sub-block boundaries and at events.
     /// </summary>
-    public void Render(Span<float> left, Span<float> right)
+    public void Render(Span<float> left, Span<float> right) => Render<WithFilter>(left, right);
+
+    /// <summary>
+    /// The oscillator bank alone — sines and envelope, no low-pass — for the benchmark that
+    /// measures it; the same code as <see cref="Render"/> with the filter compiled out.
+    /// </summary>
+    internal void RenderOscillators(Span<float> left, Span<float> right) => Render<WithoutFilter>(left, right);
+
+    private interface IFilterMode { static abstract bool Enabled { get; } }
+    private readonly struct WithFilter : IFilterMode { public static bool Enabled => true; }
+    private readonly struct WithoutFilter : IFilterMode { public static bool Enabled => false; }
+
+    private void Render<TFilter>(Span<float> left, Span<float> right) where TFilter : struct, IFilterMode
     {
         int n = left.Length;
         if (n == 0) return;
@@ -296,7 +325,7 @@ public sealed class VoiceBank
         int groups = _capacity / Lanes;
         for (int g = 0; g < groups; g++)
         {
-            if (_groupActive[g] != 0) RenderGroup(g * Lanes, n, mixL, mixR);
+            if (_groupActive[g] != 0) RenderGroup<TFilter>(g * Lanes, n, mixL, mixR);
         }
 
         for (int s = 0; s < n; s++)
@@ -306,85 +335,86 @@ public sealed class VoiceBank
         }
     }
 
+    /// <summary>
+    /// One lane group, sample by sample: the voice controls, every partial, the low-pass and the
+    /// mix in one pass. Sample-major on purpose: each partial's phase is a loop-carried chain
+    /// (add, round, subtract) that would stall a partial-major loop, while here the chains of all
+    /// partials, both filters and the envelope overlap, and the partial sums never leave registers.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RenderGroup(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
+    private void RenderGroup<TFilter>(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
+        where TFilter : struct, IFilterMode
     {
         ref float detune = ref _detune[v0];
-        ref float target = ref _detuneTarget[v0];
         ref float env = ref _env[v0];
-
-        // Per-sample voice controls: the detune glide and the envelope.
         Vector256<float> d = Load(ref detune);
-        Vector256<float> dt = Load(ref target);
+        Vector256<float> dt = Load(ref _detuneTarget[v0]);
         Vector256<float> glide = Vector256.Create(_glide);
         Vector256<float> e = Load(ref env);
         Vector256<float> eMul = Load(ref _envMul[v0]);
         Vector256<float> eAdd = Load(ref _envAdd[v0]);
         Vector256<float> gain = Load(ref _gain[v0]);
-        Vector256<float> one = Vector256.Create(1f);
-        Span<Vector256<float>> onePlusD = _onePlusDetune.AsSpan(0, n);
-        Span<Vector256<float>> level = _level.AsSpan(0, n);
-        for (int s = 0; s < n; s++)
-        {
-            d = Vector256.FusedMultiplyAdd(dt - d, glide, d);
-            onePlusD[s] = one + d;
-            e = Vector256.Min(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one);
-            level[s] = e * gain;
-        }
-        Store(d, ref detune);
-        Store(e, ref env);
+        Vector256<float> one = Vector256<float>.One;
 
-        // Partials: accumulated, wrapped phase; left/right sums per voice.
-        Span<Vector256<float>> sumL = _sumLeft.AsSpan(0, n);
-        Span<Vector256<float>> sumR = _sumRight.AsSpan(0, n);
-        for (int k = 0; k < _partials; k++)
-        {
-            int i = k * _capacity + v0;
-            Vector256<float> phase = Load(ref _phase[i]);
-            Vector256<float> inc = Load(ref _increment[i]);
-            Vector256<float> gl = Load(ref _gainLeft[i]);
-            Vector256<float> gr = Load(ref _gainRight[i]);
-            if (k == 0)
-            {
-                for (int s = 0; s < n; s++)
-                {
-                    phase = Sine.Wrap(phase + inc);
-                    Vector256<float> x = Sine.OfCycles(phase);
-                    sumL[s] = x * gl;
-                    sumR[s] = x * gr;
-                }
-            }
-            else
-            {
-                for (int s = 0; s < n; s++)
-                {
-                    phase = Sine.Wrap(Vector256.FusedMultiplyAdd(inc, onePlusD[s], phase));
-                    Vector256<float> x = Sine.OfCycles(phase);
-                    sumL[s] = Vector256.FusedMultiplyAdd(x, gl, sumL[s]);
-                    sumR[s] = Vector256.FusedMultiplyAdd(x, gr, sumR[s]);
-                }
-            }
-            Store(phase, ref _phase[i]);
-        }
-
-        // Low-pass per voice and channel (transposed direct form II), then the envelope.
         Vector256<float> b0 = Load(ref _b0[v0]), b1 = Load(ref _b1[v0]), b2 = Load(ref _b2[v0]);
         Vector256<float> a1 = Load(ref _a1[v0]), a2 = Load(ref _a2[v0]);
         Vector256<float> l1 = Load(ref _zl1[v0]), l2 = Load(ref _zl2[v0]);
         Vector256<float> r1 = Load(ref _zr1[v0]), r2 = Load(ref _zr2[v0]);
+
+        // Partial k of this group sits at [k·stride]; the arrays hold partials·capacity floats
+        // and v0 + 7 < capacity, so every access below is in bounds.
+        int stride = _capacity;
+        int partials = _partials;
+        ref float phase0 = ref _phase[v0];
+        ref float inc0 = ref _increment[v0];
+        ref float gl0 = ref _gainLeft[v0];
+        ref float gr0 = ref _gainRight[v0];
+        ref Vector256<float> outL = ref MemoryMarshal.GetReference(mixL);
+        ref Vector256<float> outR = ref MemoryMarshal.GetReference(mixR);
+
         for (int s = 0; s < n; s++)
         {
-            Vector256<float> xl = sumL[s];
-            Vector256<float> yl = Vector256.FusedMultiplyAdd(b0, xl, l1);
-            l1 = Vector256.FusedMultiplyAdd(b1, xl, l2) - a1 * yl;
-            l2 = b2 * xl - a2 * yl;
-            Vector256<float> xr = sumR[s];
-            Vector256<float> yr = Vector256.FusedMultiplyAdd(b0, xr, r1);
-            r1 = Vector256.FusedMultiplyAdd(b1, xr, r2) - a1 * yr;
-            r2 = b2 * xr - a2 * yr;
-            mixL[s] = Vector256.FusedMultiplyAdd(yl, level[s], mixL[s]);
-            mixR[s] = Vector256.FusedMultiplyAdd(yr, level[s], mixR[s]);
+            // Per-sample voice controls: the detune glide and the envelope.
+            d = Vector256.FusedMultiplyAdd(dt - d, glide, d);
+            Vector256<float> onePlusD = one + d;
+            e = Vector256.MinNative(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one);
+
+            // The fundamental is never detuned.
+            Vector256<float> phase = Sine.Wrap(Load(ref phase0) + Load(ref inc0));
+            Store(phase, ref phase0);
+            Vector256<float> x = Sine.OfCycles(phase);
+            Vector256<float> sumL = x * Load(ref gl0);
+            Vector256<float> sumR = x * Load(ref gr0);
+            for (int k = 1; k < partials; k++)
+            {
+                int i = k * stride;
+                ref float p = ref Unsafe.Add(ref phase0, i);
+                phase = Sine.Wrap(Vector256.FusedMultiplyAdd(Load(ref Unsafe.Add(ref inc0, i)), onePlusD, Load(ref p)));
+                Store(phase, ref p);
+                x = Sine.OfCycles(phase);
+                sumL = Vector256.FusedMultiplyAdd(x, Load(ref Unsafe.Add(ref gl0, i)), sumL);
+                sumR = Vector256.FusedMultiplyAdd(x, Load(ref Unsafe.Add(ref gr0, i)), sumR);
+            }
+
+            // Low-pass per voice and channel (transposed direct form II), then the envelope.
+            Vector256<float> yl = sumL, yr = sumR;
+            if (TFilter.Enabled)
+            {
+                yl = Vector256.FusedMultiplyAdd(b0, sumL, l1);
+                l1 = Vector256.FusedMultiplyAdd(b1, sumL, l2) - a1 * yl;
+                l2 = b2 * sumL - a2 * yl;
+                yr = Vector256.FusedMultiplyAdd(b0, sumR, r1);
+                r1 = Vector256.FusedMultiplyAdd(b1, sumR, r2) - a1 * yr;
+                r2 = b2 * sumR - a2 * yr;
+            }
+            Vector256<float> level = e * gain;
+            ref Vector256<float> ml = ref Unsafe.Add(ref outL, s);
+            ref Vector256<float> mr = ref Unsafe.Add(ref outR, s);
+            ml = Vector256.FusedMultiplyAdd(yl, level, ml);
+            mr = Vector256.FusedMultiplyAdd(yr, level, mr);
         }
+        Store(d, ref detune);
+        Store(e, ref env);
         Store(l1, ref _zl1[v0]); Store(l2, ref _zl2[v0]);
         Store(r1, ref _zr1[v0]); Store(r2, ref _zr2[v0]);
     }

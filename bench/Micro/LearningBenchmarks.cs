@@ -1,0 +1,25 @@
+using BenchmarkDotNet.Attributes;
+using Losses.Engine.Learning;
+
+namespace Losses.Bench.Micro;
+
+/// <summary>One gradient step of each model at the piece's defaults.</summary>
+public class LearningBenchmarks
+{
+    private readonly CubicModel _cubic = new(points: 100);
+    private readonly KnotModel _knot = new(batchSize: 64);
+    private Rng _rng = new(7);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cubic.NewTarget(ref _rng);
+        _knot.NewTarget(ref _rng, maxFrequency: 8);
+    }
+
+    [Benchmark(Description = "cubic step (100 points)")]
+    public float CubicStep() => _cubic.Step(ref _rng);
+
+    [Benchmark(Description = "knot step (batch 64)")]
+    public float KnotStep() => _knot.Step(ref _rng);
+}

@@ -1,0 +1,79 @@
+using Losses.Bench.Baseline;
+using Losses.Engine.Learning;
+using Losses.Engine.Synthesis;
+
+namespace Losses.Tests.Synthesis;
+
+/// <summary>
+/// The vector voice bank against the plain scalar baseline of bench/ (one voice, one partial,
+/// one MathF.Sin at a time): the same notes, releases and detune changes, at samples that do
+/// not line up with the control grid, must give the same audio within 1e-5.
+/// </summary>
+public class VoiceBankBaselineTests
+{
+    private const int Rate = 48000;
+
+    [Theory]
+    [InlineData(5, 64, 1)]
+    [InlineData(5, 13, 2)]
+    [InlineData(1, 9, 3)]
+    [InlineData(7, 40, 4)]
+    [InlineData(32, 16, 5)]
+    public void The_vector_bank_sounds_like_the_scalar_baseline_within_1e_5(int partials, int polyphony, ulong seed)
+    {
+        var settings = new VoiceSettings { Partials = partials, Polyphony = polyphony, ReleaseSeconds = 0.5f, LongReleaseSeconds = 1f };
+        var bank = new VoiceBank(settings, Rate, maxDetune: 0.5f, seed);
+        var baseline = new ScalarVoiceBank(settings, Rate, maxDetune: 0.5f, seed);
+        var rng = new Rng(seed + 100);
+
+        int total = 3 * Rate;
+        var left = new float[total]; var right = new float[total];
+        var baseLeft = new float[total]; var baseRight = new float[total];
+        int pos = 0;
+        long nextControl = 0;
+        while (pos < total)
+        {
+            if (pos == nextControl)
+            {
+                bank.ControlUpdate();
+                baseline.ControlUpdate();
+                nextControl += VoiceBank.ControlPeriod;
+            }
+            // Events land between control points: new notes while voices are free, releases, detune steps.
+            if (rng.NextFloat() < 0.3f)
+            {
+                int action = rng.NextInt(0, 2);
+                int voice = rng.NextInt(0, polyphony - 1);
+                if (action == 0 && bank.ActiveVoices < polyphony)
+                {
+                    int note = rng.NextInt(30, 100), velocity = rng.NextInt(20, 128);
+                    float detune = rng.Uniform(0f, 0.2f);
+                    Assert.Equal(bank.NoteOn(note, velocity, detune), baseline.NoteOn(note, velocity, detune));
+                }
+                else if (action == 1 && rng.NextFloat() < 0.2f)
+                {
+                    bank.Release(voice);
+                    baseline.Release(voice);
+                }
+                else if (action == 2)
+                {
+                    float detune = rng.Uniform(0f, 0.5f);
+                    bank.SetDetuneTarget(voice, detune);
+                    baseline.SetDetuneTarget(voice, detune);
+                }
+            }
+            int length = (int)Math.Min(Math.Min(nextControl - pos, total - pos), rng.NextInt(1, 40));
+            bank.Render(left.AsSpan(pos, length), right.AsSpan(pos, length));
+            baseline.Render(baseLeft.AsSpan(pos, length), baseRight.AsSpan(pos, length));
+            pos += length;
+        }
+
+        Assert.True(baseLeft.Max(MathF.Abs) > 0.05f, "the run is audible");
+        for (int i = 0; i < total; i++)
+        {
+            if (MathF.Abs(left[i] - baseLeft[i]) > 1e-5f || MathF.Abs(right[i] - baseRight[i]) > 1e-5f)
+                Assert.Fail($"sample {i}: bank ({left[i]}, {right[i]}) vs baseline ({baseLeft[i]}, {baseRight[i]})");
+        }
+        Assert.Equal(bank.ActiveVoices, baseline.ActiveVoices);
+    }
+}
