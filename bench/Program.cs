@@ -1,4 +1,5 @@
 using Losses.Bench.Micro;
+using Losses.Bench.Ring;
 using Losses.Bench.Voices;
 
 namespace Losses.Bench;
@@ -9,7 +10,7 @@ namespace Losses.Bench;
 /// </summary>
 public static class Program
 {
-    private const string Usage = "usage: ./losses bench voices [--block 32,64,128,256] [--partials N] [--quick] [--json FILE] | ./losses bench micro [filter]";
+    private const string Usage = "usage: ./losses bench voices [--block 32,64,128,256] [--partials N] [--quick] [--json FILE] | ./losses bench micro [filter] | ./losses bench ring [--frames N] [--interval-us N]";
 
     public static int Main(string[] args)
     {
@@ -32,6 +33,10 @@ public static class Program
                 ns.Sort();
                 Console.WriteLine($"{voices} voices, block {block}: {ns[3]:0.000} ns/partial-sample at the 10th percentile block (min {ns[0]:0.000})");
                 return 0;
+            case "ring":
+                return LatencyCommand.Run(args.AsSpan(1));
+            case "ring-reader" when args.Length == 3:
+                return LatencyCommand.Reader(args[1], int.Parse(args[2]));
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;

@@ -10,7 +10,6 @@ namespace Losses.Bench.Micro;
 /// <c>bench micro [filter]</c>: the BenchmarkDotNet suite of the engine's hot paths, run in
 /// process (no generated project to build), with the memory diagnoser so an allocation on the
 /// audio path shows. The filter matches benchmark names, e.g. <c>micro Cubic</c>.
-/// (The frame publish benchmark arrives with the protocol work.)
 /// </summary>
 internal static class MicroCommand
 {
