@@ -10,7 +10,7 @@ namespace Losses.Bench;
 /// </summary>
 public static class Program
 {
-    private const string Usage = "usage: ./losses bench voices [--block 32,64,128,256] [--partials N] [--quick] [--json FILE] | ./losses bench micro [filter] | ./losses bench ring [--frames N] [--interval-us N]";
+    private const string Usage = "usage: ./losses bench voices [--block 32,64,128,256] [--partials N] [--quick] [--json FILE] | ./losses bench micro [filter] | ./losses bench ring [--frames N] [--interval-us N] | ./losses bench dsp [--seconds S]";
 
     public static int Main(string[] args)
     {
@@ -35,6 +35,8 @@ public static class Program
                 return 0;
             case "ring":
                 return LatencyCommand.Run(args.AsSpan(1));
+            case "dsp":
+                return DspCommand.Run(args.AsSpan(1));
             case "ring-reader" when args.Length == 3:
                 return LatencyCommand.Reader(args[1], int.Parse(args[2]));
             case "help" or "--help" or "-h":

@@ -48,6 +48,7 @@ public static class CommandLine
               --no-connect         do not connect the outputs to the system playback ports
               --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
               --client NAME        JACK client name (default losses)
+              --bench-voices N     hold N voices from the start (DSP-load measurements; see bench dsp)
           devices                  list audio backends, drivers/ports and MIDI inputs here
           config                   print the default config as JSON
               --check FILE         validate a config file
@@ -191,6 +192,7 @@ public static class CommandLine
                 "--no-connect" => o with { ConnectOutputs = false },
                 "--duration" => o with { DurationSeconds = a.Seconds(arg) },
                 "--client" => o with { ClientName = a.Value(arg) },
+                "--bench-voices" => o with { HoldVoices = a.Int(arg, 0, 16384) },
                 "--config" => o with { },
                 _ => throw new UsageException($"live: unknown option '{arg}' (try: losses help)"),
             };

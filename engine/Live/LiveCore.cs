@@ -35,6 +35,9 @@ public sealed class LiveCore
     /// <summary>Set when the processor threw (a bug): the cycle is silent and the session should end.</summary>
     public bool Faulted { get; private set; }
 
+    /// <summary>Benchmark: this many voices are started on the first cycle and held (DSP-load measurements).</summary>
+    public int HoldVoices { get; init; }
+
     /// <summary>Console: advance the part at the start of the next cycle (as a soft-pedal press would).</summary>
     public void RequestNextPart() => Volatile.Write(ref _command, CommandNextPart);
 
@@ -52,6 +55,11 @@ public sealed class LiveCore
     public void Cycle(Span<float> left, Span<float> right, double periodSeconds)
     {
         long start = Stopwatch.GetTimestamp();
+        if (Cycles == 0)
+        {
+            // Sounding and detuning like played notes, spread over the keyboard.
+            for (int i = 0; i < HoldVoices; i++) Processor.Voices.NoteOn(24 + i * 7 % 84, 100, 0.01f * (i % 5));
+        }
         int command = Interlocked.Exchange(ref _command, CommandNone);
         if (command != CommandNone) InjectCommand(command);
 

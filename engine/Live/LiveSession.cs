@@ -25,6 +25,8 @@ public sealed record LiveOptions
     public string ClientName { get; init; } = "losses";
     /// <summary>Engine seconds after which allocation and GC counts are taken as the steady-state baseline.</summary>
     public double WarmUpSeconds { get; init; } = 2;
+    /// <summary>Benchmark: voices started at once and held, to measure DSP load (`--bench-voices`).</summary>
+    public int HoldVoices { get; init; }
 }
 
 /// <summary>
@@ -58,7 +60,7 @@ public static class LiveSession
                 processor = new LossesProcessor(o.Config, o.Seed);
                 processor.Prepare(rate, MaxBlock);
                 processor.FrameSink = ring;
-                core = new LiveCore(processor);
+                core = new LiveCore(processor) { HoldVoices = o.HoldVoices };
                 return core;
             });
         }
