@@ -51,8 +51,10 @@ internal static partial class DspCommand
             }
             finally
             {
-                jackd.Kill();
-                jackd.WaitForExit();
+                // SIGTERM, not SIGKILL: a killed jackd leaves its registration in shared memory.
+                using (Process? kill = Process.Start(new ProcessStartInfo("kill", $"-TERM {jackd.Id}") { UseShellExecute = false }))
+                    kill?.WaitForExit(5000);
+                if (!jackd.WaitForExit(10_000)) jackd.Kill();
             }
         }
         Console.WriteLine("| frames | voices | median | p99 | max | xruns |");

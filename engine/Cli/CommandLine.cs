@@ -207,7 +207,12 @@ public static class CommandLine
     {
         Console.WriteLine("audio backends:");
         var jack = Audio.Jack.JackBackend.Describe();
-        if (OperatingSystem.IsWindows()) Console.WriteLine("  asio   (Windows) — drivers: see below");
+        if (OperatingSystem.IsWindows())
+        {
+            var (drivers, inputs) = Audio.Asio.AsioBackend.Describe();
+            Console.WriteLine(drivers.Length == 0 ? "  asio   no driver installed" : $"  asio   drivers: {string.Join(", ", drivers)}");
+            foreach (string input in inputs) Console.WriteLine($"  midi   {input}");
+        }
         Console.WriteLine(jack.Running
             ? $"  jack   server running at {jack.Rate} Hz, {jack.Buffer} frames; playback ports: {(jack.Playback.Count == 0 ? "none" : string.Join(", ", jack.Playback))}"
             : "  jack   no server running (start one: jackd -d alsa -r 48000 -p 64, or -d dummy to test)");

@@ -45,24 +45,24 @@ public static class LiveSession
             throw new AudioBackendException("ASIO runs only on Windows: use --audio jack here");
         if (o.Audio != "jack" && o.Audio != "asio")
             throw new AudioBackendException($"unknown audio backend '{o.Audio}': use jack (Linux) or asio (Windows)");
-        if (o.Audio == "asio") return RunAsio(o);
 
         Recorder? recorder = o.RecordDir is null ? null : Recorder.Begin(o.RecordDir, o.Ring);
         using var ring = FrameRingWriter.Create(o.Ring);
         LossesProcessor? processor = null;
         LiveCore? core = null;
-        JackBackend backend;
+        ILiveBackend backend;
+        LiveCore Prepare(int rate, int buffer)
+        {
+            WarmUp(o.Config, o.Seed, rate, buffer);
+            processor = new LossesProcessor(o.Config, o.Seed);
+            processor.Prepare(rate, MaxBlock);
+            processor.FrameSink = ring;
+            core = new LiveCore(processor) { HoldVoices = o.HoldVoices };
+            return core;
+        }
         try
         {
-            backend = JackBackend.Open(o.ClientName, (rate, buffer) =>
-            {
-                WarmUp(o.Config, o.Seed, rate, buffer);
-                processor = new LossesProcessor(o.Config, o.Seed);
-                processor.Prepare(rate, MaxBlock);
-                processor.FrameSink = ring;
-                core = new LiveCore(processor) { HoldVoices = o.HoldVoices };
-                return core;
-            });
+            backend = o.Audio == "asio" ? OpenAsio(o, Prepare) : JackBackend.Open(o.ClientName, Prepare);
         }
         catch
         {
@@ -74,8 +74,7 @@ public static class LiveSession
         {
             recorder?.StartFrameLog(backend.SampleRate);
             backend.Start(o.ConnectOutputs, o.Midi);
-            Console.Error.WriteLine($"losses: live on JACK as '{backend.ClientName}' at {backend.SampleRate} Hz, {backend.BufferSize} frames; " +
-                                    $"MIDI in {backend.MidiInName}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}");
+            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
             if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
@@ -93,7 +92,7 @@ public static class LiveSession
                 long now = processor!.SampleTime;
                 if (baseline is null && now >= warmUpSample)
                     baseline = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(true), core!.Cycles);
-                if (backend.ServerShutDown) { ending = "the JACK server shut down"; break; }
+                if (backend.Lost is string lost) { ending = lost; break; }
                 if (core!.Faulted) { ending = "the engine faulted (a bug): stopped"; break; }
                 if (now >= endSample || stop.Requested) break;
                 if (interactive)
@@ -124,7 +123,7 @@ public static class LiveSession
             recorder?.Finish(o, backend.SampleRate, backend.BufferSize, backend.FrameTimeOfSample0, backend.Skips(), processor!.SampleTime, backend.Xruns);
 
             var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(inv, $"live: {processor.SampleTime / (double)backend.SampleRate:0.00} s, {core.Cycles} cycles of {backend.BufferSize} at {backend.SampleRate} Hz, {backend.Xruns} xruns, {backend.Skips().Length} clock slips against JACK (net {backend.SkippedFrames} frames)"));
+            Console.WriteLine(string.Create(inv, $"live: {processor.SampleTime / (double)backend.SampleRate:0.00} s, {core.Cycles} cycles of {backend.BufferSize} at {backend.SampleRate} Hz, {backend.Xruns} xruns, {backend.Skips().Length} clock slips against the device (net {backend.Skips().Sum(k => k.Frames)} frames)"));
             Console.WriteLine(string.Create(inv, $"  dsp load (callback/period) after warm-up: median {median * 100:0.00}%, p99 {p99 * 100:0.00}%, max {max * 100:0.00}% over {cycles} cycles"));
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
             Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}"));
@@ -138,8 +137,11 @@ public static class LiveSession
         }
     }
 
-    private static int RunAsio(LiveOptions o) =>
-        throw new AudioBackendException("the ASIO backend is not built yet");
+    private static ILiveBackend OpenAsio(LiveOptions o, Func<int, int, LiveCore> prepare)
+    {
+        if (!OperatingSystem.IsWindows()) throw new AudioBackendException("ASIO runs only on Windows: use --audio jack here");
+        return Audio.Asio.AsioBackend.Open(o.Driver, prepare);
+    }
 
     /// <summary>Ctrl-C and SIGTERM end the session cleanly (the recording is written).</summary>
     private sealed class StopSignal

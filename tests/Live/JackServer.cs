@@ -17,15 +17,16 @@ public sealed class JackServer : IDisposable
         if (name is not null) { info.ArgumentList.Add("-n"); info.ArgumentList.Add(name); }
         foreach (string a in new[] { "-d", "dummy", "-r", "48000", "-p", "64" }) info.ArgumentList.Add(a);
         _started = Process.Start(info) ?? throw new InvalidOperationException("could not start jackd (apt-get install jackd2)");
-        _started.OutputDataReceived += (_, _) => { };
-        _started.ErrorDataReceived += (_, _) => { };
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _started.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        _started.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
         _started.BeginOutputReadLine();
         _started.BeginErrorReadLine();
         var clock = Stopwatch.StartNew();
         while (!Responds(name))
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(15) || _started.HasExited)
-                throw new InvalidOperationException("jackd did not come up");
+                throw new InvalidOperationException($"jackd did not come up: {string.Join(" | ", log.TakeLast(5))}");
             Thread.Sleep(50);
         }
     }
@@ -35,10 +36,19 @@ public sealed class JackServer : IDisposable
 
     public string? Name { get; }
 
+    /// <summary>Stops the server with SIGTERM, as an operator would: a SIGKILLed jackd leaves its
+    /// registration in shared memory, and JACK refuses new servers once enough have piled up.</summary>
     public void Kill()
     {
-        if (_started is { HasExited: false }) _started.Kill();
-        _started?.WaitForExit(5000);
+        if (_started is null || _started.HasExited) return;
+        Terminate(_started);
+    }
+
+    public static void Terminate(Process p)
+    {
+        using (Process? kill = Process.Start(new ProcessStartInfo("kill", $"-TERM {p.Id}") { UseShellExecute = false }))
+            kill?.WaitForExit(5000);
+        if (!p.WaitForExit(10_000)) p.Kill();
     }
 
     public static bool Responds(string? name)

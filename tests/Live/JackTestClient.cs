@@ -66,18 +66,25 @@ public sealed unsafe class JackTestClient : IDisposable
     public uint Now() => JackNative.jack_frame_time(_client);
 
     /// <summary>As a piano: our MIDI out to the engine's MIDI in.</summary>
-    public void PlayInto(string engineClient) => Check(JackNative.Connect(_client, $"{Name}:midi_out", $"{engineClient}:midi_in"));
+    public void PlayInto(string engineClient) => Retry(() => JackNative.Connect(_client, $"{Name}:midi_out", $"{engineClient}:midi_in"));
 
     /// <summary>As a recorder: the engine's outputs to our inputs. (A piano that also recorded would close a loop in the graph, and JACK would delay one side by a cycle.)</summary>
     public void RecordFrom(string engineClient)
     {
-        Check(JackNative.Connect(_client, $"{engineClient}:out_left", $"{Name}:in_left"));
-        Check(JackNative.Connect(_client, $"{engineClient}:out_right", $"{Name}:in_right"));
+        Retry(() => JackNative.Connect(_client, $"{engineClient}:out_left", $"{Name}:in_left"));
+        Retry(() => JackNative.Connect(_client, $"{engineClient}:out_right", $"{Name}:in_right"));
     }
 
-    private static void Check(int r)
+    /// <summary>The engine registers its ports, then warms up and activates: connecting succeeds once it is active.</summary>
+    private static void Retry(Func<int> connect)
     {
-        if (r != 0 && r != 17 /* EEXIST */) throw new InvalidOperationException($"jack_connect failed ({r})");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int r;
+        while ((r = connect()) != 0 && r != 17 /* EEXIST */)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new InvalidOperationException($"jack_connect failed ({r})");
+            Thread.Sleep(50);
+        }
     }
 
     public bool HasPort(string port) => JackNative.Ports(_client, System.Text.RegularExpressions.Regex.Escape(port), JackNative.MidiType, 0).Count > 0;

@@ -13,7 +13,7 @@ public sealed class AudioBackendException(string message) : Exception(message);
 /// server's xruns and shutdown are reported. The process callback is an unmanaged-callers-only
 /// function: no delegate for the GC to move, nothing allocated per cycle.
 /// </summary>
-public sealed unsafe class JackBackend : IDisposable
+public sealed unsafe class JackBackend : ILiveBackend
 {
     private readonly nint _client;
     private readonly nint _outLeft, _outRight, _midiIn;
@@ -45,6 +45,8 @@ public sealed unsafe class JackBackend : IDisposable
     }
 
     public string ClientName { get; }
+    public string Description => $"JACK as '{ClientName}' at {SampleRate} Hz, {BufferSize} frames; MIDI in {MidiInName}";
+    public string? Lost => ServerShutDown ? "the JACK server shut down" : null;
     public int SampleRate { get; }
     public int BufferSize { get; }
     public long Xruns => Interlocked.Read(ref _xruns);
