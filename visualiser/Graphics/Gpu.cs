@@ -82,15 +82,28 @@ public sealed unsafe class Gpu : IDisposable
         _gl.BindVertexArray(0);
     }
 
-    /// <summary>Draws the video over the whole frame, through one of the distortions.</summary>
+    /// <summary>
+    /// Draws the video over the whole frame through one of the distortions. Bubbles are drawn one
+    /// by one over their own squares after the plain video, oldest first: a per-pixel loop over
+    /// every bubble costs llvmpipe 30× more.
+    /// </summary>
     public void DrawVideo(Texture video, in VideoDistortion distortion)
     {
         _gl.Disable(EnableCap.Blend);
         _gl.ActiveTexture(TextureUnit.Texture0);
         _gl.BindTexture(TextureTarget.Texture2D, video.Handle);
-        _video.Use(Width, Height, distortion);
         _gl.BindVertexArray(_emptyVao);
-        _gl.DrawArrays(PrimitiveType.Triangles, 0, 3); // one triangle covering the screen
+        _video.Use(Width, Height, distortion, distortion.Mode == 1 ? 1 : 0);
+        _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
+        if (distortion.Mode == 2 && distortion.Bubbles is { } bubbles)
+        {
+            _video.Use(Width, Height, distortion, 2);
+            for (int i = Math.Min(distortion.BubbleCount, bubbles.Length) - 1; i >= 0; i--)
+            {
+                _video.Bubble(bubbles[i]);
+                _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
+            }
+        }
         _gl.BindVertexArray(0);
         _gl.Enable(EnableCap.Blend);
     }
@@ -151,7 +164,7 @@ public struct VideoDistortion
     public float Time;
     /// <summary>Distortion 2: amplitude of the displacement in pixels.</summary>
     public float Amplitude;
-    /// <summary>Distortion 2: centre x, y and radius of each live bubble, pixels.</summary>
+    /// <summary>Distortion 2: centre x, y and radius of each live bubble, pixels, youngest first (it shows on top).</summary>
     public Vector3[]? Bubbles;
     public int BubbleCount;
     /// <summary>Maps output pixels to video texture coordinates: uv = pixel·Scale + Offset (crops to keep the video's aspect).</summary>

@@ -74,22 +74,25 @@ internal sealed class ShapeProgram : ShaderProgram
 }
 
 /// <summary>
-/// The video over the whole frame. Distortion 1: each colour plane sampled from its own
-/// translation (a plane moved by +o shows the source at p − o). Distortion 2: inside a bubble the
-/// pixel shows the source at p + A·cos(5·g·t + x/300).
+/// The video, over the whole frame or over one rectangle. Distortion 1: each colour plane sampled
+/// from its own translation (a plane moved by +o shows the source at p − o). Distortion 2, one
+/// bubble per draw over its bounding square: inside the circle the pixel shows the source at
+/// p + A·cos(5·g·t + x/300), outside it nothing is drawn (the plain video drawn first shows).
 /// </summary>
 internal sealed class VideoProgram : ShaderProgram
 {
-    private readonly int _size, _mode, _red, _green, _blue, _gradient, _time, _amplitude, _bubbles, _bubbleCount, _uvScale, _uvOffset, _video;
+    private readonly int _size, _rect, _mode, _red, _green, _blue, _gradient, _time, _amplitude, _bubble, _uvScale, _uvOffset, _video;
 
     public VideoProgram(GL gl) : base(gl, """
         #version 330 core
+        uniform vec2 uSize;
+        uniform vec4 uRect;
         void main() {
-            // One triangle that covers the screen: (-1,-1), (3,-1), (-1,3).
-            vec2 p = vec2(gl_VertexID == 1 ? 3.0 : -1.0, gl_VertexID == 2 ? 3.0 : -1.0);
-            gl_Position = vec4(p, 0.0, 1.0);
+            vec2 corner = vec2(gl_VertexID & 1, gl_VertexID >> 1);
+            vec2 pixel = uRect.xy + corner * uRect.zw;
+            gl_Position = vec4(pixel.x / uSize.x * 2.0 - 1.0, 1.0 - pixel.y / uSize.y * 2.0, 0.0, 1.0);
         }
-        """, $$"""
+        """, """
         #version 330 core
         uniform sampler2D uVideo;
         uniform vec2 uSize;
@@ -97,8 +100,7 @@ internal sealed class VideoProgram : ShaderProgram
         uniform vec2 uRed, uGreen, uBlue;
         uniform vec2 uGradient;
         uniform float uTime, uAmplitude;
-        uniform vec3 uBubbles[{{VideoDistortion.MaxBubbles}}];
-        uniform int uBubbleCount;
+        uniform vec3 uBubble;
         uniform vec2 uUvScale, uUvOffset;
         out vec4 fragColor;
 
@@ -109,15 +111,8 @@ internal sealed class VideoProgram : ShaderProgram
             if (uMode == 1) {
                 fragColor = vec4(videoAt(pixel - uRed).r, videoAt(pixel - uGreen).g, videoAt(pixel - uBlue).b, 1.0);
             } else if (uMode == 2) {
-                vec2 displacement = vec2(0.0);
-                for (int i = 0; i < uBubbleCount; i++) {
-                    vec3 bubble = uBubbles[i];
-                    if (distance(pixel, bubble.xy) < bubble.z) {
-                        displacement = uAmplitude * cos(5.0 * uGradient * uTime + pixel.x / 300.0);
-                        break;
-                    }
-                }
-                fragColor = vec4(videoAt(pixel + displacement), 1.0);
+                if (distance(pixel, uBubble.xy) >= uBubble.z) discard;
+                fragColor = vec4(videoAt(pixel + uAmplitude * cos(5.0 * uGradient * uTime + pixel.x / 300.0)), 1.0);
             } else {
                 fragColor = vec4(videoAt(pixel), 1.0);
             }
@@ -126,6 +121,7 @@ internal sealed class VideoProgram : ShaderProgram
     {
         _video = Uniform("uVideo");
         _size = Uniform("uSize");
+        _rect = Uniform("uRect");
         _mode = Uniform("uMode");
         _red = Uniform("uRed");
         _green = Uniform("uGreen");
@@ -133,30 +129,35 @@ internal sealed class VideoProgram : ShaderProgram
         _gradient = Uniform("uGradient");
         _time = Uniform("uTime");
         _amplitude = Uniform("uAmplitude");
-        _bubbles = Uniform("uBubbles");
-        _bubbleCount = Uniform("uBubbleCount");
+        _bubble = Uniform("uBubble");
         _uvScale = Uniform("uUvScale");
         _uvOffset = Uniform("uUvOffset");
     }
 
-    public unsafe void Use(int width, int height, in VideoDistortion d)
+    /// <summary>Sets everything of the distortion; <paramref name="mode"/> is the pass (0 plain, 1 planes, 2 one bubble).</summary>
+    public void Use(int width, int height, in VideoDistortion d, int mode)
     {
         Gl.UseProgram(Handle);
         Gl.Uniform1(_video, 0);
         Gl.Uniform2(_size, (float)width, height);
-        Gl.Uniform1(_mode, d.Mode);
+        Gl.Uniform4(_rect, 0f, 0f, width, height);
+        Gl.Uniform1(_mode, mode);
         Gl.Uniform2(_red, d.Red);
         Gl.Uniform2(_green, d.Green);
         Gl.Uniform2(_blue, d.Blue);
         Gl.Uniform2(_gradient, d.Gradient);
         Gl.Uniform1(_time, d.Time);
         Gl.Uniform1(_amplitude, d.Amplitude);
-        int count = d.Bubbles is null ? 0 : Math.Min(d.BubbleCount, Math.Min(d.Bubbles.Length, VideoDistortion.MaxBubbles));
-        Gl.Uniform1(_bubbleCount, count);
-        if (count > 0)
-            fixed (Vector3* p = d.Bubbles) Gl.Uniform3(_bubbles, (uint)count, (float*)p);
         Gl.Uniform2(_uvScale, d.UvScale);
         Gl.Uniform2(_uvOffset, d.UvOffset);
+    }
+
+    /// <summary>The next bubble pass: its circle, and the square around it that is drawn.</summary>
+    public void Bubble(Vector3 bubble)
+    {
+        Gl.Uniform3(_bubble, bubble);
+        float r = MathF.Ceiling(bubble.Z) + 1;
+        Gl.Uniform4(_rect, bubble.X - r, bubble.Y - r, 2 * r, 2 * r);
     }
 }
 

@@ -63,7 +63,7 @@ public sealed class Bench
         var frames = new Mat[count];
         for (int i = 0; i < count; i++)
         {
-            frames[i] = new Mat(height, width, MatType.CV_8UC3);
+            frames[i] = new Mat(height, width, MatType.CV_8UC4); // what the feeds hand over
             GeneratedFeed.Draw(frames[i], i / 30.0);
         }
         return frames;

@@ -54,6 +54,7 @@ public sealed class Stage : IDisposable
         {
             VideoDistortion d = part == 3 ? Distortions.ChannelShift(f) : Distortions.Bubbles(f, state, now, width, height, _bubbles);
             (d.UvScale, d.UvOffset) = Distortions.Cover(video.Width, video.Height, width, height);
+            video.Smooth = video.Width != width || video.Height != height;
             _gpu.DrawVideo(video, d);
         }
 

@@ -59,6 +59,7 @@ public sealed class CaptureFeed : IVideoFeed
         var clock = Stopwatch.StartNew();
         long frame = 0;
         using var image = new Mat();
+        var staging = new Mat();
         while (!_stop)
         {
             if (!_capture!.Read(image) || image.Empty())
@@ -67,9 +68,12 @@ public sealed class CaptureFeed : IVideoFeed
                 _capture.Set(VideoCaptureProperties.PosFrames, 0); // a file loops
                 if (!_capture.Read(image) || image.Empty()) { Thread.Sleep(100); continue; }
             }
+            // BGRA uploads as a plain copy (see Texture): convert here, off the render thread.
+            if (image.Channels() == 4) image.CopyTo(staging);
+            else Cv2.CvtColor(image, staging, image.Channels() == 1 ? ColorConversionCodes.GRAY2BGRA : ColorConversionCodes.BGR2BGRA);
             lock (_gate)
             {
-                image.CopyTo(_back);
+                (_back, staging) = (staging, _back);
                 _written++;
             }
             if (_fileFps > 0)
@@ -80,6 +84,7 @@ public sealed class CaptureFeed : IVideoFeed
                 if (due > 0) Thread.Sleep(TimeSpan.FromSeconds(due));
             }
         }
+        staging.Dispose();
     }
 
     public Mat? FrameAt(double seconds, out bool changed)
@@ -114,7 +119,9 @@ public sealed class FileFrames : IVideoFeed
     private readonly VideoCapture _capture;
     private readonly string _path;
     private readonly Mat _image = new();
+    private readonly Mat _bgra = new();
     private readonly double _fps;
+    private long _converted = -1;
     private long _position = -1; // index of the frame in _image (within one loop)
     private long _loopLength = long.MaxValue;
 
@@ -153,9 +160,15 @@ public sealed class FileFrames : IVideoFeed
                 continue;
             }
             _position++;
+        }
+        if (_converted != _position)
+        {
+            // BGRA uploads as a plain copy (see Texture).
+            Cv2.CvtColor(_image, _bgra, ColorConversionCodes.BGR2BGRA);
+            _converted = _position;
             changed = true;
         }
-        return _image;
+        return _bgra;
     }
 
     private void Rewind()
@@ -163,11 +176,13 @@ public sealed class FileFrames : IVideoFeed
         _capture.Set(VideoCaptureProperties.PosFrames, 0);
         if (!_capture.Read(_image) || _image.Empty()) throw new VisualiserException($"video '{_path}': cannot read it again from the start");
         _position = 0;
+        _converted = -1;
     }
 
     public void Dispose()
     {
         _capture.Dispose();
         _image.Dispose();
+        _bgra.Dispose();
     }
 }

@@ -18,7 +18,7 @@ public sealed class GeneratedFeed : IVideoFeed
         // Half resolution is plenty for a background and keeps the drawing cheap.
         _width = Math.Max(16, width / 2);
         _height = Math.Max(16, height / 2);
-        _image = new Mat(_height, _width, MatType.CV_8UC3);
+        _image = new Mat(_height, _width, MatType.CV_8UC4); // BGRA: see Texture
     }
 
     public string? Problem => null;
@@ -35,7 +35,7 @@ public sealed class GeneratedFeed : IVideoFeed
         return _image;
     }
 
-    /// <summary>Draws the pattern at time <paramref name="t"/> into a BGR image (also used by the tests' videos).</summary>
+    /// <summary>Draws the pattern at time <paramref name="t"/> into a BGR or BGRA image (also used by the tests' videos).</summary>
     public static void Draw(Mat image, double t)
     {
         int w = image.Width, h = image.Height;
