@@ -22,6 +22,7 @@ public sealed class LiveWindow
     public bool FullScreen { get; init; }
     /// <summary>Print a status line this often (seconds; 0 = only on changes).</summary>
     public double StatusEvery { get; init; }
+    public double MaxFps { get; init; } = 60;
 
     public unsafe int Run()
     {
@@ -133,6 +134,9 @@ public sealed class LiveWindow
                 stage.Draw(state, clock, hasVideo ? video : null, width, height);
                 Glfw.glfwSwapBuffers(window);
             }
+            // Without vertical sync (Xvfb, some drivers) the loop would spin: no more than MaxFps.
+            double spare = 1.0 / MaxFps - (wall.Elapsed.TotalSeconds - now);
+            if (spare > 0.001) Thread.Sleep(TimeSpan.FromSeconds(spare));
 
             if (StatusEvery > 0 && now - lastStatus >= StatusEvery)
             {
