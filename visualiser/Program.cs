@@ -21,6 +21,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        Native.QuietOpenCv.Apply();
         try
         {
             return Run(args);
