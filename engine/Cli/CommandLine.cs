@@ -20,7 +20,7 @@ public static class CommandLine
         usage: losses <command> [options]
 
         commands:
-          demo                     render the bundled example performance into out/demo.wav
+          demo                     render the bundled example performance into out/demo.wav (+ demo.frames)
           render IN.mid -o OUT.wav render a MIDI performance offline
               --seed N             random seed (default 1)
               --block N            block size in samples, 1..8192 (default 64)
@@ -170,7 +170,10 @@ public static class CommandLine
         var options = new RenderOptions { Seed = seed };
         MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", options.SampleRate);
         string wav = Path.Combine(outDir, "demo.wav");
-        RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, Path.Combine(outDir, "demo.json"));
+        // The frame log lets the launcher render the visuals of the demo (out/demo.mp4).
+        using var log = new FrameLogWriter(Path.Combine(outDir, "demo.frames"), options.SampleRate);
+        RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, Path.Combine(outDir, "demo.json"), log);
+        log.Commit();
         Print(summary);
         return 0;
     }

@@ -1,0 +1,250 @@
+using System.Numerics;
+using Losses.Protocol;
+using Losses.Tests.Cli;
+using Losses.Visualiser.Modes;
+using Losses.Visualiser.Scenes;
+using OpenCvSharp;
+
+namespace Losses.Tests.Visualiser;
+
+/// <summary>
+/// Frames drawn headless (EGL surfaceless, Mesa llvmpipe), written to PNG and read back: the
+/// curves sit where the parameters put them, and the distortions move the pixels they should.
+/// </summary>
+public sealed class SceneTests
+{
+    private const int W = 320, H = 180;
+    private static readonly float[] NoGradient = [0, 0, 0, 0];
+
+    private static Mat Draw(OffscreenRenderer r, VisualState state, double now, string png)
+    {
+        r.Draw(state, now);
+        Mat image = r.Read();
+        r.SavePng(Path.Combine(EngineCli.TempDir(), png)); // to look at when a test fails
+        return image;
+    }
+
+    private static bool Near(Mat image, Vector2 p, int radius, Func<Vec3b, bool> test)
+    {
+        for (int dy = -radius; dy <= radius; dy++)
+            for (int dx = -radius; dx <= radius; dx++)
+            {
+                int x = (int)MathF.Floor(p.X) + dx, y = (int)MathF.Floor(p.Y) + dy;
+                if (x >= 0 && y >= 0 && x < image.Width && y < image.Height && test(VisualiserKit.Pixel(image, x, y))) return true;
+            }
+        return false;
+    }
+
+    private static bool White(Vec3b c) => c.Item0 > 200 && c.Item1 > 200 && c.Item2 > 200;
+    private static bool Red(Vec3b c) => c.Item2 > 200 && c.Item1 < 110 && c.Item0 < 110;
+    private static bool Black(Vec3b c) => c.Item0 < 10 && c.Item1 < 10 && c.Item2 < 10;
+
+    [Fact]
+    public void CubicTargetIsWhiteAndLearnedIsRedWhereTheCoefficientsPutThem()
+    {
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        var state = new VisualState();
+        float[] target = [0.9f, -0.2f, -0.5f, 0.6f], theta = [-0.6f, 0.4f, 0.3f, -0.7f];
+        Frame f = SampleFrames.Cubic(1, target, theta, NoGradient, 1.0, points: 0);
+        state.Apply(f);
+        Mat image = Draw(r, state, 1.0, "cubic.png");
+
+        int checkedPoints = 0;
+        for (float x = -0.95f; x < 1; x += 0.1f)
+        {
+            Vector2 t = CubicScene.ToPixel(x, CubicScene.Evaluate(f.Target, x), W, H);
+            Vector2 l = CubicScene.ToPixel(x, CubicScene.Evaluate(f.Theta, x), W, H);
+            if (Vector2.Distance(t, l) < 12) continue; // where the curves cross, red covers white
+            checkedPoints++;
+            Assert.True(Near(image, t, 2, White), $"no white target pixel near {t} (x = {x})");
+            Assert.True(Near(image, l, 2, Red), $"no red learned pixel near {l} (x = {x})");
+            // Half-way between the curves there is nothing.
+            Assert.True(Black(VisualiserKit.Pixel(image, (int)((t.X + l.X) / 2), (int)((t.Y + l.Y) / 2))));
+        }
+        Assert.True(checkedPoints >= 12, $"only {checkedPoints} places to check");
+    }
+
+    [Fact]
+    public void CubicSamplePointsSitOnBothCurves()
+    {
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        var state = new VisualState();
+        Frame f = SampleFrames.Cubic(1, [0.5f, 0.5f, -0.5f, 0.8f], [0, 0, 0, -0.8f], NoGradient, 1.0, points: 6);
+        state.Apply(f);
+        Mat image = Draw(r, state, 1.0, "points.png");
+        for (int i = 0; i < f.PointCount; i++)
+        {
+            float x = f.Points[i];
+            Assert.True(Near(image, CubicScene.ToPixel(x, CubicScene.Evaluate(f.Target, x), W, H), 1, White));
+            Assert.True(Near(image, CubicScene.ToPixel(x, CubicScene.Evaluate(f.Theta, x), W, H), 1, Red));
+        }
+    }
+
+    [Fact]
+    public void ANewCubicTargetLeavesTheOldCurvesToLingerAndFade()
+    {
+        var state = new VisualState();
+        state.Apply(SampleFrames.Cubic(1, [1, 0, 0, 0], [0, 0, 0, 0], NoGradient, 1.0, cubicTargets: 1));
+        state.Apply(SampleFrames.Cubic(1, [0, 1, 0, 0], [0, 0, 0, 0], NoGradient, 2.0, cubicTargets: 2));
+        Assert.Single(state.Lingering);
+        Assert.Equal(1f, state.Lingering[0].Target[0]);
+        state.Expire(2.0 + VisualState.LingerSeconds + 0.1);
+        Assert.Empty(state.Lingering);
+    }
+
+    [Fact]
+    public void KnotsAreDrawnInPerspectiveWhereTheirPhasesPutThem()
+    {
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        var state = new VisualState();
+        Frame f = SampleFrames.Knot(2, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.9f, 0.1f, 0.3f], NoGradient, 2.0);
+        state.Apply(f);
+        const double now = 2.0;
+        Mat image = Draw(r, state, now, "knot.png");
+        int whiteHits = 0, redHits = 0, samples = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            float t = MathF.Tau * i / 60;
+            samples++;
+            if (Near(image, KnotScene.ToPixel(KnotScene.Evaluate(f.KnotN, f.Target, t), now, W, H), 2, White)) whiteHits++;
+            if (Near(image, KnotScene.ToPixel(KnotScene.Evaluate(f.KnotN, f.Theta, t), now, W, H), 2, Red)) redHits++;
+        }
+        // The red curve is drawn last and may hide a few white points where they cross.
+        Assert.True(whiteHits >= samples * 0.8, $"{whiteHits}/{samples} target points white");
+        Assert.True(redHits >= samples * 0.95, $"{redHits}/{samples} learned points red");
+
+        // It orbits: another time, another picture.
+        Mat later = Draw(r, state, now + 3, "knot-later.png").Clone();
+        Draw(r, state, now, "knot-again.png");
+        Assert.True(Cv2.Norm(later, r.Image, NormTypes.L1) > 0);
+    }
+
+    private static Mat Pattern(int seed)
+    {
+        var image = new Mat(H, W, MatType.CV_8UC4);
+        var random = new Random(seed);
+        byte[] noise = new byte[W * H * 4];
+        random.NextBytes(noise);
+        for (int i = 3; i < noise.Length; i += 4) noise[i] = 255;
+        System.Runtime.InteropServices.Marshal.Copy(noise, 0, image.Data, noise.Length);
+        Cv2.GaussianBlur(image, image, new Size(5, 5), 1.2); // texture at every scale, no flat areas
+        return image;
+    }
+
+    private static Mat Bgr(Mat bgra)
+    {
+        var bgr = new Mat();
+        Cv2.CvtColor(bgra, bgr, ColorConversionCodes.BGRA2BGR);
+        return bgr;
+    }
+
+    [Fact]
+    public void DistortionOneWithZeroGradientsLeavesTheVideoUntouched()
+    {
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        using Mat video = Pattern(3);
+        r.SetVideo(video);
+        var state = new VisualState();
+        state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 1.0));
+        Mat image = Draw(r, state, 1.0, "d1-zero.png");
+        using Mat expected = Bgr(video);
+        using var diff = new Mat();
+        Cv2.Absdiff(image, expected, diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.True(max <= 1, $"largest difference {max}");
+    }
+
+    [Theory]
+    [InlineData(0.05f, 0.03f, -0.08f, 5, 3, -8)]
+    [InlineData(-0.02f, 0f, 0.04f, -2, 0, 4)]
+    [InlineData(0.5f, -0.7f, -3f, 10, -10, -10)] // clamped to ±0.1: at most 10 px
+    public void DistortionOneMovesEachColourPlaneByItsGradientTimesAHundredPixels(float g1, float g2, float g3, int red, int green, int blue)
+    {
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        // A white vertical bar (x 100..139) and a white horizontal bar (y 60..79) on black.
+        using var video = new Mat(H, W, MatType.CV_8UC4, new Scalar(0, 0, 0, 255));
+        Cv2.Rectangle(video, new Rect(100, 0, 40, H), new Scalar(255, 255, 255, 255), -1);
+        Cv2.Rectangle(video, new Rect(0, 60, W, 20), new Scalar(255, 255, 255, 255), -1);
+        r.SetVideo(video);
+        var state = new VisualState();
+        state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0, 0, 0], [0, 0, 0], [g1, g2, g3, 0], 1.0));
+        Mat image = Draw(r, state, 1.0, "d1-shift.png");
+
+        // Left edge of the vertical bar, per plane, on a row away from the horizontal bar.
+        int Edge(int channel, bool alongX)
+        {
+            for (int i = 0; i < (alongX ? W : H); i++)
+            {
+                Vec3b c = alongX ? VisualiserKit.Pixel(image, i, 150) : VisualiserKit.Pixel(image, 20, i);
+                if ((channel == 0 ? c.Item0 : channel == 1 ? c.Item1 : c.Item2) > 127) return i;
+            }
+            return -1;
+        }
+        Assert.Equal(100 + red, Edge(2, alongX: true));   // red plane: x by 100·∂L/∂θ₁
+        Assert.Equal(100 + blue, Edge(0, alongX: true));  // blue plane: x by 100·∂L/∂θ₃
+        Assert.Equal(100, Edge(1, alongX: true));         // green does not move along x
+        Assert.Equal(60 + green, Edge(1, alongX: false)); // green plane: y by 100·∂L/∂θ₂
+        Assert.Equal(60, Edge(2, alongX: false));
+    }
+
+    [Fact]
+    public void ABubbleDisplacesPixelsInsideItsCircleAndNoneOutside()
+    {
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        using Mat video = Pattern(5);
+        r.SetVideo(video);
+        var state = new VisualState();
+        Frame f = SampleFrames.Cubic(4, [0.5f, 0, 0, 0], [0, 0, 0, 0], [0.04f, -0.07f, 0, 0], 1.0);
+        SampleFrames.Press(ref f, 72, 0.98);
+        state.Apply(f);
+        Assert.Single(state.Bubbles);
+        const double now = 1.2;
+        Mat image = Draw(r, state, now, "bubble.png");
+
+        Vector2 centre = state.Bubbles[0].Centre * new Vector2(W, H);
+        float radius = Distortions.BubbleRadius(H, now - state.Bubbles[0].BornSeconds);
+        Assert.InRange(radius, H / 8f * 0.8f, H / 8f);
+        using Mat expected = Bgr(video);
+        int inside = 0, moved = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                float d = Vector2.Distance(new Vector2(x + 0.5f, y + 0.5f), centre);
+                Vec3b got = VisualiserKit.Pixel(image, x, y), want = VisualiserKit.Pixel(expected, x, y);
+                int diff = Math.Max(Math.Abs(got.Item0 - want.Item0), Math.Max(Math.Abs(got.Item1 - want.Item1), Math.Abs(got.Item2 - want.Item2)));
+                if (d > radius + 1) Assert.True(diff <= 1, $"pixel ({x}, {y}) outside the bubble changed by {diff}");
+                else if (d < radius - 1)
+                {
+                    inside++;
+                    if (diff > 8) moved++;
+                }
+            }
+        Assert.True(inside > 500);
+        Assert.True(moved > inside * 0.8, $"only {moved} of {inside} pixels inside the bubble moved");
+    }
+
+    [Fact]
+    public void EveryKeyPressInPartFourSpawnsABubbleAndTheyShrinkAway()
+    {
+        var state = new VisualState();
+        Frame busy = SampleFrames.Cubic(4, [0, 0, 0, 0], [0, 0, 0, 0], NoGradient, 1.0);
+        for (int i = 0; i < Frame.MaxNoteOns; i++) SampleFrames.Press(ref busy, 60 + i, 0.99);
+        state.Apply(busy);
+        Frame next = SampleFrames.Cubic(4, [0, 0, 0, 0], [0, 0, 0, 0], NoGradient, 1.01);
+        SampleFrames.Press(ref next, 70, 1.005);
+        state.Apply(next);
+        Assert.Equal(17, state.BubblesSpawned);
+        Assert.Equal(17, state.Bubbles.Count);
+        Assert.True(Distortions.BubbleRadius(H, 0.75) < Distortions.BubbleRadius(H, 0.1));
+        state.Expire(1.005 + VisualState.BubbleSeconds + 0.01);
+        Assert.Empty(state.Bubbles);
+
+        Frame partOne = SampleFrames.Cubic(1, [0, 0, 0, 0], [0, 0, 0, 0], NoGradient, 3);
+        SampleFrames.Press(ref partOne, 70, 2.99);
+        state.Apply(partOne);
+        Assert.Equal(17, state.BubblesSpawned); // no bubbles outside part 4
+    }
+}

@@ -1,0 +1,172 @@
+using System.Numerics;
+using Silk.NET.OpenGL;
+
+namespace Losses.Visualiser.Graphics;
+
+/// <summary>
+/// The only code that talks to OpenGL (as rlgl is raylib's). Scenes hand it shapes, textures and
+/// uniforms in pixels; it owns every GL object and frees each one it made. Pixel coordinates have
+/// their origin at the top-left, as in a video frame.
+/// </summary>
+public sealed unsafe class Gpu : IDisposable
+{
+    private readonly GL _gl;
+    private readonly ShapeProgram _shapes;
+    private readonly VideoProgram _video;
+    private readonly ImageProgram _image;
+    private readonly uint _emptyVao;
+    private readonly uint _shapeVao;
+    private readonly uint _shapeVbo;
+    private int _shapeVboBytes;
+
+    public Gpu(Func<string, nint> getProcAddress)
+    {
+        _gl = GL.GetApi(getProcAddress);
+        Renderer = _gl.GetStringS(StringName.Renderer) ?? "unknown";
+        _shapes = new ShapeProgram(_gl);
+        _video = new VideoProgram(_gl);
+        _image = new ImageProgram(_gl);
+        _emptyVao = _gl.GenVertexArray();
+        _shapeVao = _gl.GenVertexArray();
+        _shapeVbo = _gl.GenBuffer();
+        _gl.BindVertexArray(_shapeVao);
+        _gl.BindBuffer(BufferTargetARB.ArrayBuffer, _shapeVbo);
+        // Vertex: x, y (pixels), r, g, b, a.
+        _gl.EnableVertexAttribArray(0);
+        _gl.VertexAttribPointer(0, 2, VertexAttribPointerType.Float, false, 6 * sizeof(float), (void*)0);
+        _gl.EnableVertexAttribArray(1);
+        _gl.VertexAttribPointer(1, 4, VertexAttribPointerType.Float, false, 6 * sizeof(float), (void*)(2 * sizeof(float)));
+        _gl.BindVertexArray(0);
+        _gl.PixelStore(PixelStoreParameter.UnpackAlignment, 1);
+        _gl.PixelStore(PixelStoreParameter.PackAlignment, 1);
+    }
+
+    /// <summary>GL_RENDERER, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)".</summary>
+    public string Renderer { get; }
+
+    public int Width { get; private set; }
+    public int Height { get; private set; }
+
+    /// <summary>Starts a frame of <paramref name="width"/>×<paramref name="height"/> pixels into the bound framebuffer.</summary>
+    public void BeginFrame(int width, int height)
+    {
+        Width = width;
+        Height = height;
+        _gl.Viewport(0, 0, (uint)width, (uint)height);
+        _gl.ClearColor(0, 0, 0, 1);
+        _gl.Clear(ClearBufferMask.ColorBufferBit);
+        _gl.Disable(EnableCap.DepthTest);
+        _gl.Enable(EnableCap.Blend);
+        _gl.BlendFunc(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha);
+    }
+
+    /// <summary>Draws a batch of coloured triangles (pixel coordinates).</summary>
+    public void DrawShapes(ShapeBatch batch)
+    {
+        if (batch.VertexCount == 0) return;
+        ReadOnlySpan<float> data = batch.Vertices;
+        _gl.BindVertexArray(_shapeVao);
+        _gl.BindBuffer(BufferTargetARB.ArrayBuffer, _shapeVbo);
+        int bytes = data.Length * sizeof(float);
+        fixed (float* p = data)
+        {
+            if (bytes > _shapeVboBytes)
+            {
+                _shapeVboBytes = Math.Max(bytes, _shapeVboBytes * 2);
+                _gl.BufferData(BufferTargetARB.ArrayBuffer, (nuint)_shapeVboBytes, null, BufferUsageARB.StreamDraw);
+            }
+            _gl.BufferSubData(BufferTargetARB.ArrayBuffer, 0, (nuint)bytes, p);
+        }
+        _shapes.Use(Width, Height);
+        _gl.DrawArrays(PrimitiveType.Triangles, 0, (uint)batch.VertexCount);
+        _gl.BindVertexArray(0);
+    }
+
+    /// <summary>
+    /// Draws the video over the whole frame through one of the distortions. Bubbles are drawn one
+    /// by one over their own squares after the plain video, oldest first: a per-pixel loop over
+    /// every bubble costs llvmpipe 30× more.
+    /// </summary>
+    public void DrawVideo(Texture video, in VideoDistortion distortion)
+    {
+        _gl.Disable(EnableCap.Blend);
+        _gl.ActiveTexture(TextureUnit.Texture0);
+        _gl.BindTexture(TextureTarget.Texture2D, video.Handle);
+        _gl.BindVertexArray(_emptyVao);
+        _video.Use(Width, Height, distortion, distortion.Mode == 1 ? 1 : 0);
+        _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
+        if (distortion.Mode == 2 && distortion.Bubbles is { } bubbles)
+        {
+            _video.Use(Width, Height, distortion, 2);
+            for (int i = Math.Min(distortion.BubbleCount, bubbles.Length) - 1; i >= 0; i--)
+            {
+                _video.Bubble(bubbles[i]);
+                _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
+            }
+        }
+        _gl.BindVertexArray(0);
+        _gl.Enable(EnableCap.Blend);
+    }
+
+    /// <summary>Draws an image (e.g. the HUD) with alpha at a pixel rectangle.</summary>
+    public void DrawImage(Texture image, float x, float y, float width, float height)
+    {
+        _gl.ActiveTexture(TextureUnit.Texture0);
+        _gl.BindTexture(TextureTarget.Texture2D, image.Handle);
+        _image.Use(Width, Height, new Vector4(x, y, width, height));
+        _gl.BindVertexArray(_emptyVao);
+        _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
+        _gl.BindVertexArray(0);
+    }
+
+    public Texture LoadTexture() => new(_gl);
+
+    public RenderTarget LoadRenderTarget(int width, int height) => new(_gl, width, height);
+
+    /// <summary>Blocks until the GPU (llvmpipe's threads) has finished every command: for honest timing.</summary>
+    public void Finish() => _gl.Finish();
+
+    /// <summary>Reads the current framebuffer as BGR rows, top row first, into <paramref name="bgr"/> (width·height·3 bytes).</summary>
+    public void ReadPixels(Span<byte> bgr, Span<byte> scratch)
+    {
+        int stride = Width * 3;
+        if (bgr.Length < stride * Height || scratch.Length < stride * Height) throw new ArgumentException("buffer too small");
+        fixed (byte* p = scratch)
+            _gl.ReadPixels(0, 0, (uint)Width, (uint)Height, PixelFormat.Bgr, PixelType.UnsignedByte, p);
+        // GL's first row is the bottom one.
+        for (int row = 0; row < Height; row++)
+            scratch.Slice((Height - 1 - row) * stride, stride).CopyTo(bgr.Slice(row * stride, stride));
+    }
+
+    public void Dispose()
+    {
+        _shapes.Dispose();
+        _video.Dispose();
+        _image.Dispose();
+        _gl.DeleteBuffer(_shapeVbo);
+        _gl.DeleteVertexArray(_shapeVao);
+        _gl.DeleteVertexArray(_emptyVao);
+        _gl.Dispose();
+    }
+}
+
+/// <summary>How the video layer is distorted this frame (pixels of the output).</summary>
+public struct VideoDistortion
+{
+    public const int MaxBubbles = 64;
+
+    /// <summary>0 none, 1 RGB planes translated (Distortion 1), 2 bubbles (Distortion 2).</summary>
+    public int Mode;
+    /// <summary>Distortion 1: translation of the R, G and B planes in pixels.</summary>
+    public Vector2 Red, Green, Blue;
+    /// <summary>Distortion 2: the clamped gradient g and the time t in cos(5·g·t + x/300).</summary>
+    public Vector2 Gradient;
+    public float Time;
+    /// <summary>Distortion 2: amplitude of the displacement in pixels.</summary>
+    public float Amplitude;
+    /// <summary>Distortion 2: centre x, y and radius of each live bubble, pixels, youngest first (it shows on top).</summary>
+    public Vector3[]? Bubbles;
+    public int BubbleCount;
+    /// <summary>Maps output pixels to video texture coordinates: uv = pixel·Scale + Offset (crops to keep the video's aspect).</summary>
+    public Vector2 UvScale, UvOffset;
+}

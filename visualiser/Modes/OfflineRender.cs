@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Losses.Protocol;
+using Losses.Visualiser.Scenes;
+using Losses.Visualiser.Video;
+using OpenCvSharp;
+
+namespace Losses.Visualiser.Modes;
+
+/// <summary>
+/// A frame log rendered into a video file: output frame k shows time k/fps of the engine's sample
+/// clock, after every engine frame up to that sample (so every key press spawns its bubble).
+/// Headless; mp4v for .mp4/.mov/.m4v, MJPG for .avi; or one still to .png (<see cref="At"/>).
+/// </summary>
+public sealed class OfflineRender
+{
+    public required string FramesPath { get; init; }
+    public required string OutputPath { get; init; }
+    public string? Video { get; init; }
+    public int Width { get; init; } = 1280;
+    public int Height { get; init; } = 720;
+    public double Fps { get; init; } = 60;
+    public bool Hud { get; init; }
+    /// <summary>For a .png: the time of the still, seconds (default: the last frame).</summary>
+    public double? At { get; init; }
+
+    public int Run()
+    {
+        using FrameLogReader log = OpenLog(FramesPath);
+        if (log.Count == 0) throw new VisualiserException($"{FramesPath}: the frame log holds no frames (render again with --frames)");
+        Frame last = log.Read(log.Count - 1);
+        double duration = (double)last.SampleTime / log.SampleRate;
+        bool still = Path.GetExtension(OutputPath).Equals(".png", StringComparison.OrdinalIgnoreCase);
+        string? fourcc = FourCcFor(OutputPath);
+        if (!still && fourcc is null) throw new UsageException($"-o {OutputPath}: write a .mp4, .mov, .m4v, .avi or .png");
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(OutputPath));
+        if (dir is not null && !Directory.Exists(dir)) throw new VisualiserException($"-o {OutputPath}: folder {dir} does not exist");
+
+        using IVideoFeed feed = VideoSource.OpenOffline(Video, Width, Height);
+        if (feed.Problem is not null) Console.Error.WriteLine($"losses: {feed.Problem}");
+        using OffscreenRenderer renderer = OffscreenRenderer.Create(Width, Height);
+        renderer.Stage.Options.Hud = Hud;
+        renderer.Stage.Options.Notice = feed.Problem;
+        var state = new VisualState();
+        long next = 0;
+
+        void ApplyUpTo(long sample)
+        {
+            for (; next < log.Count; next++)
+            {
+                Frame f = log.Read(next);
+                if (f.SampleTime > sample) break;
+                state.Apply(f);
+            }
+        }
+
+        if (still)
+        {
+            double t = Math.Clamp(At ?? duration, 0, duration);
+            ApplyUpTo((long)Math.Floor(t * log.SampleRate));
+            renderer.SetVideo(feed.FrameAt(t, out _));
+            renderer.Draw(state, t);
+            renderer.Read();
+            renderer.SavePng(OutputPath);
+            Console.WriteLine($"wrote {OutputPath} ({Width}x{Height}, t = {t:0.000} s, part {state.Current.Part})");
+            return 0;
+        }
+
+        long frames = (long)Math.Floor(duration * Fps + 1e-9) + 1;
+        string temp = Path.Combine(dir ?? ".", $".{Path.GetFileNameWithoutExtension(OutputPath)}.tmp-{Environment.ProcessId}{Path.GetExtension(OutputPath)}");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using (var writer = new VideoWriter(temp, FourCC.FromString(fourcc!), Fps, new Size(Width, Height)))
+            {
+                if (!writer.IsOpened()) throw new VisualiserException($"-o {OutputPath}: OpenCV cannot write this video ({fourcc})");
+                double lastReport = 0;
+                for (long k = 0; k < frames; k++)
+                {
+                    double t = k / Fps;
+                    // Engine frames at or before this video frame's sample (integer maths: exact at any rate).
+                    ApplyUpTo((long)Math.Floor(k * (double)log.SampleRate / Fps + 1e-6));
+                    renderer.SetVideo(feed.FrameAt(t, out bool changed), changed);
+                    renderer.Draw(state, t);
+                    writer.Write(renderer.Read());
+                    if (clock.Elapsed.TotalSeconds - lastReport >= 5)
+                    {
+                        lastReport = clock.Elapsed.TotalSeconds;
+                        Console.Error.WriteLine($"losses: {k + 1}/{frames} frames ({(k + 1) / lastReport:0.0} fps)");
+                    }
+                }
+            }
+            File.Move(temp, OutputPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"wrote {OutputPath}: {frames} frames, {Width}x{Height} at {Fps:0.###} fps ({duration:0.00} s of performance) in {seconds:0.0} s = {frames / seconds:0.0} fps [{fourcc}, {renderer.Gpu.Renderer}]");
+        return 0;
+    }
+
+    internal static FrameLogReader OpenLog(string path)
+    {
+        try
+        {
+            return FrameLogReader.Open(path);
+        }
+        catch (FrameLogException e)
+        {
+            throw new VisualiserException(e.Message);
+        }
+    }
+
+    public static string? FourCcFor(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".mp4" or ".mov" or ".m4v" => "mp4v",
+        ".avi" => "MJPG",
+        _ => null,
+    };
+}

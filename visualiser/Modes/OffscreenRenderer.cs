@@ -1,0 +1,99 @@
+using Losses.Visualiser.Graphics;
+using Losses.Visualiser.Native;
+using Losses.Visualiser.Scenes;
+using OpenCvSharp;
+using StbImageWriteSharp;
+
+namespace Losses.Visualiser.Modes;
+
+/// <summary>
+/// The stage drawn headless (EGL surfaceless, llvmpipe without a GPU) into a framebuffer of a
+/// fixed size and read back as a BGR image: offline renders, the benchmark and the tests. Lives
+/// on the thread that created it (a GL context is current on one thread).
+/// </summary>
+public sealed class OffscreenRenderer : IDisposable
+{
+    private readonly EglContext _egl;
+    private readonly RenderTarget _target;
+    private readonly Texture _video;
+    private readonly byte[] _scratch;
+    private bool _hasVideo;
+
+    private OffscreenRenderer(EglContext egl, int width, int height)
+    {
+        _egl = egl;
+        Width = width;
+        Height = height;
+        Gpu = new Gpu(EglContext.GetProcAddress);
+        _target = Gpu.LoadRenderTarget(width, height);
+        _video = Gpu.LoadTexture();
+        Stage = new Stage(Gpu);
+        Image = new Mat(height, width, MatType.CV_8UC3);
+        _scratch = new byte[width * height * 3];
+    }
+
+    public static OffscreenRenderer Create(int width, int height) => new(EglContext.Create(), width, height);
+
+    public int Width { get; }
+    public int Height { get; }
+    public Gpu Gpu { get; }
+    public Stage Stage { get; }
+    /// <summary>The last frame read back (BGR, top row first).</summary>
+    public Mat Image { get; }
+
+    /// <summary>Uploads the video image to show (null: no video, a black background).</summary>
+    public void SetVideo(Mat? image, bool changed = true)
+    {
+        _hasVideo = image is not null && !image.Empty();
+        if (_hasVideo && changed) Upload(_video, image!);
+    }
+
+    internal static void Upload(Texture texture, Mat image)
+    {
+        if (image.Type() != MatType.CV_8UC3 && image.Type() != MatType.CV_8UC4) throw new VisualiserException($"video frames of type {image.Type()} are not supported (8-bit BGR expected)");
+        texture.Upload(image.Width, image.Height, image.Channels(), image.Data, image.Step());
+    }
+
+    /// <summary>Draws the state at <paramref name="now"/> and waits for the GPU to finish.</summary>
+    public void Draw(VisualState state, double now)
+    {
+        _egl.MakeCurrent();
+        _target.Bind();
+        Stage.Draw(state, now, _hasVideo ? _video : null, Width, Height);
+        Gpu.Finish();
+    }
+
+    /// <summary>Reads the drawn frame back into <see cref="Image"/>.</summary>
+    public unsafe Mat Read()
+    {
+        var pixels = new Span<byte>((void*)Image.Data, Width * Height * 3);
+        Gpu.ReadPixels(pixels, _scratch);
+        return Image;
+    }
+
+    /// <summary>Writes the last frame read back as a PNG.</summary>
+    public void SavePng(string path) => SavePng(Image, path);
+
+    public static unsafe void SavePng(Mat bgr, string path)
+    {
+        using var rgb = new Mat();
+        Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
+        byte[] data = new byte[rgb.Width * rgb.Height * 3];
+        new Span<byte>((void*)rgb.Data, data.Length).CopyTo(data);
+        string temp = path + $".tmp-{Environment.ProcessId}";
+        using (var stream = System.IO.File.Create(temp))
+            new ImageWriter().WritePng(data, rgb.Width, rgb.Height, ColorComponents.RedGreenBlue, stream);
+        System.IO.File.Move(temp, path, overwrite: true);
+    }
+
+    public void Dispose()
+    {
+        _egl.MakeCurrent();
+        Stage.Dispose();
+        _video.Dispose();
+        _target.Dispose();
+        Gpu.Dispose();
+        Image.Dispose();
+        _egl.Dispose();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Numerics;
+using Losses.Protocol;
+using Losses.Visualiser.Graphics;
+
+namespace Losses.Visualiser.Scenes;
+
+/// <summary>What a frame of the visuals shows besides the engine's state.</summary>
+public sealed class StageOptions
+{
+    /// <summary>Curves and knots over the video (tests switch them off to look at the video alone).</summary>
+    public bool Overlay { get; set; } = true;
+    public bool Hud { get; set; }
+    /// <summary>Extra HUD lines (fps, frames dropped, engine generation…).</summary>
+    public string HudExtra { get; set; } = "";
+    /// <summary>A message in the middle of the frame (waiting for the engine), or null.</summary>
+    public string? Message { get; set; }
+    /// <summary>A line at the bottom (no camera…), or null.</summary>
+    public string? Notice { get; set; }
+}
+
+/// <summary>
+/// One frame of the piece, part by part as the seed describes it: part 1 the cubics on black,
+/// part 2 the knots, part 3 the knots over the video with its colour planes pulled apart by the
+/// gradients, part 4 the cubics over the video with a bubble for every key press.
+/// </summary>
+public sealed class Stage : IDisposable
+{
+    private readonly Gpu _gpu;
+    private readonly ShapeBatch _shapes = new();
+    private readonly TextPanel _hud;
+    private readonly TextPanel _message;
+    private readonly TextPanel _notice;
+    private readonly Vector3[] _bubbles = new Vector3[VideoDistortion.MaxBubbles];
+
+    public Stage(Gpu gpu)
+    {
+        _gpu = gpu;
+        _hud = new TextPanel(gpu);
+        _message = new TextPanel(gpu);
+        _notice = new TextPanel(gpu);
+    }
+
+    public StageOptions Options { get; } = new();
+
+    /// <summary>Draws the state at <paramref name="now"/> (seconds of the engine's clock) into the bound framebuffer.</summary>
+    public void Draw(VisualState state, double now, Texture? video, int width, int height)
+    {
+        _gpu.BeginFrame(width, height);
+        state.Expire(now);
+        ref readonly Frame f = ref state.Current;
+        int part = state.HasFrame ? f.Part : 1;
+
+        if (part is 3 or 4 && video is { Width: > 0 })
+        {
+            VideoDistortion d = part == 3 ? Distortions.ChannelShift(f) : Distortions.Bubbles(f, state, now, width, height, _bubbles);
+            (d.UvScale, d.UvOffset) = Distortions.Cover(video.Width, video.Height, width, height);
+            video.Smooth = video.Width != width || video.Height != height;
+            _gpu.DrawVideo(video, d);
+        }
+
+        if (Options.Overlay && state.HasFrame)
+        {
+            _shapes.Clear();
+            if (f.Model == FrameModel.Cubic) CubicScene.Draw(_shapes, state, now, width, height);
+            else if (f.Model == FrameModel.Knot) KnotScene.Draw(_shapes, state, now, width, height);
+            _gpu.DrawShapes(_shapes);
+        }
+
+        float margin = height / 60f;
+        if (Options.Hud)
+        {
+            _hud.Set(HudText(state) + Options.HudExtra, height);
+            _hud.Draw(_gpu, margin, margin);
+        }
+        if (Options.Message is { } message)
+        {
+            _message.Set(message, height);
+            _message.Draw(_gpu, (width - _message.Width) / 2f, (height - _message.Height) / 2f);
+        }
+        if (Options.Notice is { } notice)
+        {
+            _notice.Set(notice, height);
+            _notice.Draw(_gpu, margin, height - margin - _notice.Height);
+        }
+    }
+
+    private static string HudText(VisualState state)
+    {
+        if (!state.HasFrame) return "no frame yet";
+        ref readonly Frame f = ref state.Current;
+        string model = f.Model switch
+        {
+            FrameModel.Cubic => $"cubic  target {f.Target[0]:+0.00;-0.00;0.00} {f.Target[1]:+0.00;-0.00;0.00} {f.Target[2]:+0.00;-0.00;0.00} {f.Target[3]:+0.00;-0.00;0.00}",
+            FrameModel.Knot => $"knot ({f.KnotN[0]},{f.KnotN[1]},{f.KnotN[2]})  phases {f.Target[0]:0.00} {f.Target[1]:0.00} {f.Target[2]:0.00}",
+            _ => "no model yet",
+        };
+        return $"part {f.Part}   {model}\n" +
+               $"loss {f.Loss:0.00000}   detune {f.Detune:0.0000}\n" +
+               $"grad {f.Gradient[0]:+0.0000;-0.0000;0.0000} {f.Gradient[1]:+0.0000;-0.0000;0.0000} {f.Gradient[2]:+0.0000;-0.0000;0.0000} {f.Gradient[3]:+0.0000;-0.0000;0.0000}\n" +
+               $"steps {f.TargetSteps} of this target, {f.TotalSteps} in all   t {f.SampleTime / (double)Math.Max(1, f.SampleRate):0.00} s";
+    }
+
+    public void Dispose()
+    {
+        _hud.Dispose();
+        _message.Dispose();
+        _notice.Dispose();
+    }
+}

@@ -1,0 +1,61 @@
+using OpenCvSharp;
+
+namespace Losses.Visualiser.Video;
+
+/// <summary>
+/// A stand-in for the performer's video when there is no camera or file: slowly moving colour
+/// fields, a grid and drifting discs — enough texture that both distortions are easy to see.
+/// Deterministic in time, so an offline render is reproducible.
+/// </summary>
+public sealed class GeneratedFeed : IVideoFeed
+{
+    private readonly Mat _image;
+    private readonly int _width, _height;
+    private long _shown = -1;
+
+    public GeneratedFeed(int width, int height)
+    {
+        // Half resolution is plenty for a background and keeps the drawing cheap.
+        _width = Math.Max(16, width / 2);
+        _height = Math.Max(16, height / 2);
+        _image = new Mat(_height, _width, MatType.CV_8UC4); // BGRA: see Texture
+    }
+
+    public string? Problem => null;
+
+    public Mat FrameAt(double seconds, out bool changed)
+    {
+        long tick = (long)Math.Floor(seconds * 30); // a 30 fps source
+        changed = tick != _shown;
+        if (changed)
+        {
+            Draw(_image, tick / 30.0);
+            _shown = tick;
+        }
+        return _image;
+    }
+
+    /// <summary>Draws the pattern at time <paramref name="t"/> into a BGR or BGRA image (also used by the tests' videos).</summary>
+    public static void Draw(Mat image, double t)
+    {
+        int w = image.Width, h = image.Height;
+        int bands = 6;
+        for (int i = 0; i < bands; i++)
+        {
+            double phase = t * 0.4 + i * 1.1;
+            var colour = new Scalar(90 + 80 * Math.Sin(phase), 90 + 80 * Math.Sin(phase + 2.1), 90 + 80 * Math.Sin(phase + 4.2));
+            Cv2.Rectangle(image, new Rect(i * w / bands, 0, w / bands + 1, h), colour, -1);
+        }
+        int step = Math.Max(8, h / 9);
+        int shift = (int)(t * 20) % step;
+        for (int x = shift; x < w; x += step) Cv2.Line(image, new Point(x, 0), new Point(x, h), new Scalar(235, 235, 235), 1);
+        for (int y = shift; y < h; y += step) Cv2.Line(image, new Point(0, y), new Point(w, y), new Scalar(235, 235, 235), 1);
+        for (int i = 0; i < 3; i++)
+        {
+            var centre = new Point(w * (0.5 + 0.35 * Math.Sin(t * (0.3 + 0.1 * i) + i)), h * (0.5 + 0.3 * Math.Cos(t * (0.25 + 0.07 * i) + 2 * i)));
+            Cv2.Circle(image, centre, h / (5 + i), new Scalar(40 + 90 * i, 200 - 60 * i, 230), -1, LineTypes.AntiAlias);
+        }
+    }
+
+    public void Dispose() => _image.Dispose();
+}
