@@ -14,16 +14,13 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
     public const int HeaderSize = 64;
     public const ulong Magic = 0x31474F4C53534F4CUL; // "LOSSLOG1" as little-endian bytes
 
+    private readonly PendingFile _file;
     private readonly FileStream _stream;
-    private readonly string _path;
-    private readonly string _tempPath;
-    private bool _committed;
 
     public FrameLogWriter(string path, int sampleRate)
     {
-        _path = Path.GetFullPath(path);
-        _tempPath = _path + $".tmp-{Environment.ProcessId}";
-        _stream = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        _file = new PendingFile(path);
+        _stream = _file.Stream;
         Span<byte> header = stackalloc byte[HeaderSize];
         header.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
@@ -42,19 +39,9 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
         Count++;
     }
 
-    public void Commit()
-    {
-        _stream.Flush(flushToDisk: true);
-        _stream.Dispose();
-        File.Move(_tempPath, _path, overwrite: true);
-        _committed = true;
-    }
+    public void Commit() => _file.Commit();
 
-    public void Dispose()
-    {
-        _stream.Dispose();
-        if (!_committed) File.Delete(_tempPath);
-    }
+    public void Dispose() => _file.Dispose();
 }
 
 /// <summary>Reads a frame log; a file that is not one, or is cut short, gives one clear line.</summary>

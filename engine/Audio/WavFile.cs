@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Losses.Protocol;
 
 namespace Losses.Engine.Audio;
 
@@ -11,21 +12,18 @@ namespace Losses.Engine.Audio;
 public sealed class WavWriter : IDisposable
 {
     private const int HeaderBytes = 58; // RIFF(12) + fmt(8+18) + fact(8+4) + data(8)
+    private readonly PendingFile _file;
     private readonly FileStream _stream;
-    private readonly string _path;
-    private readonly string _tempPath;
     private readonly int _sampleRate;
     private readonly byte[] _buffer;
     private long _frames;
-    private bool _committed;
 
     public WavWriter(string path, int sampleRate, int maxBlock)
     {
-        _path = Path.GetFullPath(path);
-        _tempPath = _path + $".tmp-{Environment.ProcessId}";
+        _file = new PendingFile(path);
+        _stream = _file.Stream;
         _sampleRate = sampleRate;
         _buffer = new byte[maxBlock * 8];
-        _stream = new FileStream(_tempPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         _stream.Write(new byte[HeaderBytes]);
     }
 
@@ -76,17 +74,10 @@ public sealed class WavWriter : IDisposable
         Encoding.ASCII.GetBytes("data", h[50..]);
         BinaryPrimitives.WriteUInt32LittleEndian(h[54..], (uint)dataBytes);
         _stream.Write(h);
-        _stream.Flush(flushToDisk: true);
-        _stream.Dispose();
-        File.Move(_tempPath, _path, overwrite: true);
-        _committed = true;
+        _file.Commit();
     }
 
-    public void Dispose()
-    {
-        _stream.Dispose();
-        if (!_committed) File.Delete(_tempPath);
-    }
+    public void Dispose() => _file.Dispose();
 }
 
 /// <summary>A WAV file read back (tests and tools): 16-bit PCM or 32-bit float, any channel count.</summary>

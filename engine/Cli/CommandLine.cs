@@ -258,9 +258,7 @@ public static class CommandLine
             }
         }
         if (output is null) throw new UsageException("example: give the output file with -o OUT.mid");
-        string temp = output + $".tmp-{Environment.ProcessId}";
-        File.WriteAllBytes(temp, ExamplePerformance.Create());
-        File.Move(temp, output, overwrite: true);
+        PendingFile.WriteAllBytes(output, ExamplePerformance.Create());
         Console.WriteLine($"wrote {output}");
         return 0;
     }
@@ -273,9 +271,7 @@ public static class CommandLine
         bar.Finish();
         if (summaryJson is not null)
         {
-            string temp = summaryJson + $".tmp-{Environment.ProcessId}";
-            File.WriteAllText(temp, summary.ToJson());
-            File.Move(temp, summaryJson, overwrite: true);
+            PendingFile.WriteAllText(summaryJson, summary.ToJson());
         }
         return summary;
     }

@@ -301,9 +301,8 @@ public static class LiveSession
             _midi.Dispose();
             File.Delete(Path.Combine(_dir, "midi.partial"));
             string mid = Path.Combine(_dir, "performance.mid");
-            new StandardMidiFileWriter(ppq, tempo).AddTrack(events, "losses live", endTick: samples).Save(mid + ".tmp", 1);
-            File.Move(mid + ".tmp", mid, overwrite: true);
-            File.WriteAllText(Path.Combine(_dir, "config.json"), o.Config.ToJson());
+            PendingFile.WriteAllBytes(mid, new StandardMidiFileWriter(ppq, tempo).AddTrack(events, "losses live", endTick: samples).ToArray(1));
+            PendingFile.WriteAllText(Path.Combine(_dir, "config.json"), o.Config.ToJson());
             var session = new
             {
                 seed = o.Seed,
@@ -317,7 +316,7 @@ public static class LiveSession
                 framesLostByRecorder = _framesLost,
                 reproduce = $"./losses render {mid} -o replay.wav --config {Path.Combine(_dir, "config.json")} --seed {o.Seed} --sample-rate {sampleRate}",
             };
-            File.WriteAllText(Path.Combine(_dir, "session.json"), JsonSerializer.Serialize(session, new JsonSerializerOptions { WriteIndented = true }));
+            PendingFile.WriteAllText(Path.Combine(_dir, "session.json"), JsonSerializer.Serialize(session, new JsonSerializerOptions { WriteIndented = true }));
             Summary = $"performance.mid ({events.Count} events), frames.frames ({_frames?.Count ?? 0} frames, {_framesLost} lost), config.json, session.json";
         }
 

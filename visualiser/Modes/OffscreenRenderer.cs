@@ -80,10 +80,9 @@ public sealed class OffscreenRenderer : IDisposable
         Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
         byte[] data = new byte[rgb.Width * rgb.Height * 3];
         new Span<byte>((void*)rgb.Data, data.Length).CopyTo(data);
-        string temp = path + $".tmp-{Environment.ProcessId}";
-        using (var stream = System.IO.File.Create(temp))
-            new ImageWriter().WritePng(data, rgb.Width, rgb.Height, ColorComponents.RedGreenBlue, stream);
-        System.IO.File.Move(temp, path, overwrite: true);
+        using var file = new Losses.Protocol.PendingFile(path);
+        new ImageWriter().WritePng(data, rgb.Width, rgb.Height, ColorComponents.RedGreenBlue, file.Stream);
+        file.Commit();
     }
 
     public void Dispose()
