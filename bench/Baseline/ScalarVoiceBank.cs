@@ -8,7 +8,9 @@ namespace Losses.Bench.Baseline;
 /// one voice at a time, one partial at a time, <see cref="MathF.Sin"/> per partial-sample, no
 /// vectors. Same envelope, detune glide, smooth-noise sweep (same random draws in the same
 /// order), low-pass and pan, and the same fused multiply-adds where the bank uses them, so the
-/// two agree within float rounding of the sine. The benchmarks measure the bank against it and
+/// two agree within float rounding of the sine. The same phases too: the fundamental's φ₀ and the
+/// overtones' φ′ = ∫f₀(1+detune)/fs, overtone k at k·φ′ — here each overtone's sine is taken
+/// directly, sin(2π·frac(k·φ′)) with k·φ′ formed in double, where the bank uses a recurrence. The benchmarks measure the bank against it and
 /// the tests (which link this file) pin the bank's output to it.
 /// </summary>
 public sealed class ScalarVoiceBank
@@ -24,7 +26,8 @@ public sealed class ScalarVoiceBank
         public float Detune, DetuneTarget;
         public float B0, B1, B2, A1, A2, Zl1, Zl2, Zr1, Zr2;
         public float NoisePos, Noise0, Noise1;
-        public float[] Phase = [], Increment = [], GainLeft = [], GainRight = [];
+        public float Phase, OvertonePhase, Increment; // φ₀, φ′ in cycles; f₀/fs
+        public float[] GainLeft = [], GainRight = [];
     }
 
     private readonly VoiceSettings _settings;
@@ -62,7 +65,6 @@ public sealed class ScalarVoiceBank
         {
             _voices[v] = new Voice
             {
-                Phase = new float[_partials], Increment = new float[_partials],
                 GainLeft = new float[_partials], GainRight = new float[_partials],
             };
         }
@@ -92,12 +94,13 @@ public sealed class ScalarVoiceBank
         voice.Noise1 = _rng.NextFloat();
         voice.NoisePos = _rng.NextFloat();
         UpdateFilter(voice);
+        voice.Phase = 0.25f;
+        voice.OvertonePhase = 0.25f;
+        voice.Increment = f0 / _sampleRate;
         for (int k = 0; k < _partials; k++)
         {
             float frequency = (k + 1) * f0;
             bool audible = k == 0 || frequency < _nyquistGuard;
-            voice.Phase[k] = 0.25f;
-            voice.Increment[k] = frequency / _sampleRate;
             voice.GainLeft[k] = audible ? _panLeft[k] / _partials : 0f;
             voice.GainRight[k] = audible ? _panRight[k] / _partials : 0f;
         }
@@ -179,16 +182,24 @@ public sealed class ScalarVoiceBank
             {
                 voice.Detune = MathF.FusedMultiplyAdd(voice.DetuneTarget - voice.Detune, _glide, voice.Detune);
                 voice.Env = MathF.Min(MathF.FusedMultiplyAdd(voice.Env, voice.EnvMul, voice.EnvAdd), 1f);
+                // The fundamental is never detuned; overtones glide with the detune.
+                float phase = voice.Phase + voice.Increment;
+                voice.Phase = phase - MathF.Round(phase);
+                float overtonePhase = MathF.FusedMultiplyAdd(voice.Increment, 1f + voice.Detune, voice.OvertonePhase);
+                voice.OvertonePhase = overtonePhase - MathF.Round(overtonePhase);
                 float sumL = 0f, sumR = 0f;
                 for (int k = 0; k < _partials; k++)
                 {
-                    // The fundamental is never detuned; overtones glide with the detune.
-                    float phase = k == 0
-                        ? voice.Phase[k] + voice.Increment[k]
-                        : MathF.FusedMultiplyAdd(voice.Increment[k], 1f + voice.Detune, voice.Phase[k]);
-                    phase -= MathF.Round(phase);
-                    voice.Phase[k] = phase;
-                    float x = MathF.Sin(2f * MathF.PI * phase);
+                    float x;
+                    if (k == 0)
+                    {
+                        x = MathF.Sin(2f * MathF.PI * voice.Phase);
+                    }
+                    else
+                    {
+                        double cycles = (k + 1) * (double)voice.OvertonePhase;
+                        x = MathF.Sin((float)(2 * Math.PI * (cycles - Math.Round(cycles))));
+                    }
                     sumL += x * voice.GainLeft[k];
                     sumR += x * voice.GainRight[k];
                 }

@@ -22,4 +22,8 @@ public class LearningBenchmarks
 
     [Benchmark(Description = "knot step (batch 64)")]
     public float KnotStep() => _knot.Step(ref _rng);
+
+    /// <summary>A new knot target: the draws and the per-target sin/cos table of the step.</summary>
+    [Benchmark(Description = "knot new target (table of 1001 points)")]
+    public void KnotNewTarget() => _knot.NewTarget(ref _rng, maxFrequency: 8);
 }

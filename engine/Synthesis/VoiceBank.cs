@@ -8,8 +8,13 @@ namespace Losses.Engine.Synthesis;
 /// <summary>
 /// A preallocated bank of reference voices, laid out structure-of-arrays so eight voices share
 /// one Vector256 lane group: per voice a percussive envelope, a detune that glides per sample,
-/// a 2-pole low-pass swept by smooth noise, and per partial an accumulated, wrapped phase and
+/// a 2-pole low-pass swept by smooth noise, two accumulated, wrapped phases, and per partial
 /// stereo gains. Overtone k ≥ 2 sounds at k·f₀·(1+detune); the fundamental is never detuned.
+///
+/// The overtones are exact harmonics of f′ = f₀·(1+detune), so one phase φ′ per voice gives them
+/// all: sin(2π·kφ′) by the angle-multiplication (Chebyshev) recurrence
+/// sin((k+1)x) = 2cos x·sin kx − sin((k−1)x) from one polynomial sin/cos of φ′. The fundamental
+/// keeps its own phase φ₀. Per voice-sample: three polynomial sines instead of one per partial.
 ///
 /// Rendering runs on control sub-blocks: <see cref="ControlUpdate"/> is called on a fixed grid
 /// of the sample clock (every <see cref="ControlPeriod"/> samples, by the processor) and
@@ -43,13 +48,19 @@ public sealed class VoiceBank
     private readonly float[] _noisePos, _noise0, _noise1; // smooth noise: position in [0,1) between two random points
     private readonly int[] _groupActive;
 
+    private readonly float[] _phase, _overtonePhase, _increment; // φ₀, φ′ (cycles) and f₀/fs
+
     // Per partial k and voice v at [k * capacity + v].
-    private readonly float[] _phase, _increment, _gainLeft, _gainRight;
+    private readonly float[] _gainLeft, _gainRight;
     private readonly float[] _panLeft, _panRight; // per partial
 
     // Scratch for one sub-block, in lane vectors.
     private readonly Vector256<float>[] _mixLeft = new Vector256<float>[ControlPeriod];
     private readonly Vector256<float>[] _mixRight = new Vector256<float>[ControlPeriod];
+    // One lane group's partial sums and levels for a sub-block, between the two passes.
+    private readonly Vector256<float>[] _sumLeft = new Vector256<float>[ControlPeriod];
+    private readonly Vector256<float>[] _sumRight = new Vector256<float>[ControlPeriod];
+    private readonly Vector256<float>[] _level = new Vector256<float>[ControlPeriod];
 
     private long _nextSerial = 1;
     private readonly float _glide;
@@ -76,8 +87,9 @@ public sealed class VoiceBank
         _noisePos = new float[n]; _noise0 = new float[n]; _noise1 = new float[n];
         _groupActive = new int[n / Lanes];
 
+        _phase = new float[n]; _overtonePhase = new float[n]; _increment = new float[n];
         int np = n * _partials;
-        _phase = new float[np]; _increment = new float[np]; _gainLeft = new float[np]; _gainRight = new float[np];
+        _gainLeft = new float[np]; _gainRight = new float[np];
         _panLeft = new float[_partials];
         _panRight = new float[_partials];
         for (int k = 0; k < _partials; k++)
@@ -149,13 +161,16 @@ public sealed class VoiceBank
         _noisePos[v] = _rng.NextFloat();
         UpdateFilter(v);
 
+        // Cosine start of the fundamental: the first sample of the attack is already non-zero.
+        // Overtone k then starts at k/4 cycles of φ′.
+        _phase[v] = 0.25f;
+        _overtonePhase[v] = 0.25f;
+        _increment[v] = f0 / _sampleRate;
         for (int k = 0; k < _partials; k++)
         {
             int i = k * _capacity + v;
             float frequency = (k + 1) * f0;
             bool audible = k == 0 || frequency < _nyquistGuard;
-            _phase[i] = 0.25f; // cosine start: the first sample of the attack is already non-zero
-            _increment[i] = frequency / _sampleRate;
             _gainLeft[i] = audible ? partialGain * _panLeft[k] : 0f;
             _gainRight[i] = audible ? partialGain * _panRight[k] : 0f;
         }
@@ -253,11 +268,11 @@ public sealed class VoiceBank
         _gain[v] = 0f;
         _detune[v] = _detuneTarget[v] = 0f;
         _zl1[v] = _zl2[v] = _zr1[v] = _zr2[v] = 0f;
+        _increment[v] = 0f;
         for (int k = 0; k < _partials; k++)
         {
             int i = k * _capacity + v;
             _gainLeft[i] = _gainRight[i] = 0f;
-            _increment[i] = 0f;
         }
         _groupActive[v / Lanes]--;
         ActiveVoices--;
@@ -365,38 +380,59 @@ public sealed class VoiceBank
         // and v0 + 7 < capacity, so every access below is in bounds.
         int stride = _capacity;
         int partials = _partials;
-        ref float phase0 = ref _phase[v0];
-        ref float inc0 = ref _increment[v0];
+        Vector256<float> phase = Load(ref _phase[v0]);
+        Vector256<float> overtonePhase = Load(ref _overtonePhase[v0]);
+        Vector256<float> increment = Load(ref _increment[v0]);
+        Vector256<float> quarter = Vector256.Create(0.25f);
         ref float gl0 = ref _gainLeft[v0];
         ref float gr0 = ref _gainRight[v0];
         ref Vector256<float> outL = ref MemoryMarshal.GetReference(mixL);
         ref Vector256<float> outR = ref MemoryMarshal.GetReference(mixR);
+        ref Vector256<float> sumsL = ref MemoryMarshal.GetArrayDataReference(_sumLeft);
+        ref Vector256<float> sumsR = ref MemoryMarshal.GetArrayDataReference(_sumRight);
+        ref Vector256<float> levels = ref MemoryMarshal.GetArrayDataReference(_level);
 
+        // Pass 1, the oscillators: only the phases and the glide carry from sample to sample, so
+        // the long sine-and-recurrence chains of successive samples overlap in the core.
         for (int s = 0; s < n; s++)
         {
             // Per-sample voice controls: the detune glide and the envelope.
             d = Vector256.FusedMultiplyAdd(dt - d, glide, d);
-            Vector256<float> onePlusD = one + d;
             e = Vector256.MinNative(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one);
+            Unsafe.Add(ref levels, s) = e * gain;
 
             // The fundamental is never detuned.
-            Vector256<float> phase = Sine.Wrap(Load(ref phase0) + Load(ref inc0));
-            Store(phase, ref phase0);
+            phase = Sine.Wrap(phase + increment);
             Vector256<float> x = Sine.OfCycles(phase);
             Vector256<float> sumL = x * Load(ref gl0);
             Vector256<float> sumR = x * Load(ref gr0);
-            for (int k = 1; k < partials; k++)
+            if (partials > 1)
             {
-                int i = k * stride;
-                ref float p = ref Unsafe.Add(ref phase0, i);
-                phase = Sine.Wrap(Vector256.FusedMultiplyAdd(Load(ref Unsafe.Add(ref inc0, i)), onePlusD, Load(ref p)));
-                Store(phase, ref p);
-                x = Sine.OfCycles(phase);
-                sumL = Vector256.FusedMultiplyAdd(x, Load(ref Unsafe.Add(ref gl0, i)), sumL);
-                sumR = Vector256.FusedMultiplyAdd(x, Load(ref Unsafe.Add(ref gr0, i)), sumR);
+                // Overtones: harmonics 2, 3, … of φ′ by sin((k+1)x) = 2cos x·sin kx − sin((k−1)x).
+                overtonePhase = Sine.Wrap(Vector256.FusedMultiplyAdd(increment, one + d, overtonePhase));
+                Vector256<float> sin1 = Sine.OfCycles(overtonePhase);
+                Vector256<float> twoCos = Sine.OfCycles(Sine.Wrap(overtonePhase + quarter));
+                twoCos += twoCos;
+                Vector256<float> previous = sin1;
+                x = twoCos * sin1;
+                for (int k = 1; k < partials; k++)
+                {
+                    int i = k * stride;
+                    sumL = Vector256.FusedMultiplyAdd(x, Load(ref Unsafe.Add(ref gl0, i)), sumL);
+                    sumR = Vector256.FusedMultiplyAdd(x, Load(ref Unsafe.Add(ref gr0, i)), sumR);
+                    Vector256<float> next = Vector256.FusedMultiplyAdd(twoCos, x, -previous);
+                    previous = x;
+                    x = next;
+                }
             }
+            Unsafe.Add(ref sumsL, s) = sumL;
+            Unsafe.Add(ref sumsR, s) = sumR;
+        }
 
-            // Low-pass per voice and channel (transposed direct form II), then the envelope.
+        // Pass 2: low-pass per voice and channel (transposed direct form II), the level, the mix.
+        for (int s = 0; s < n; s++)
+        {
+            Vector256<float> sumL = Unsafe.Add(ref sumsL, s), sumR = Unsafe.Add(ref sumsR, s);
             Vector256<float> yl = sumL, yr = sumR;
             if (TFilter.Enabled)
             {
@@ -407,7 +443,7 @@ public sealed class VoiceBank
                 r1 = Vector256.FusedMultiplyAdd(b1, sumR, r2) - a1 * yr;
                 r2 = b2 * sumR - a2 * yr;
             }
-            Vector256<float> level = e * gain;
+            Vector256<float> level = Unsafe.Add(ref levels, s);
             ref Vector256<float> ml = ref Unsafe.Add(ref outL, s);
             ref Vector256<float> mr = ref Unsafe.Add(ref outR, s);
             ml = Vector256.FusedMultiplyAdd(yl, level, ml);
@@ -415,6 +451,8 @@ public sealed class VoiceBank
         }
         Store(d, ref detune);
         Store(e, ref env);
+        Store(phase, ref _phase[v0]);
+        Store(overtonePhase, ref _overtonePhase[v0]);
         Store(l1, ref _zl1[v0]); Store(l2, ref _zl2[v0]);
         Store(r1, ref _zr1[v0]); Store(r2, ref _zr2[v0]);
     }

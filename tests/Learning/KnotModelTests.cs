@@ -10,7 +10,7 @@ public class KnotModelTests
     /// model forms (t is float, n·t rounds to float), then everything else in double.
     /// </summary>
     private static double RefLoss(LossKind kind, double[] theta, ReadOnlySpan<int> n, ReadOnlySpan<float> target,
-        ReadOnlySpan<float> t, double[]? gradient = null, double[]? scale = null)
+        ReadOnlySpan<float> t, double[]? gradient = null, double[]? scale = null, bool exactU = false)
     {
         double l = 0;
         if (gradient != null) Array.Clear(gradient);
@@ -19,7 +19,8 @@ public class KnotModelTests
         for (int i = 0; i < t.Length; i++)
             for (int j = 0; j < 3; j++)
             {
-                double u = n[j] * t[i];
+                // exactU: the table path's n·t, exact in double; otherwise the float product Evaluate forms.
+                double u = exactU ? n[j] * (double)t[i] : n[j] * t[i];
                 double r = Math.Cos(u + theta[j]) - Math.Cos(u + target[j]);
                 double dm = -Math.Sin(u + theta[j]);
                 l += kind == LossKind.HalfMse ? 0.5 * r * r : Math.Abs(r);
@@ -141,6 +142,74 @@ public class KnotModelTests
                         $"{kind} n={batch} θ{j}: simd {simd[j]} ref {refG[j]}");
                 }
             }
+    }
+
+    [Theory]
+    [InlineData(LossKind.HalfMse)]
+    [InlineData(LossKind.MeanAbsolute)]
+    public void The_grid_table_matches_the_exact_reference_and_its_scalar_twin(LossKind kind)
+    {
+        foreach (int batch in new[] { 1, 5, 17, 63, 64 })
+            for (ulong seed = 20; seed < 26; seed++)
+            {
+                var m = Make(64, kind, seed);
+                Assert.True(m.Tabulated);
+                var rng = new Rng(seed, 7);
+                var indices = new int[batch];
+                var t = new float[batch];
+                for (int i = 0; i < batch; i++) { indices[i] = rng.NextInt(0, 1000); t[i] = indices[i] * 0.1f; }
+                var simd = new float[3];
+                var scalar = new float[3];
+                float ls = m.EvaluateGrid(indices, simd);
+                float lc = m.EvaluateGridScalar(indices, scalar);
+                var refG = new double[3];
+                var scale = new double[3];
+                double lr = RefLoss(kind, ToDouble(m.Theta), m.Frequencies, m.Target, t, refG, scale, exactU: true);
+                Assert.True(Math.Abs(ls - lc) <= 1e-5 * Math.Abs(lc), $"{kind} n={batch}: loss simd {ls} scalar {lc}");
+                Assert.True(Math.Abs(ls - lr) <= 1e-5 * lr, $"{kind} n={batch}: loss table {ls} exact {lr}");
+                for (int j = 0; j < 3; j++)
+                {
+                    Assert.True(Math.Abs(simd[j] - scalar[j]) <= 1e-5 * Math.Max(Math.Abs(scalar[j]), scale[j]),
+                        $"{kind} n={batch} θ{j}: simd {simd[j]} scalar {scalar[j]}");
+                    Assert.True(Math.Abs(simd[j] - refG[j]) <= 1e-5 * Math.Max(Math.Abs(refG[j]), scale[j]),
+                        $"{kind} n={batch} θ{j}: table {simd[j]} exact {refG[j]}");
+                }
+            }
+    }
+
+    [Fact]
+    public void Step_draws_the_grid_indices_of_NextInt_and_evaluates_the_table()
+    {
+        var m = Make(64, LossKind.HalfMse, 5);
+        var twin = new KnotModel(64);
+        var rng = new Rng(6);
+        var mirror = new Rng(6);
+        var g = new float[3];
+        for (int s = 0; s < 50; s++)
+        {
+            twin.SetTarget(m.Frequencies, m.Target, m.Theta);
+            float loss = m.Step(ref rng);
+            for (int i = 0; i < 64; i++)
+            {
+                Assert.Equal(mirror.NextInt(0, 1000), m.BatchIndices[i]);
+                Assert.Equal(m.BatchIndices[i] * 0.1f, m.Batch[i]);
+            }
+            Assert.Equal(twin.EvaluateGrid(m.BatchIndices, g), loss);
+            Assert.Equal(g, m.Gradient.ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_grid_too_large_to_tabulate_steps_by_the_SinCos_path()
+    {
+        var m = new KnotModel(64, tMax: 1e4f, tStep: 0.01f);
+        Assert.False(m.Tabulated);
+        var rng = new Rng(3);
+        m.NewTarget(ref rng, 8);
+        float first = m.Step(ref rng);
+        for (int i = 0; i < 300; i++) m.Step(ref rng);
+        Assert.True(float.IsFinite(first) && m.LastLoss < first, $"{first} → {m.LastLoss}");
+        foreach (float t in m.Batch) Assert.InRange(t, 0f, 1e4f);
     }
 
     [Fact]
