@@ -18,6 +18,7 @@ public struct Rng
         NextUInt();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public uint NextUInt()
     {
         ulong old = _state;

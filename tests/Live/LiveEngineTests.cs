@@ -61,7 +61,12 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         long offset = At(lone[0].At, lone[0].Offset) - perf.Events[0].SampleTime; // JACK frame of engine sample 0
         int slips = session.RootElement.GetProperty("jackSkips").GetArrayLength();
         output.WriteLine($"JACK and the engine slipped {slips} times");
-        Assert.Equal(schedule.Count, session.RootElement.GetProperty("midiEvents").GetInt32());
+        // Every message reaches the engine — unless JACK ran a cycle without it (a slip), whose
+        // MIDI the engine never sees; the offline render replays what the engine did receive.
+        int received = session.RootElement.GetProperty("midiEvents").GetInt32();
+        output.WriteLine($"MIDI: {received} of {schedule.Count} messages reached the engine");
+        if (slips == 0) Assert.Equal(schedule.Count, received);
+        else Assert.InRange(received, schedule.Count - 2 * slips, schedule.Count);
 
         string replay = Path.Combine(dir, "replay.wav");
         EngineCli.Outcome r = EngineCli.Run("render", Path.Combine(dir, "performance.mid"), "-o", replay,
