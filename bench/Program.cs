@@ -24,15 +24,6 @@ public static class Program
             case "micro":
                 if (args.Length > 2) return Fail($"'bench micro' takes at most one filter, got {args.Length - 1} arguments");
                 return MicroCommand.Run(args.Length == 2 ? args[1] : null);
-            case "probe" when args.Length == 3:
-                // Quick A/B while optimising: median ns per partial-sample at a fixed voice count and block.
-                int voices = int.Parse(args[1]), block = int.Parse(args[2]);
-                for (int i = 0; i < 3; i++) VoiceLoad.Run(false, voices, 5, block, 0.3);
-                var ns = new List<double>();
-                for (int i = 0; i < 7; i++) ns.Add(VoiceLoad.Run(false, voices, 5, block, 0.5).P10Ns / (voices * 5.0 * block));
-                ns.Sort();
-                Console.WriteLine($"{voices} voices, block {block}: {ns[3]:0.000} ns/partial-sample at the 10th percentile block (min {ns[0]:0.000})");
-                return 0;
             case "ring":
                 return LatencyCommand.Run(args.AsSpan(1));
             case "dsp":

@@ -45,18 +45,7 @@ public sealed class ScalarVoiceBank
         _rng = new Rng(seed, stream: 2);
         _panLeft = new float[_partials];
         _panRight = new float[_partials];
-        for (int k = 0; k < _partials; k++)
-        {
-            float position = 0f;
-            if (k > 0 && _partials > 1)
-            {
-                int rank = (k + 1) / 2, ranks = _partials / 2;
-                position = settings.StereoSpread * rank / ranks * (k % 2 == 1 ? 1f : -1f);
-            }
-            float angle = (position + 1f) * MathF.PI / 4f;
-            _panLeft[k] = MathF.Cos(angle);
-            _panRight[k] = MathF.Sin(angle);
-        }
+        for (int k = 0; k < _partials; k++) (_panLeft[k], _panRight[k]) = settings.Pan(k);
         _glide = 1f - MathF.Exp(-1f / (settings.DetuneGlideSeconds * sampleRate));
         _dampMul = MathF.Exp(Log1e3 / (settings.DampSeconds * sampleRate));
         _nyquistGuard = 0.45f * sampleRate / (1f + Math.Max(0f, maxDetune));

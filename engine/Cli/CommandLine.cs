@@ -53,6 +53,8 @@ public static class CommandLine
           config                   print the default config as JSON
               --check FILE         validate a config file
           example -o OUT.mid       write the bundled example performance as a MIDI file
+          visualise                (launcher) the visualiser: ./losses visualise --help
+          bench                    (launcher) voices | micro [filter] | ring | dsp: ./losses bench help
           test                     (launcher) install what the tests need and run them
           help                     this text
         """;

@@ -24,4 +24,20 @@ public sealed record VoiceSettings
     /// <summary>Time constant of the per-sample detune glide.</summary>
     [Limits(0.0001, 1)] public float DetuneGlideSeconds { get; init; } = 0.01f;
     [Limits(1, 16384)] public int Polyphony { get; init; } = 64;
+
+    /// <summary>
+    /// Equal-power left/right gains of partial k: the fundamental centred, the overtones
+    /// alternating right and left, wider as they rise, up to <see cref="StereoSpread"/>.
+    /// </summary>
+    public (float Left, float Right) Pan(int k)
+    {
+        float position = 0f;
+        if (k > 0 && Partials > 1)
+        {
+            int rank = (k + 1) / 2, ranks = Partials / 2;
+            position = StereoSpread * rank / ranks * (k % 2 == 1 ? 1f : -1f);
+        }
+        float angle = (position + 1f) * MathF.PI / 4f;
+        return (MathF.Cos(angle), MathF.Sin(angle));
+    }
 }
