@@ -360,7 +360,7 @@ public sealed class VoiceBank
         Vector256<float> one = Vector256<float>.One;
 
         Vector256<float> b0 = Load(ref _b0[v0]), b1 = Load(ref _b1[v0]), b2 = Load(ref _b2[v0]);
-        Vector256<float> a1 = Load(ref _a1[v0]), a2 = Load(ref _a2[v0]);
+        Vector256<float> na1 = -Load(ref _a1[v0]), na2 = -Load(ref _a2[v0]);
         Vector256<float> l1 = Load(ref _zl1[v0]), l2 = Load(ref _zl2[v0]);
         Vector256<float> r1 = Load(ref _zr1[v0]), r2 = Load(ref _zr2[v0]);
 
@@ -424,12 +424,14 @@ public sealed class VoiceBank
             Vector256<float> yl = sumL, yr = sumR;
             if (TFilter.Enabled)
             {
+                // One FMA per state update on the feedback path (y → z1 → y): the chain that
+                // bounds this loop is two FMAs long instead of FMA + multiply + subtract.
                 yl = Vector256.FusedMultiplyAdd(b0, sumL, l1);
-                l1 = Vector256.FusedMultiplyAdd(b1, sumL, l2) - a1 * yl;
-                l2 = b2 * sumL - a2 * yl;
+                l1 = Vector256.FusedMultiplyAdd(na1, yl, Vector256.FusedMultiplyAdd(b1, sumL, l2));
+                l2 = Vector256.FusedMultiplyAdd(na2, yl, b2 * sumL);
                 yr = Vector256.FusedMultiplyAdd(b0, sumR, r1);
-                r1 = Vector256.FusedMultiplyAdd(b1, sumR, r2) - a1 * yr;
-                r2 = b2 * sumR - a2 * yr;
+                r1 = Vector256.FusedMultiplyAdd(na1, yr, Vector256.FusedMultiplyAdd(b1, sumR, r2));
+                r2 = Vector256.FusedMultiplyAdd(na2, yr, b2 * sumR);
             }
             Vector256<float> level = Unsafe.Add(ref levels, s);
             ref Vector256<float> ml = ref Unsafe.Add(ref outL, s);
