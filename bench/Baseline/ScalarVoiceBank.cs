@@ -46,9 +46,9 @@ public sealed class ScalarVoiceBank
         _panLeft = new float[_partials];
         _panRight = new float[_partials];
         for (int k = 0; k < _partials; k++) (_panLeft[k], _panRight[k]) = settings.Pan(k);
-        _glide = 1f - MathF.Exp(-1f / (settings.DetuneGlideSeconds * sampleRate));
-        _dampMul = MathF.Exp(Log1e3 / (settings.DampSeconds * sampleRate));
-        _nyquistGuard = 0.45f * sampleRate / (1f + Math.Max(0f, maxDetune));
+        _glide = settings.GlideCoefficient(sampleRate);
+        _dampMul = settings.DampMultiplier(sampleRate);
+        _nyquistGuard = VoiceSettings.NyquistGuard(sampleRate, maxDetune);
         _voices = new Voice[settings.Polyphony];
         for (int v = 0; v < _voices.Length; v++)
         {

@@ -100,7 +100,7 @@ public sealed class CubicModel
         if (target.Length != ParameterCount) throw new ArgumentException("target needs 4 values", nameof(target));
         if (theta.Length != ParameterCount) throw new ArgumentException("theta needs 4 values", nameof(theta));
         if (x.Length != Points) throw new ArgumentException($"x needs {Points} values", nameof(x));
-        if (!AllFinite(target) || !AllFinite(theta) || !AllFinite(x))
+        if (!Sgd.AllFinite(target) || !Sgd.AllFinite(theta) || !Sgd.AllFinite(x))
             throw new ArgumentException("values must be finite");
         target.CopyTo(_target);
         theta.CopyTo(_theta);
@@ -156,27 +156,12 @@ public sealed class CubicModel
     {
         Span<float> g = _gradient;
         float loss = Evaluate(g);
-        bool ok = float.IsFinite(loss) && AllFinite(g);
-        if (ok)
-        {
-            float lr = LearningRate;
-            for (int j = 0; j < ParameterCount; j++)
-            {
-                float t = _theta[j] - lr * g[j];
-                _scratch[j] = t;
-                if (!float.IsFinite(t) || MathF.Abs(t) > MaxTheta) ok = false;
-            }
-        }
-        if (ok)
-        {
-            _scratch.AsSpan().CopyTo(_theta);
-        }
-        else
+        if (!Sgd.TryStep(_theta, g, loss, LearningRate, MaxTheta, _scratch))
         {
             for (int j = 0; j < ParameterCount; j++) _theta[j] = rng.Uniform(-1f, 1f);
             Resets++;
             loss = Evaluate(g);
-            if (!float.IsFinite(loss) || !AllFinite(g))
+            if (!float.IsFinite(loss) || !Sgd.AllFinite(g))
             {
                 // Only reachable with absurd x from SetTarget; stay NaN-free regardless.
                 loss = float.MaxValue;
@@ -259,12 +244,5 @@ public sealed class CubicModel
         _gradient.AsSpan().Clear();
         LastLoss = 0f;
         Steps = 0;
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> v)
-    {
-        for (int i = 0; i < v.Length; i++)
-            if (!float.IsFinite(v[i])) return false;
-        return true;
     }
 }

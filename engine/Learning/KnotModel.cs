@@ -207,27 +207,12 @@ public sealed class KnotModel
         }
         rng = local;
         float loss = EvaluateInternal(g);
-        bool ok = float.IsFinite(loss) && AllFinite(g);
-        if (ok)
-        {
-            float lr = LearningRate;
-            for (int j = 0; j < ParameterCount; j++)
-            {
-                float v = _theta[j] - lr * g[j];
-                _scratch[j] = v;
-                if (!float.IsFinite(v) || MathF.Abs(v) > MaxTheta) ok = false;
-            }
-        }
-        if (ok)
-        {
-            _scratch.AsSpan().CopyTo(_theta);
-        }
-        else
+        if (!Sgd.TryStep(_theta, g, loss, LearningRate, MaxTheta, _scratch))
         {
             for (int j = 0; j < ParameterCount; j++) _theta[j] = rng.NextFloat();
             Resets++;
             loss = EvaluateInternal(g);
-            if (!float.IsFinite(loss) || !AllFinite(g))
+            if (!float.IsFinite(loss) || !Sgd.AllFinite(g))
             {
                 loss = float.MaxValue; // unreachable with finite θ (|r| ≤ 2); stay NaN-free regardless
                 g.Clear();
@@ -621,12 +606,5 @@ public sealed class KnotModel
         _gradient.AsSpan().Clear();
         LastLoss = 0f;
         Steps = 0;
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> v)
-    {
-        for (int i = 0; i < v.Length; i++)
-            if (!float.IsFinite(v[i])) return false;
-        return true;
     }
 }

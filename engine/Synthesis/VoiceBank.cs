@@ -94,10 +94,9 @@ public sealed class VoiceBank
         _panRight = new float[_partials];
         for (int k = 0; k < _partials; k++) (_panLeft[k], _panRight[k]) = settings.Pan(k);
 
-        _glide = 1f - MathF.Exp(-1f / (settings.DetuneGlideSeconds * sampleRate));
-        _dampMul = MathF.Exp(Log1e3 / (settings.DampSeconds * sampleRate));
-        // Overtones that could pass 0.45·fs at the largest detune stay silent rather than alias.
-        _nyquistGuard = 0.45f * sampleRate / (1f + Math.Max(0f, maxDetune));
+        _glide = settings.GlideCoefficient(sampleRate);
+        _dampMul = settings.DampMultiplier(sampleRate);
+        _nyquistGuard = VoiceSettings.NyquistGuard(sampleRate, maxDetune);
         for (int v = 0; v < n; v++) _envMul[v] = 1f;
     }
 

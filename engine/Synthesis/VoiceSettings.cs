@@ -25,6 +25,15 @@ public sealed record VoiceSettings
     [Limits(0.0001, 1)] public float DetuneGlideSeconds { get; init; } = 0.01f;
     [Limits(1, 16384)] public int Polyphony { get; init; } = 64;
 
+    /// <summary>Per-sample coefficient of the one-pole detune glide at this rate.</summary>
+    public float GlideCoefficient(float sampleRate) => 1f - MathF.Exp(-1f / (DetuneGlideSeconds * sampleRate));
+
+    /// <summary>Per-sample envelope multiplier that damps a released voice by 60 dB in <see cref="DampSeconds"/>.</summary>
+    public float DampMultiplier(float sampleRate) => MathF.Exp(-6.90775527898f / (DampSeconds * sampleRate));
+
+    /// <summary>Overtones that could pass 0.45·fs at the largest detune stay silent rather than alias.</summary>
+    public static float NyquistGuard(float sampleRate, float maxDetune) => 0.45f * sampleRate / (1f + Math.Max(0f, maxDetune));
+
     /// <summary>
     /// Equal-power left/right gains of partial k: the fundamental centred, the overtones
     /// alternating right and left, wider as they rise, up to <see cref="StereoSpread"/>.
