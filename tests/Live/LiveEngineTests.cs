@@ -86,21 +86,27 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         // aligned position (or, after a slip, a whole number of periods away) sample for sample.
         // Only cycles the recorder itself saw exactly once count: under load JACK also skips or
         // repeats the recorder's cycles, and what it holds there says nothing about the engine.
+        // A cycle may sit as many periods away as the slips add up to; the search starts from the
+        // previous cycle's shift (slips are rare, so the next cycle almost always shares it).
         int exact = 0, slipped = 0, unmatched = 0, unrecorded = 0;
         var shiftOfCycle = new Dictionary<long, int>(); // recorded cycle → whole periods from the run's alignment
+        int maxShift = 2 + (int)(session.RootElement.GetProperty("jackSkips").EnumerateArray().Sum(k => Math.Abs(k[1].GetInt64())) / 64);
+        int lastShift = 0;
         for (long at = 0; at + 64 <= recorder.Left.Length; at += 64)
         {
             long n = at + recordFrom - offset;
             if (n < 0 || n + 64 > wav.Frames) continue;
             if (recorder.Writes.AsSpan((int)at, 64).ContainsAnyExcept((byte)1)) { unrecorded++; continue; }
-            if (Matches(n)) { exact++; shiftOfCycle[at / 64] = 0; continue; }
-            bool found = false;
-            for (int k = 1; k <= 64 && !found; k++)
+            int? shift = Matches(n + 64L * lastShift) ? lastShift : null;
+            for (int j = 1; j <= 2 * maxShift && shift is null; j++)
             {
-                if (Matches(n + 64L * k)) { found = true; shiftOfCycle[at / 64] = k; }
-                else if (Matches(n - 64L * k)) { found = true; shiftOfCycle[at / 64] = -k; }
+                if (Math.Abs(lastShift + j) <= maxShift && Matches(n + 64L * (lastShift + j))) shift = lastShift + j;
+                else if (Math.Abs(lastShift - j) <= maxShift && Matches(n + 64L * (lastShift - j))) shift = lastShift - j;
             }
-            if (found) slipped++; else unmatched++;
+            if (shift is not int k) { unmatched++; continue; }
+            shiftOfCycle[at / 64] = k;
+            lastShift = k;
+            if (k == 0) exact++; else slipped++;
 
             bool Matches(long m)
             {
@@ -115,8 +121,6 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         output.WriteLine($"cycles: {exact} at their exact position, {slipped} a whole number of periods away, {unmatched} unmatched, of {total} ({unrecorded} the recorder missed or saw twice)");
         Assert.True(total > 8 * Rate / 64, $"compared only {total} cycles ({unrecorded} the recorder missed or saw twice)");
         Assert.True(unmatched <= total / 500, $"{unmatched} of {total} live cycles match nothing in the offline render");
-        // How many sit exactly depends on how busy the machine is; some always do.
-        Assert.True(exact >= total / 10, $"only {exact} of {total} live cycles sit at their exact position");
 
         // Exact onsets where the note's cycle (and the one before) sat where the note's own arrival
         // puts them (a slip elsewhere in the run moves other cycles, not these), and the pitch where
