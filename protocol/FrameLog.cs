@@ -14,13 +14,16 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
     public const int HeaderSize = 64;
     public const ulong Magic = 0x31474F4C53534F4CUL; // "LOSSLOG1" as little-endian bytes
 
-    private readonly PendingFile _file;
+    private readonly PendingFile? _file;
     private readonly FileStream _stream;
 
-    public FrameLogWriter(string path, int sampleRate)
+    /// <summary>A frame log written under a temporary name and moved into place by <see cref="Commit"/>.</summary>
+    public FrameLogWriter(string path, int sampleRate) : this(new PendingFile(path), null, sampleRate) { }
+
+    private FrameLogWriter(PendingFile? file, FileStream? journal, int sampleRate)
     {
-        _file = new PendingFile(path);
-        _stream = _file.Stream;
+        _file = file;
+        _stream = file?.Stream ?? journal!;
         Span<byte> header = stackalloc byte[HeaderSize];
         header.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
@@ -39,9 +42,33 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
         Count++;
     }
 
-    public void Commit() => _file.Commit();
+    /// <summary>
+    /// A frame log written in place as a journal (a live recording): every <see cref="Flush"/>
+    /// hands the whole frames so far to the OS, so a killed engine leaves a log readable up to its
+    /// last whole frame (<see cref="FrameLogReader.TruncateToWholeFrames"/>).
+    /// </summary>
+    public static FrameLogWriter Journal(string path, int sampleRate) =>
+        new(null, new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), sampleRate);
 
-    public void Dispose() => _file.Dispose();
+    /// <summary>Journal: to the OS (survives the process), or also to the disk (survives the machine).</summary>
+    public void Flush(bool toDisk) => _stream.Flush(toDisk);
+
+    /// <summary>A pending log is moved into place; a journal is flushed to disk and closed.</summary>
+    public void Commit()
+    {
+        if (_file is not null) _file.Commit();
+        else
+        {
+            _stream.Flush(flushToDisk: true);
+            _stream.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_file is not null) _file.Dispose();
+        else _stream.Dispose();
+    }
 }
 
 /// <summary>Reads a frame log; a file that is not one, or is cut short, gives one clear line.</summary>
@@ -98,6 +125,19 @@ public sealed class FrameLogReader : IDisposable
             stream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A journal cut short (the engine was killed mid-write): drops the partial frame at its end so
+    /// the log reads up to its last whole frame. Returns the number of bytes dropped.
+    /// </summary>
+    public static long TruncateToWholeFrames(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        if (stream.Length < FrameLogWriter.HeaderSize) return 0; // not a log: Open says so
+        long partial = (stream.Length - FrameLogWriter.HeaderSize) % Frame.Size;
+        if (partial != 0) stream.SetLength(stream.Length - partial);
+        return partial;
     }
 
     /// <summary>Reads frame <paramref name="index"/> (0-based).</summary>

@@ -49,6 +49,7 @@ public static class CommandLine
               --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
               --client NAME        JACK client name (default losses)
               --bench-voices N     hold N voices from the start (DSP-load measurements; see bench dsp)
+          recover DIR              turn the recording of a killed live set (live --record DIR) into a complete one
           devices                  list audio backends, drivers/ports and MIDI inputs here
           config                   print the default config as JSON
               --check FILE         validate a config file
@@ -75,6 +76,7 @@ public static class CommandLine
                 "frames" => FramesCommand.Print(rest),
                 "live" => Live(rest),
                 "devices" => Devices(),
+                "recover" => Recover(rest),
                 "watch" => FramesCommand.Watch(rest),
                 "help" or "--help" or "-h" => Help(),
                 "--version" => Version(),
@@ -92,6 +94,20 @@ public static class CommandLine
             Console.Error.WriteLine($"losses: {e.Message}");
             return ExitInput;
         }
+    }
+
+    private static int Recover(Arguments a)
+    {
+        string? dir = null;
+        while (a.Next(out string arg))
+        {
+            if (arg.StartsWith('-')) throw new UsageException($"recover: unknown option '{arg}' (usage: losses recover DIR)");
+            if (dir is not null) throw new UsageException("recover: one folder at a time (usage: losses recover DIR)");
+            dir = arg;
+        }
+        if (string.IsNullOrEmpty(dir)) throw new UsageException("recover: which folder? (usage: losses recover DIR, the folder given to live --record)");
+        Console.WriteLine(Engine.Live.Recorder.Recover(dir));
+        return 0;
     }
 
     private static int Help()

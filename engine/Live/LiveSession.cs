@@ -46,7 +46,7 @@ public static class LiveSession
         if (o.Audio != "jack" && o.Audio != "asio")
             throw new AudioBackendException($"unknown audio backend '{o.Audio}': use jack (Linux) or asio (Windows)");
 
-        Recorder? recorder = o.RecordDir is null ? null : Recorder.Begin(o.RecordDir, o.Ring);
+        Recorder? recorder = o.RecordDir is null ? null : Recorder.Begin(o.RecordDir);
         using var ring = FrameRingWriter.Create(o.Ring);
         LossesProcessor? processor = null;
         LiveCore? core = null;
@@ -72,7 +72,7 @@ public static class LiveSession
 
         using (backend)
         {
-            recorder?.StartFrameLog(backend.SampleRate);
+            recorder?.Start(o, o.Ring, backend.SampleRate, backend.BufferSize);
             backend.Start(o.ConnectOutputs, o.Midi);
             Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
@@ -197,136 +197,6 @@ public static class LiveSession
         {
             s.AsSpan().CopyTo(b[n..]);
             n += s.Length;
-        }
-    }
-
-    /// <summary>
-    /// `--record DIR`: the incoming MIDI (streamed to a scratch file as it arrives, then written as a
-    /// Standard MIDI File whose ticks are exactly the engine's samples), the frame log, the config and
-    /// the seed — so an offline render reproduces the performance sample for sample.
-    /// </summary>
-    private sealed class Recorder
-    {
-        private const int RecordBytes = 11;
-        private readonly string _dir;
-        private readonly string _ring;
-        private readonly FileStream _midi;
-        private readonly byte[] _record = new byte[RecordBytes];
-        private FrameLogWriter? _frames;
-        private Thread? _frameThread;
-        private volatile bool _stopFrames;
-        private long _framesLost;
-
-        private Recorder(string dir, string ring)
-        {
-            _dir = dir;
-            _ring = ring;
-            _midi = new FileStream(Path.Combine(dir, "midi.partial"), FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
-        }
-
-        public string Summary { get; private set; } = "";
-
-        public static Recorder Begin(string dir, string ring)
-        {
-            try
-            {
-                Directory.CreateDirectory(dir);
-                return new Recorder(dir, ring);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new AudioBackendException($"cannot record to {dir}: {e.Message}");
-            }
-        }
-
-        /// <summary>Copies the engine's ring into the frame log on its own thread (never the audio thread).</summary>
-        public void StartFrameLog(int sampleRate)
-        {
-            var reader = FrameRingReader.Open(_ring, RingJoin.FromStart);
-            _frames = new FrameLogWriter(Path.Combine(_dir, "frames.frames"), sampleRate);
-            _frameThread = new Thread(() =>
-            {
-                using (reader)
-                {
-                    while (true)
-                    {
-                        bool any = false;
-                        while (reader.TryRead(out Frame f)) { _frames.Publish(in f); any = true; }
-                        _framesLost = reader.Lost;
-                        if (!any)
-                        {
-                            if (_stopFrames) break;
-                            Thread.Sleep(5);
-                        }
-                    }
-                }
-            }) { Name = "losses frame log", IsBackground = true };
-            _frameThread.Start();
-        }
-
-        public void DrainMidi(SpscQueue<RecordedMidi> queue)
-        {
-            while (queue.TryDequeue(out RecordedMidi m))
-            {
-                BinaryPrimitives.WriteInt64LittleEndian(_record, m.SampleTime);
-                _record[8] = m.Status;
-                _record[9] = m.Data1;
-                _record[10] = m.Data2;
-                _midi.Write(_record);
-            }
-        }
-
-        public void Finish(LiveOptions o, int sampleRate, int bufferSize, long frameTimeOfSample0, (long FrameTime, long Frames)[] skips, long samples, long xruns)
-        {
-            _stopFrames = true;
-            _frameThread?.Join();
-            if (_frames is not null)
-            {
-                _frames.Commit();
-                _frames.Dispose();
-            }
-
-            // Ticks that are exactly samples: ppq · 1e6 / tempo = sample rate.
-            (int ppq, int tempo) = SampleExactTiming(sampleRate);
-            var events = new List<TickedMidiEvent>();
-            _midi.Position = 0;
-            var buffer = new byte[RecordBytes];
-            while (_midi.Read(buffer) == RecordBytes)
-            {
-                long sample = BinaryPrimitives.ReadInt64LittleEndian(buffer);
-                byte status = buffer[8];
-                if (status is < 0x80 or >= 0xF0) continue;
-                events.Add(new TickedMidiEvent(sample, status, (byte)(buffer[9] & 0x7F), (byte)(buffer[10] & 0x7F)));
-            }
-            _midi.Dispose();
-            File.Delete(Path.Combine(_dir, "midi.partial"));
-            string mid = Path.Combine(_dir, "performance.mid");
-            PendingFile.WriteAllBytes(mid, new StandardMidiFileWriter(ppq, tempo).AddTrack(events, "losses live", endTick: samples).ToArray(1));
-            PendingFile.WriteAllText(Path.Combine(_dir, "config.json"), o.Config.ToJson());
-            var session = new
-            {
-                seed = o.Seed,
-                sampleRate,
-                bufferSize,
-                engineSamples = samples,
-                jackFrameTimeOfSample0 = frameTimeOfSample0,
-                jackSkips = skips.Select(k => new[] { k.FrameTime, k.Frames }).ToArray(),
-                xruns,
-                midiEvents = events.Count,
-                framesLostByRecorder = _framesLost,
-                reproduce = $"./losses render {mid} -o replay.wav --config {Path.Combine(_dir, "config.json")} --seed {o.Seed} --sample-rate {sampleRate}",
-            };
-            PendingFile.WriteAllText(Path.Combine(_dir, "session.json"), JsonSerializer.Serialize(session, new JsonSerializerOptions { WriteIndented = true }));
-            Summary = $"performance.mid ({events.Count} events), frames.frames ({_frames?.Count ?? 0} frames, {_framesLost} lost), config.json, session.json";
-        }
-
-        public void Abandon()
-        {
-            _stopFrames = true;
-            _frameThread?.Join();
-            _frames?.Dispose();
-            _midi.Dispose();
-            File.Delete(Path.Combine(_dir, "midi.partial"));
         }
     }
 
