@@ -20,6 +20,7 @@ public sealed unsafe class JackBackend : ILiveBackend
     private readonly LiveCore _core;
     private GCHandle _self;
     private long _xruns;
+    private long _graphOrders;
     private int _shutdown;
     private bool _active;
     private bool _closed;
@@ -112,8 +113,10 @@ public sealed unsafe class JackBackend : ILiveBackend
         JackNative.jack_set_process_callback(_client, &OnProcess, arg);
         JackNative.jack_set_xrun_callback(_client, &OnXrun, arg);
         JackNative.jack_on_shutdown(_client, &OnShutdown, arg);
+        JackNative.jack_set_graph_order_callback(_client, &OnGraphOrder, arg);
         if (JackNative.jack_activate(_client) != 0) throw new AudioBackendException("JACK refused to activate the engine");
         _active = true;
+        WarmNotificationThread();
 
         if (connectOutputs)
         {
@@ -191,6 +194,38 @@ public sealed unsafe class JackBackend : ILiveBackend
         var left = new Span<float>(JackNative.jack_port_get_buffer(_outLeft, frames), (int)frames);
         var right = new Span<float>(JackNative.jack_port_get_buffer(_outRight, frames), (int)frames);
         _core.Cycle(left, right, frames / (double)SampleRate);
+    }
+
+    /// <summary>
+    /// JACK reports xruns on its notification thread, not the process thread. The first time a
+    /// native thread enters managed code the runtime allocates that thread's managed object, so a
+    /// first xrun after warm-up would allocate (the likely cause of 288 bytes once seen after
+    /// warm-up on a loaded machine). Graph-order callbacks come on that same thread: a throwaway
+    /// connection of our own makes JACK call us there now, while allocation is still allowed.
+    /// </summary>
+    private void WarmNotificationThread()
+    {
+        nint probe = JackNative.Register(_client, "warm_up", JackNative.AudioType, JackNative.PortIsInput);
+        if (probe == 0) return;
+        string probeName = JackNative.String(JackNative.jack_port_name(probe))!;
+        if (JackNative.Connect(_client, OutLeftName, probeName) == 0)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref _graphOrders) == 0 && clock.ElapsedMilliseconds < 2000) Thread.Sleep(5);
+            JackNative.Disconnect(_client, OutLeftName, probeName);
+        }
+        JackNative.jack_port_unregister(_client, probe);
+    }
+
+    /// <summary>Graph changes: counted (the notification thread has run managed code).</summary>
+    public long GraphOrders => Interlocked.Read(ref _graphOrders);
+
+    [UnmanagedCallersOnly]
+    private static int OnGraphOrder(nint arg)
+    {
+        var self = (JackBackend)GCHandle.FromIntPtr(arg).Target!;
+        Interlocked.Increment(ref self._graphOrders);
+        return 0;
     }
 
     [UnmanagedCallersOnly]

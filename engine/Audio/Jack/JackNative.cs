@@ -43,6 +43,9 @@ internal static unsafe class JackNative
     [DllImport(Lib)] public static extern byte* jack_get_client_name(nint client);
     [DllImport(Lib)] public static extern int jack_set_process_callback(nint client, delegate* unmanaged<uint, nint, int> callback, nint arg);
     [DllImport(Lib)] public static extern int jack_set_xrun_callback(nint client, delegate* unmanaged<nint, int> callback, nint arg);
+    [DllImport(Lib)] public static extern int jack_set_graph_order_callback(nint client, delegate* unmanaged<nint, int> callback, nint arg);
+    [DllImport(Lib)] public static extern int jack_disconnect(nint client, byte* source, byte* destination);
+    [DllImport(Lib)] public static extern int jack_port_unregister(nint client, nint port);
     [DllImport(Lib)] public static extern void jack_on_shutdown(nint client, delegate* unmanaged<nint, void> callback, nint arg);
     [DllImport(Lib)] public static extern nint jack_port_register(nint client, byte* name, byte* type, nuint flags, nuint bufferSize);
     [DllImport(Lib)] public static extern byte* jack_port_name(nint port);
@@ -105,6 +108,13 @@ internal static unsafe class JackNative
         fixed (byte* s = Utf8(source))
         fixed (byte* d = Utf8(destination))
             return jack_connect(client, s, d);
+    }
+
+    public static int Disconnect(nint client, string source, string destination)
+    {
+        fixed (byte* s = Utf8(source))
+        fixed (byte* d = Utf8(destination))
+            return jack_disconnect(client, s, d);
     }
 
     public static nint Register(nint client, string name, string type, uint flags)
