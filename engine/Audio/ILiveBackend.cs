@@ -1,6 +1,7 @@
 namespace Losses.Engine.Audio;
 
 /// <summary>A live audio backend around the one processor (JACK on Linux, ASIO on Windows).</summary>
+/// <remarks>Dispose may be called more than once (the session stops the audio early, then leaves its scope).</remarks>
 public interface ILiveBackend : IDisposable
 {
     int SampleRate { get; }

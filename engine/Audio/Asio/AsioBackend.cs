@@ -32,6 +32,7 @@ public sealed class AsioBackend : ILiveBackend
     private long _lastCycleTimestamp;
     private long _xruns;
     private long _cycles;
+    private bool _disposed;
 
     private AsioBackend(AsioDriverExt driver, string driverName, Func<int, int, LiveCore> prepare)
     {
@@ -68,10 +69,23 @@ public sealed class AsioBackend : ILiveBackend
             : names.FirstOrDefault(n => n.Equals(driverName, StringComparison.OrdinalIgnoreCase))
               ?? names.FirstOrDefault(n => n.Contains(driverName, StringComparison.OrdinalIgnoreCase))
               ?? throw new AudioBackendException($"no ASIO driver matches '{driverName}' (installed: {string.Join(", ", names)})");
-        var driver = new AsioDriverExt(AsioDriver.GetAsioDriverByName(name));
+        AsioDriverExt driver;
+        try
+        {
+            driver = new AsioDriverExt(AsioDriver.GetAsioDriverByName(name));
+        }
+        catch (Exception e) when (e is not AudioBackendException)
+        {
+            throw new AudioBackendException($"ASIO driver '{name}' could not be opened ({e.Message.ReplaceLineEndings(" ")}): check it in the driver's control panel");
+        }
         try
         {
             return new AsioBackend(driver, name, prepare);
+        }
+        catch (Exception e) when (e is not AudioBackendException)
+        {
+            driver.ReleaseDriver();
+            throw new AudioBackendException($"ASIO driver '{name}' refused to start ({e.Message.ReplaceLineEndings(" ")})");
         }
         catch
         {
@@ -104,7 +118,14 @@ public sealed class AsioBackend : ILiveBackend
             _midiIn.Start();
         }
         _lastCycleTimestamp = Stopwatch.GetTimestamp();
-        _driver.Start();
+        try
+        {
+            _driver.Start();
+        }
+        catch (Exception e) when (e is not AudioBackendException)
+        {
+            throw new AudioBackendException($"ASIO driver '{DriverName}' refused to start ({e.Message.ReplaceLineEndings(" ")})");
+        }
     }
 
     private void OnBufferSwitch(IntPtr[] inputs, IntPtr[] outputs)
@@ -158,6 +179,9 @@ public sealed class AsioBackend : ILiveBackend
 
     public void Dispose()
     {
+        // Twice would release the COM object twice (a crash): the session disposes early, then at the end.
+        if (_disposed) return;
+        _disposed = true;
         // Never from the driver's own callback.
         _driver.Stop();
         _midiIn?.Stop();
