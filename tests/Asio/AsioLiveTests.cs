@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Losses.Engine.Audio;
-using Losses.Engine.Midi;
 using Losses.Tests.Cli;
+using Losses.Tests.Live;
 using Xunit.Abstractions;
 
 namespace Losses.Tests.Asio;
@@ -17,46 +17,7 @@ namespace Losses.Tests.Asio;
 public class AsioLiveTests(WineAsio wine, ITestOutputHelper output)
 {
     private const int Rate = 48000;
-    private const ulong Seed = 7;
     private const string Seconds = "3.5";
-
-    /// <summary>
-    /// 2.6 s touching every part of the piece: a lone note, a bass note (cubic target) and four steps,
-    /// the soft pedal to part 2, a held chord training a knot, sustain. Ticks are 50 samples, so events
-    /// fall at varied offsets inside the buffers.
-    /// </summary>
-    private static readonly Lazy<string> Performance = new(() =>
-    {
-        var events = new List<TickedMidiEvent>();
-        long T(double s) => (long)Math.Round(s * 960);
-        void Note(double on, double off, int note, int velocity)
-        {
-            events.Add(TickedMidiEvent.NoteOn(T(on), note, velocity));
-            events.Add(TickedMidiEvent.NoteOff(T(off), note));
-        }
-        Note(0.101, 0.5, 72, 100);
-        Note(0.303, 0.6, 36, 90);
-        for (int i = 0; i < 4; i++) Note(0.5 + 0.2 * i + 0.013 * i, 0.65 + 0.2 * i, 69 + 2 * i, 100);
-        events.Add(TickedMidiEvent.Control(T(1.3), 67, 127));
-        events.Add(TickedMidiEvent.Control(T(1.35), 67, 0));
-        foreach (int n in new[] { 48, 52, 55 }) Note(1.507, 2.3, n, 80);
-        Note(1.9, 2.2, 76, 100);
-        events.Add(TickedMidiEvent.Control(T(2.4), 64, 127));
-        Note(2.45, 2.5, 60, 90);
-        events.Add(TickedMidiEvent.Control(T(2.6), 64, 0));
-        string path = Path.Combine(EngineCli.TempDir(), "asio-set.mid");
-        File.WriteAllBytes(path, new StandardMidiFileWriter(480, 500_000).AddTrack(events, "asio test").ToArray(0));
-        return path;
-    });
-
-    /// <summary>The offline render of the performance, made once (same seed, rate and default config).</summary>
-    private static readonly Lazy<WavData> Offline = new(() =>
-    {
-        string wav = Path.Combine(EngineCli.TempDir(), "offline.wav");
-        EngineCli.Outcome r = EngineCli.Run("render", Performance.Value, "-o", wav, "--seed", Seed.ToString(CultureInfo.InvariantCulture));
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return WavData.Read(wav);
-    });
 
     [Fact]
     public void The_test_set_up_is_timed()
@@ -104,7 +65,7 @@ public class AsioLiveTests(WineAsio wine, ITestOutputHelper output)
         Assert.Contains($"{frames} frames", set.Outcome.Stderr);
         Assert.All(set.Capture.Buffers, b => Assert.Equal(frames, b));
         Assert.Equal(type, AsioCapture.TypeName(set.Capture.Type));
-        AssertEqualsOffline(set.Capture, Offline.Value, whole: true);
+        AssertEqualsOffline(set.Capture, PlayedSet.Offline, whole: true);
         Assert.Equal(EngineSamples(set.Dir), set.Capture.Frames); // every sample the engine made reached the driver
 
         // The driver's own count: a driver that offers outputReady heard it after every buffer.
@@ -136,7 +97,7 @@ public class AsioLiveTests(WineAsio wine, ITestOutputHelper output)
         Assert.All(set.Capture.Buffers.Skip(before), b => Assert.Equal(128, b));
         Assert.True(set.Capture.Buffers.Length - before > 500, "the set played on after the reset");
         // The engine's clock runs on through the reset: the set is still the offline render, sample for sample.
-        AssertEqualsOffline(set.Capture, Offline.Value, whole: true);
+        AssertEqualsOffline(set.Capture, PlayedSet.Offline, whole: true);
         Assert.Equal(2, File.ReadAllLines(set.Log).Length); // two driver sessions
     }
 
@@ -218,8 +179,8 @@ public class AsioLiveTests(WineAsio wine, ITestOutputHelper output)
         env["LOSSES_ASIO_CAPTURE"] = WineAsio.WindowsPath(capture);
         env["LOSSES_ASIO_LOG"] = WineAsio.WindowsPath(log);
         var clock = Stopwatch.StartNew();
-        EngineCli.Outcome r = wine.RunEngine(env, ["live", "--audio", "asio", "--driver", "Losses Test", "--play", Performance.Value,
-            "--seed", Seed.ToString(CultureInfo.InvariantCulture), "--record", dir, "--ring", "t-" + Guid.NewGuid().ToString("N")[..6], .. args]);
+        EngineCli.Outcome r = wine.RunEngine(env, ["live", "--audio", "asio", "--driver", "Losses Test", "--play", PlayedSet.File,
+            "--seed", PlayedSet.Seed.ToString(CultureInfo.InvariantCulture), "--record", dir, "--ring", "t-" + Guid.NewGuid().ToString("N")[..6], .. args]);
         output.WriteLine($"{string.Join(' ', env.Where(e => !e.Key.EndsWith("CAPTURE") && !e.Key.EndsWith("LOG")).Select(e => $"{e.Key}={e.Value}"))}: exit {r.ExitCode} in {clock.Elapsed.TotalSeconds:0.0} s");
         output.WriteLine(r.Stdout + r.Stderr);
         return new Set(r, AsioCapture.Read(capture), dir, log);
