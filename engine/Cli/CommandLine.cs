@@ -56,6 +56,7 @@ public static class CommandLine
           example -o OUT.mid       write the bundled example performance as a MIDI file
           visualise                (launcher) the visualiser: ./losses visualise --help
           bench                    (launcher) voices | micro [filter] | ring | dsp: ./losses bench help
+          publish [win-x64]        (launcher) the engine, self-contained, into out/losses-win-x64 for the concert machine
           test                     (launcher) install what the tests need and run them
           help                     this text
         """;
