@@ -204,9 +204,10 @@ public sealed unsafe class AsioBackend : ILiveBackend
         long cycles = Volatile.Read(ref _cyclesSeen);
         long now = Stopwatch.GetTimestamp();
         if (cycles != _watchedCycles) { _watchedCycles = cycles; _watchedSince = now; return; }
-        // Half a second, or 20 periods for a long buffer, without a buffer switch: the device is gone.
+        // Two seconds (or 20 periods of a long buffer) without a buffer switch: the device is gone. Shorter
+        // would end a set over a glitch the driver recovers from; the audio is lost either way.
         double silent = (now - _watchedSince) / (double)Stopwatch.Frequency;
-        if (silent > Math.Max(0.5, 20.0 * BufferSize / SampleRate))
+        if (silent > Math.Max(2.0, 20.0 * BufferSize / SampleRate))
             Lose($"the ASIO driver '{_name}' stopped calling back (was the interface unplugged or switched off?)");
     }
 
