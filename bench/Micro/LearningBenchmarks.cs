@@ -14,7 +14,7 @@ public class LearningBenchmarks
     public void Setup()
     {
         _cubic.NewTarget(ref _rng);
-        _knot.NewTarget(ref _rng, maxFrequency: 8);
+        _knot.NewTarget(ref _rng);
     }
 
     [Benchmark(Description = "cubic step (100 points)")]
@@ -25,5 +25,5 @@ public class LearningBenchmarks
 
     /// <summary>A new knot target: the draws and the per-target sin/cos table of the step.</summary>
     [Benchmark(Description = "knot new target (table of 1001 points)")]
-    public void KnotNewTarget() => _knot.NewTarget(ref _rng, maxFrequency: 8);
+    public void KnotNewTarget() => _knot.NewTarget(ref _rng);
 }

@@ -1,4 +1,5 @@
 using Losses.Engine.Config;
+using Losses.Engine.Learning;
 using Losses.Engine.Midi;
 using Losses.Engine.Piece;
 using Losses.Engine.Synthesis;
@@ -27,7 +28,7 @@ public sealed class LossesProcessor
     private float _threshold;
     private long _nextControl;
     private Frame _frame;
-    private int _pointsOfTarget = -1;
+    private int[] _targetsInFrame = [];
     private float _framePeakLeft, _framePeakRight;
 
     public LossesProcessor(EngineConfig config, ulong seed)
@@ -74,7 +75,7 @@ public sealed class LossesProcessor
         SilentSince = 0;
         _nextControl = 0;
         _frame = default;
-        _pointsOfTarget = -1;
+        _targetsInFrame = new int[_piece.Models.Length];
         FramesPublished = 0;
     }
 
@@ -155,39 +156,23 @@ public sealed class LossesProcessor
         f.SampleTime = SampleTime;
         f.SampleRate = SampleRate;
         f.Part = piece.Part;
-        f.Model = (FrameModel)piece.Model;
+        f.Model = (FrameModel)piece.ModelKind;
         f.Flags = (FrameFlags)piece.Changes;
         f.TargetSteps = piece.TargetSteps;
         f.TotalSteps = piece.GradientSteps;
-        f.CubicTargets = piece.CubicTargets;
-        f.KnotTargets = piece.KnotTargets;
         f.Loss = piece.Loss;
         f.Detune = piece.Detune;
         f.Target = default;
         f.Theta = default;
         f.Gradient = default;
         f.KnotN = default;
-        if (piece.Model == ModelKind.Cubic)
+        ReadOnlySpan<Model> models = piece.Models;
+        for (int m = 0; m < models.Length; m++)
         {
-            piece.Cubic.Target.CopyTo(f.Target);
-            piece.Cubic.Theta.CopyTo(f.Theta);
-            piece.Cubic.Gradient.CopyTo(f.Gradient);
-        }
-        else if (piece.Model == ModelKind.Knot)
-        {
-            piece.Knot.Target.CopyTo(f.Target);
-            piece.Knot.Theta.CopyTo(f.Theta);
-            piece.Knot.Gradient.CopyTo(f.Gradient);
-            piece.Knot.Frequencies.CopyTo(f.KnotN);
-        }
-        if (_pointsOfTarget != piece.CubicTargets && piece.HasCubic)
-        {
-            // The sample points change only with a new cubic target; the frame keeps them in between.
-            _pointsOfTarget = piece.CubicTargets;
-            ReadOnlySpan<float> x = piece.Cubic.X;
-            int count = Math.Min(x.Length, Frame.MaxPoints);
-            x[..count].CopyTo(f.Points);
-            f.PointCount = count;
+            // What a model keeps in the frame until its next target (the cubic's points) is written once per target.
+            bool newTarget = models[m].Targets != _targetsInFrame[m];
+            _targetsInFrame[m] = models[m].Targets;
+            models[m].WriteFrame(ref f, training: models[m] == piece.Current, newTarget);
         }
         f.Voices = voices.ActiveVoices;
         f.PeakLeft = _framePeakLeft;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Losses.Engine.Config;
+using Losses.Engine.Learning;
 using Losses.Engine.Midi;
 using Losses.Engine.Piece;
 using Losses.Protocol;

@@ -5,8 +5,6 @@ using Losses.Engine.Synthesis;
 
 namespace Losses.Engine.Piece;
 
-public enum ModelKind : byte { None = 0, Cubic = 1, Knot = 2 }
-
 /// <summary>What happened since the processor last published a frame (same bits as the protocol's FrameFlags).</summary>
 [Flags]
 public enum PieceChanges
@@ -57,7 +55,8 @@ public sealed class Piece
     private bool _partPedal;
     private long _lastKnotSample;
     private readonly TargetRecord[] _targets = new TargetRecord[MaxTargetRecords];
-    private readonly float[] _scratchGradient = new float[CubicModel.ParameterCount];
+    private readonly float[] _scratchGradient = new float[Model.MaxParameters];
+    private readonly Model[] _models;
     private readonly byte[] _heldVelocity = new byte[128];
     private readonly long[] _pressSample = new long[MaxPendingPresses];
     private readonly byte[] _pressNote = new byte[MaxPendingPresses];
@@ -74,7 +73,9 @@ public sealed class Piece
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
         Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate);
-        Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate, _learning.Knot.TMax, _learning.Knot.TStep);
+        Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
+            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency);
+        _models = [Cubic, Knot];
         Array.Fill(_voiceOf, NoVoice);
         Part = _settings.StartPart;
         PartsVisited = 1 << Part;
@@ -83,27 +84,48 @@ public sealed class Piece
 
     public CubicModel Cubic { get; }
     public KnotModel Knot { get; }
+    /// <summary>Every model the piece trains, in <see cref="ModelKind"/> order.</summary>
+    public ReadOnlySpan<Model> Models => _models;
     public int Part { get; private set; }
-    /// <summary>The model this part trains, or None before its first target.</summary>
-    public ModelKind Model { get; private set; }
-    public bool HasCubic { get; private set; }
-    public bool HasKnot { get; private set; }
+    /// <summary>The model this part trains, or null before its first target.</summary>
+    public Model? Current { get; private set; }
+    /// <summary>The kind of <see cref="Current"/>, None before its first target.</summary>
+    public ModelKind ModelKind => Current?.Kind ?? ModelKind.None;
 
     public int NoteOns { get; private set; }
     public int PartChanges { get; private set; }
     /// <summary>Bit p set when part p has sounded.</summary>
     public int PartsVisited { get; private set; }
-    public int CubicTargets { get; private set; }
-    public int KnotTargets { get; private set; }
+    public int CubicTargets => Cubic.Targets;
+    public int KnotTargets => Knot.Targets;
     public long GradientSteps { get; private set; }
-    public int Resets => Cubic.Resets + Knot.Resets;
+    public int Resets
+    {
+        get
+        {
+            int resets = 0;
+            foreach (Model model in _models) resets += model.Resets;
+            return resets;
+        }
+    }
     /// <summary>The loss of the last step of the current part's model (0 before any).</summary>
     public float Loss { get; private set; }
     /// <summary>Where the next continuous (held-chord) step falls on the sample clock; long.MaxValue when none is due.</summary>
     public long NextStepSample { get; private set; }
-    public ReadOnlySpan<TargetRecord> Targets => _targets.AsSpan(0, Math.Min(CubicTargets + KnotTargets, MaxTargetRecords));
+    public ReadOnlySpan<TargetRecord> Targets => _targets.AsSpan(0, Math.Min(TargetCount, MaxTargetRecords));
 
     private bool CubicPart => Part is 1 or 4;
+    /// <summary>The model the current part trains.</summary>
+    private Model PartModel => CubicPart ? Cubic : Knot;
+    private int TargetCount
+    {
+        get
+        {
+            int targets = 0;
+            foreach (Model model in _models) targets += model.Targets;
+            return targets;
+        }
+    }
 
     /// <summary>What changed since <see cref="ClearChanges"/>.</summary>
     public PieceChanges Changes { get; private set; }
@@ -118,7 +140,7 @@ public sealed class Piece
     /// <summary>The detune the current loss gives the overtones (m·L, clamped).</summary>
     public float Detune => DetuneFor(Loss);
     /// <summary>Steps of the current part's model since its target was drawn.</summary>
-    public long TargetSteps => Model switch { ModelKind.Cubic => Cubic.Steps, ModelKind.Knot => Knot.Steps, _ => 0 };
+    public long TargetSteps => Current?.Steps ?? 0;
 
     public void ClearChanges()
     {
@@ -147,9 +169,9 @@ public sealed class Piece
     /// <summary>A held chord's step on the control-rate grid of the sample clock.</summary>
     public void ContinuousStep(long sample)
     {
-        if (HasKnot && !CubicPart && ChordHeld())
+        if (Knot.Targets > 0 && !CubicPart && ChordHeld())
         {
-            StepKnot();
+            Step(Knot);
             DetuneHeldNotes(lowest: 0);
         }
         UpdateStepping(sample);
@@ -167,11 +189,11 @@ public sealed class Piece
         {
             if (note < _settings.BassSplit)
             {
-                NewCubic(sample);
+                NewTarget(Cubic, sample, stepAtOnce: false);
             }
-            else if (HasCubic)
+            else if (Cubic.Targets > 0)
             {
-                StepCubic();
+                Step(Cubic);
                 detune = DetuneFor(Loss);
                 DetuneHeldNotes(lowest: _settings.BassSplit);
             }
@@ -179,12 +201,14 @@ public sealed class Piece
         else
         {
             if (note < _settings.ChordSplit && ChordHeld()
-                && (!HasKnot || sample - _lastKnotSample >= _knotIntervalSamples))
+                && (Knot.Targets == 0 || sample - _lastKnotSample >= _knotIntervalSamples))
             {
-                NewKnot(sample);
+                _lastKnotSample = sample;
+                // The chord sounds at the new knot's first loss: step once where it lands.
+                NewTarget(Knot, sample, stepAtOnce: true);
                 DetuneHeldNotes(lowest: 0);
             }
-            if (HasKnot) detune = DetuneFor(Loss);
+            if (Knot.Targets > 0) detune = DetuneFor(Loss);
         }
 
         int voice = _voices.NoteOn(note, velocity, detune);
@@ -242,8 +266,8 @@ public sealed class Piece
         PartChanges++;
         Changes |= PieceChanges.PartChanged;
         PartsVisited |= 1 << Part;
-        Model = CubicPart ? (HasCubic ? ModelKind.Cubic : ModelKind.None) : (HasKnot ? ModelKind.Knot : ModelKind.None);
-        Loss = Model switch { ModelKind.Cubic => Cubic.LastLoss, ModelKind.Knot => Knot.LastLoss, _ => 0f };
+        Current = PartModel.Targets > 0 ? PartModel : null;
+        Loss = Current?.LastLoss ?? 0f;
         UpdateStepping(sample);
     }
 
@@ -257,44 +281,23 @@ public sealed class Piece
         Array.Fill(_voiceOf, NoVoice);
     }
 
-    private void NewCubic(long sample)
+    /// <summary>A new problem for <paramref name="model"/>; its first loss is the start's, or its first step's.</summary>
+    private void NewTarget(Model model, long sample, bool stepAtOnce)
     {
-        Cubic.NewTarget(ref _rng);
-        HasCubic = true;
-        Model = ModelKind.Cubic;
-        CubicTargets++;
+        model.NewTarget(ref _rng);
+        Current = model;
         Changes |= PieceChanges.NewTarget;
-        Loss = Cubic.Evaluate(_scratchGradient);
-        OpenTarget(ModelKind.Cubic, sample, Loss);
+        if (stepAtOnce) Step(model);
+        else Loss = model.Evaluate(_scratchGradient);
+        OpenTarget(model.Kind, sample, Loss);
     }
 
-    private void NewKnot(long sample)
+    private void Step(Model model)
     {
-        Knot.NewTarget(ref _rng, _learning.Knot.MaxFrequency);
-        HasKnot = true;
-        Model = ModelKind.Knot;
-        KnotTargets++;
-        Changes |= PieceChanges.NewTarget;
-        _lastKnotSample = sample;
-        // The chord sounds at the new knot's first loss: step once where it lands.
-        StepKnot();
-        OpenTarget(ModelKind.Knot, sample, Loss);
-    }
-
-    private void StepCubic()
-    {
-        if (Cubic.LastLoss < _learning.StopLoss && Cubic.Steps > 0) { Loss = Cubic.LastLoss; return; }
-        Loss = Cubic.Step(ref _rng);
+        if (model.LastLoss < _learning.StopLoss && model.Steps > 0) { Loss = model.LastLoss; return; }
+        Loss = model.Step(ref _rng);
         Stepped();
-        CloseTarget(Cubic.Steps, Loss);
-    }
-
-    private void StepKnot()
-    {
-        if (Knot.LastLoss < _learning.StopLoss && Knot.Steps > 0) { Loss = Knot.LastLoss; return; }
-        Loss = Knot.Step(ref _rng);
-        Stepped();
-        CloseTarget(Knot.Steps, Loss);
+        CloseTarget(model.Steps, Loss);
     }
 
     private void Stepped()
@@ -310,14 +313,14 @@ public sealed class Piece
 
     private void OpenTarget(ModelKind model, long sample, float loss)
     {
-        int index = CubicTargets + KnotTargets - 1;
+        int index = TargetCount - 1;
         if (index >= MaxTargetRecords) return;
         _targets[index] = new TargetRecord { Model = model, Part = Part, StartSample = sample, FirstLoss = loss, FinalLoss = loss };
     }
 
     private void CloseTarget(long steps, float loss)
     {
-        int index = CubicTargets + KnotTargets - 1;
+        int index = TargetCount - 1;
         if (index < 0 || index >= MaxTargetRecords) return;
         ref TargetRecord record = ref _targets[index];
         if (record.Steps == 0) record.FirstLoss = loss;
@@ -327,7 +330,7 @@ public sealed class Piece
 
     private float DetuneFor(float loss)
     {
-        float d = (Model == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
+        float d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
         return d >= 0f ? MathF.Min(d, _detune.Max) : (float.IsNaN(d) ? _detune.Max : 0f);
     }
 
@@ -365,7 +368,7 @@ public sealed class Piece
     /// <summary>Steps continue on the grid k·fs/rate of the sample clock while a chord is held in parts 2 and 3.</summary>
     private void UpdateStepping(long sample)
     {
-        if (CubicPart || !HasKnot || !ChordHeld())
+        if (CubicPart || Knot.Targets == 0 || !ChordHeld())
         {
             NextStepSample = long.MaxValue;
             return;

@@ -2,19 +2,33 @@ using System.Diagnostics;
 
 namespace Losses.Tests.Live;
 
-/// <summary>A real JACK server for the live tests: `jackd -d dummy -r 48000 -p 64`, started here unless one already runs.</summary>
+/// <summary>
+/// A real JACK server for the live tests: `jackd -n NAME -d dummy -r 48000 -p 64`, always our own
+/// (a server someone else runs may have other clients, another period, or be stopped under us).
+/// The fixture's server becomes this process's default (JACK_DEFAULT_SERVER), so test clients and
+/// the engines the tests start reach it without naming it.
+/// </summary>
 public sealed class JackServer : IDisposable
 {
-    private readonly Process? _started;
+    private readonly Process _started;
 
-    public JackServer() : this(null) { }
+    public JackServer() : this($"losses-test-{Environment.ProcessId}")
+    {
+        // Both environments: .NET's copy (inherited by the engines the tests start) and the C
+        // library's (read by libjack inside this process, which .NET's setter does not touch).
+        Environment.SetEnvironmentVariable("JACK_DEFAULT_SERVER", Name);
+        if (setenv("JACK_DEFAULT_SERVER", Name, 1) != 0) throw new InvalidOperationException("setenv failed");
+    }
 
-    private JackServer(string? name)
+    [System.Runtime.InteropServices.DllImport("libc", CharSet = System.Runtime.InteropServices.CharSet.Ansi)]
+    private static extern int setenv(string name, string value, int overwrite);
+
+    private JackServer(string name)
     {
         Name = name;
-        if (name is null && Responds(null)) return; // a server is already up: use it
         var info = new ProcessStartInfo("jackd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (name is not null) { info.ArgumentList.Add("-n"); info.ArgumentList.Add(name); }
+        info.ArgumentList.Add("-n");
+        info.ArgumentList.Add(name);
         foreach (string a in new[] { "-d", "dummy", "-r", "48000", "-p", "64" }) info.ArgumentList.Add(a);
         _started = Process.Start(info) ?? throw new InvalidOperationException("could not start jackd (apt-get install jackd2)");
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -34,13 +48,13 @@ public sealed class JackServer : IDisposable
     /// <summary>A second, named server of our own (so a test may kill it).</summary>
     public static JackServer StartNamed(string name) => new(name);
 
-    public string? Name { get; }
+    public string Name { get; }
 
     /// <summary>Stops the server with SIGTERM, as an operator would: a SIGKILLed jackd leaves its
     /// registration in shared memory, and JACK refuses new servers once enough have piled up.</summary>
     public void Kill()
     {
-        if (_started is null || _started.HasExited) return;
+        if (_started.HasExited) return;
         Terminate(_started);
     }
 

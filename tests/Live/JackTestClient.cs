@@ -14,6 +14,7 @@ public sealed unsafe class JackTestClient : IDisposable
     private readonly nint _midiOut, _inLeft, _inRight;
     private (uint Frame, byte S, byte D1, byte D2)[] _schedule = [];
     private float[] _left = [], _right = [];
+    private byte[] _writes = [];
     private uint _recordFrom;
     private GCHandle _self;
     private int _next;
@@ -51,15 +52,31 @@ public sealed unsafe class JackTestClient : IDisposable
     {
         _left = new float[frames];
         _right = new float[frames];
+        _writes = new byte[frames];
         Volatile.Write(ref _recordFrom, from);
     }
 
     public string Name { get; }
     public float[] Left => _left;
     public float[] Right => _right;
+    /// <summary>How many cycles wrote each recorded frame: 1 where JACK ran this client once for it; 0 (a cycle skipped under load) or 2+ (a frame time repeated) leave that frame's recording unreliable.</summary>
+    public byte[] Writes => _writes;
     public uint RecordingStart => _recordFrom;
     public int Sent => Volatile.Read(ref _next);
     public long CyclesSeen;
+    /// <summary>The frame time of each of this client's cycles (the first 1 Mi), to tell a cycle JACK ran twice or skipped.</summary>
+    public readonly uint[] CycleStarts = new uint[1 << 20];
+
+    /// <summary>Cycles whose frame time did not follow the previous one by one period (JACK ran this client twice for one frame time, or skipped it).</summary>
+    public IEnumerable<string> IrregularCycles(int period)
+    {
+        long n = Math.Min(Interlocked.Read(ref CyclesSeen), CycleStarts.Length);
+        for (long c = 2; c < n; c++)
+        {
+            long step = (long)CycleStarts[c] - CycleStarts[c - 1];
+            if (step != period) yield return $"cycle {c} at frame {CycleStarts[c]} (+{step})";
+        }
+    }
 
     /// <summary>The server's current frame time (not from the process thread).</summary>
     public static uint Now(nint client) => JackNative.jack_frame_time(client);
@@ -100,7 +117,8 @@ public sealed unsafe class JackTestClient : IDisposable
     private void Process(uint frames)
     {
         uint start = JackNative.jack_last_frame_time(_client);
-        Interlocked.Increment(ref CyclesSeen);
+        long cycle = Interlocked.Increment(ref CyclesSeen) - 1;
+        if (cycle < CycleStarts.Length) CycleStarts[cycle] = start;
         void* midi = JackNative.jack_port_get_buffer(_midiOut, frames);
         JackNative.jack_midi_clear_buffer(midi);
         byte* data = stackalloc byte[3];
@@ -120,12 +138,14 @@ public sealed unsafe class JackTestClient : IDisposable
         float* r = (float*)JackNative.jack_port_get_buffer(_inRight, frames);
         uint from = Volatile.Read(ref _recordFrom);
         float[] left = _left, right = _right;
+        byte[] writes = _writes;
         for (uint i = 0; i < frames; i++)
         {
             long at = (long)(start + i) - from;
             if (at < 0 || at >= left.Length || at >= right.Length) continue;
             left[at] = l[i];
             right[at] = r[i];
+            if (at < writes.Length && writes[at] < 255) writes[at]++;
         }
     }
 

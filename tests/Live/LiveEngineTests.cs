@@ -19,6 +19,8 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string client = "losses-t" + Guid.NewGuid().ToString("N")[..6];
+        // Under load on purpose: late cycles and clock slips are part of what this test must survive.
+        using var hog = new CpuHog();
         using var piano = new JackTestClient(client + "-piano");
         using var recorder = new JackTestClient(client + "-rec");
         piano.Start();
@@ -53,20 +55,26 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         string summary = Finish(engine);
         Assert.True(piano.Done, "every message was sent");
 
-        // JACK's clock against the engine's: where the machine (2 cores, shared) made a client
-        // miss a deadline, a cycle lands late and later cycles slip by whole periods. The first
-        // note fixes the alignment; every check below says how much of the run it covered.
+        // JACK's clock against the engine's: where the machine made a client miss a deadline, a
+        // cycle lands late and later cycles slip by whole periods. The alignment comes from every
+        // received message, not the first one: a message JACK never handed the engine (the first
+        // note in one CI run) must not shift the whole comparison.
         using JsonDocument session = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "session.json")));
         var perf = Losses.Engine.Midi.MidiPerformance.Load(Path.Combine(dir, "performance.mid"), Rate);
-        long offset = At(lone[0].At, lone[0].Offset) - perf.Events[0].SampleTime; // JACK frame of engine sample 0
         int slips = session.RootElement.GetProperty("jackSkips").GetArrayLength();
-        output.WriteLine($"JACK and the engine slipped {slips} times");
-        // Every message reaches the engine — unless JACK ran a cycle without it (a slip), whose
-        // MIDI the engine never sees; the offline render replays what the engine did receive.
-        int received = session.RootElement.GetProperty("midiEvents").GetInt32();
-        output.WriteLine($"MIDI: {received} of {schedule.Count} messages reached the engine");
-        if (slips == 0) Assert.Equal(schedule.Count, received);
-        else Assert.InRange(received, schedule.Count - 2 * slips, schedule.Count);
+        output.WriteLine($"JACK and the engine slipped {slips} times; {session.RootElement.GetProperty("xruns").GetInt64()} xruns");
+        output.WriteLine($"the piano's cycles that repeated or skipped a frame time: {string.Join(", ", piano.IrregularCycles(64))}");
+        var received = perf.Events.Select(e => (e.SampleTime, e.Status, e.Data1, e.Data2)).ToArray();
+        // The recording holds only what was sent, in order, each message once (a message the
+        // engine played is never invented or doubled); what JACK lost under load is counted.
+        Assert.True(IsInOrderSubsequence(schedule.OrderBy(m => m.Item1).Select(m => (m.Item2, m.Item3, m.Item4)).ToList(),
+            received.Select(m => (m.Status, m.Data1, m.Data2)).ToList()), "the recording is not the sent messages in order");
+        var (offset, inPhase) = Align(schedule, received, 64);
+        output.WriteLine($"engine slips (JACK frame, frames): {session.RootElement.GetProperty("jackSkips")}");
+        foreach (var m in Lost(schedule, received)) output.WriteLine($"lost: {m.S:X2} {m.D1} {m.D2} sent for JACK frame {m.Frame}");
+        output.WriteLine($"MIDI: {received.Length} of {schedule.Count} messages reached the engine, {inPhase} at their exact offset in their cycle");
+        Assert.True(received.Length >= schedule.Count - 3, $"only {received.Length} of {schedule.Count} messages reached the engine");
+        Assert.True(inPhase > received.Length / 2, $"only {inPhase} of {received.Length} messages sit at their offset within their cycle");
 
         string replay = Path.Combine(dir, "replay.wav");
         EngineCli.Outcome r = EngineCli.Run("render", Path.Combine(dir, "performance.mid"), "-o", replay,
@@ -76,16 +84,29 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
 
         // Offline ≡ live, cycle by cycle: each recorded cycle must equal the offline render at its
         // aligned position (or, after a slip, a whole number of periods away) sample for sample.
-        int exact = 0, slipped = 0, unmatched = 0;
-        var exactCycles = new HashSet<long>();
+        // Only cycles the recorder itself saw exactly once count: under load JACK also skips or
+        // repeats the recorder's cycles, and what it holds there says nothing about the engine.
+        // A cycle may sit as many periods away as the slips add up to; the search starts from the
+        // previous cycle's shift (slips are rare, so the next cycle almost always shares it).
+        int exact = 0, slipped = 0, unmatched = 0, unrecorded = 0;
+        var shiftOfCycle = new Dictionary<long, int>(); // recorded cycle → whole periods from the run's alignment
+        int maxShift = 2 + (int)(session.RootElement.GetProperty("jackSkips").EnumerateArray().Sum(k => Math.Abs(k[1].GetInt64())) / 64);
+        int lastShift = 0;
         for (long at = 0; at + 64 <= recorder.Left.Length; at += 64)
         {
             long n = at + recordFrom - offset;
             if (n < 0 || n + 64 > wav.Frames) continue;
-            if (Matches(n)) { exact++; exactCycles.Add(at / 64); continue; }
-            bool found = false;
-            for (int k = 1; k <= 64 && !found; k++) found = Matches(n + 64L * k) || Matches(n - 64L * k);
-            if (found) slipped++; else unmatched++;
+            if (recorder.Writes.AsSpan((int)at, 64).ContainsAnyExcept((byte)1)) { unrecorded++; continue; }
+            int? shift = Matches(n + 64L * lastShift) ? lastShift : null;
+            for (int j = 1; j <= 2 * maxShift && shift is null; j++)
+            {
+                if (Math.Abs(lastShift + j) <= maxShift && Matches(n + 64L * (lastShift + j))) shift = lastShift + j;
+                else if (Math.Abs(lastShift - j) <= maxShift && Matches(n + 64L * (lastShift - j))) shift = lastShift - j;
+            }
+            if (shift is not int k) { unmatched++; continue; }
+            shiftOfCycle[at / 64] = k;
+            lastShift = k;
+            if (k == 0) exact++; else slipped++;
 
             bool Matches(long m)
             {
@@ -97,19 +118,24 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
             }
         }
         int total = exact + slipped + unmatched;
-        output.WriteLine($"cycles: {exact} at their exact position, {slipped} a whole number of periods away, {unmatched} unmatched, of {total}");
-        Assert.True(total > 11 * Rate / 64, $"compared only {total} cycles");
-        Assert.True(unmatched <= total / 50, $"{unmatched} of {total} live cycles match nothing in the offline render");
-        // How many sit exactly depends on how busy the machine is; some always do.
-        Assert.True(exact >= total / 10, $"only {exact} of {total} live cycles sit at their exact position");
+        output.WriteLine($"cycles: {exact} at their exact position, {slipped} a whole number of periods away, {unmatched} unmatched, of {total} ({unrecorded} the recorder missed or saw twice)");
+        Assert.True(total > 8 * Rate / 64, $"compared only {total} cycles ({unrecorded} the recorder missed or saw twice)");
+        Assert.True(unmatched <= total / 500, $"{unmatched} of {total} live cycles match nothing in the offline render");
 
-        // Exact onsets where the note's cycle (and the one before) sat at its exact position, and
-        // the pitch where the measured quarter second did.
+        // Exact onsets where the note's cycle (and the one before) sat where the note's own arrival
+        // puts them (a slip elsewhere in the run moves other cycles, not these), and the pitch where
+        // the measured quarter second did.
         int onsets = 0, pitches = 0;
-        bool Exact(long from, long frames) => Enumerable.Range(0, (int)((frames + 63) / 64) + 1).All(c => exactCycles.Contains(from / 64 + c));
         foreach (var (note, t, off) in lone)
         {
             long f = At(t, off) - recordFrom;
+            int arrival = Array.FindIndex(received, m => m.Status == 0x90 && m.Data1 == note);
+            if (arrival < 0) continue; // JACK lost it (reported above)
+            long local = At(t, off) - received[arrival].SampleTime;
+            if ((offset - local) % 64 != 0) continue; // it arrived late, at the start of a later cycle
+            int shift = (int)((offset - local) / 64);
+            bool Exact(long from, long frames) => Enumerable.Range(0, (int)((frames + 63) / 64) + 1)
+                .All(c => shiftOfCycle.TryGetValue(from / 64 + c, out int k) && k == shift);
             if (Exact(f - 1, 2))
             {
                 Assert.True(recorder.Left[f - 1] == 0 && recorder.Right[f - 1] == 0, $"note {note}: sound before its frame (offset {off})");
@@ -156,8 +182,12 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         string summary = Finish(engine);
         output.WriteLine(summary);
         Assert.Contains("gc collections 0/0/0", summary);
-        Assert.Contains("allocated bytes 0", summary);
-        Assert.Contains("xruns", summary);
+        Assert.Matches(@"allocated bytes 0\b", summary);
+        // The set ran its whole length on the server's clock, every cycle counted.
+        var cycles = System.Text.RegularExpressions.Regex.Match(summary, @"live: ([0-9.]+) s, (\d+) cycles of 64 at 48000 Hz, (\d+) xruns");
+        Assert.True(cycles.Success, summary);
+        Assert.True(double.Parse(cycles.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 33, summary);
+        Assert.True(long.Parse(cycles.Groups[2].Value) >= 33L * Rate / 64, summary);
     }
 
     [Fact]
@@ -206,6 +236,52 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         Assert.False(File.Exists(Path.Combine(dir, "midi.partial")));
         using var log = Losses.Protocol.FrameLogReader.Open(Path.Combine(dir, "frames.frames"));
         Assert.True(log.Count > 100);
+    }
+
+    /// <summary>
+    /// The JACK frame of engine sample 0, from every received message: both clocks only ever move by
+    /// whole periods (a slip skips or repeats a cycle), so the offset modulo the period is fixed for
+    /// the run; the message that arrived late (at offset 0 of a later cycle) is outvoted. Of the
+    /// offsets in that phase, the most common one is the run's start. Returns it and how many
+    /// messages sit in that phase.
+    /// </summary>
+    private static (long Offset, int InPhase) Align(List<(uint Frame, byte S, byte D1, byte D2)> sent, (long SampleTime, byte Status, byte Data1, byte Data2)[] received, int period)
+    {
+        var offsets = new List<long>();
+        int from = 0;
+        var ordered = sent.OrderBy(m => m.Frame).ToList();
+        foreach (var r in received)
+        {
+            // The received messages are an in-order subsequence of the sent ones (asserted before).
+            while (from < ordered.Count && (ordered[from].S, ordered[from].D1, ordered[from].D2) != (r.Status, r.Data1, r.Data2)) from++;
+            if (from == ordered.Count) break;
+            offsets.Add(ordered[from++].Frame - r.SampleTime);
+        }
+        long phase = offsets.GroupBy(o => ((o % period) + period) % period).MaxBy(g => g.Count())!.Key;
+        var inPhase = offsets.Where(o => ((o % period) + period) % period == phase).ToList();
+        return (inPhase.GroupBy(o => o).MaxBy(g => g.Count())!.Key, inPhase.Count);
+    }
+
+    private static IEnumerable<(uint Frame, byte S, byte D1, byte D2)> Lost(List<(uint Frame, byte S, byte D1, byte D2)> sent, (long SampleTime, byte Status, byte Data1, byte Data2)[] received)
+    {
+        int r = 0;
+        foreach (var m in sent.OrderBy(m => m.Frame))
+        {
+            if (r < received.Length && (received[r].Status, received[r].Data1, received[r].Data2) == (m.S, m.D1, m.D2)) r++;
+            else yield return m;
+        }
+    }
+
+    private static bool IsInOrderSubsequence<T>(List<T> whole, List<T> part)
+    {
+        int i = 0;
+        foreach (T p in part)
+        {
+            while (i < whole.Count && !EqualityComparer<T>.Default.Equals(whole[i], p)) i++;
+            if (i == whole.Count) return false;
+            i++;
+        }
+        return true;
     }
 
     private static ProcessStartInfo EngineStart(Dictionary<string, string> env, params string[] args)
