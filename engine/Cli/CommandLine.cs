@@ -39,13 +39,14 @@ public static class CommandLine
               --timeout SECONDS    stop when no frame arrives for this long
           live                     play live: MIDI in, audio out, frames into the ring
               --audio jack|asio    audio backend (default: jack on Linux, asio on Windows)
-              --driver NAME        ASIO driver (Windows)
+              --driver NAME        ASIO driver (Windows; default: the first installed)
               --midi NAME          MIDI input: a JACK MIDI port (Linux) or a MIDI device (Windows)
               --ring NAME          ring to publish frames into (default losses)
               --record DIR         record MIDI, frames, config and seed into DIR
+              --play FILE.mid      play a MIDI file into the engine at its own timing (merged with the MIDI input)
               --config FILE        JSON config
               --seed N             random seed (default 1)
-              --no-connect         do not connect the outputs to the system playback ports
+              --no-connect         JACK: do not connect the outputs to the system playback ports
               --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
               --client NAME        JACK client name (default losses)
               --bench-voices N     hold N voices from the start (DSP-load measurements; see bench dsp)
@@ -56,6 +57,7 @@ public static class CommandLine
           example -o OUT.mid       write the bundled example performance as a MIDI file
           visualise                (launcher) the visualiser: ./losses visualise --help
           bench                    (launcher) voices | micro [filter] | ring | dsp: ./losses bench help
+          publish [win-x64]        (launcher) the engine, self-contained, into out/losses-win-x64 for the concert machine
           test                     (launcher) install what the tests need and run them
           help                     this text
         """;
@@ -214,6 +216,7 @@ public static class CommandLine
                 "--duration" => o with { DurationSeconds = a.Seconds(arg) },
                 "--client" => o with { ClientName = a.Value(arg) },
                 "--bench-voices" => o with { HoldVoices = a.Int(arg, 0, 16384) },
+                "--play" => o with { PlayFile = a.Value(arg) },
                 "--config" => o with { },
                 _ => throw new UsageException($"live: unknown option '{arg}' (try: losses help)"),
             };
@@ -226,14 +229,20 @@ public static class CommandLine
 
     private static int Devices()
     {
-        Console.WriteLine("audio backends:");
-        var jack = Audio.Jack.JackBackend.Describe();
         if (OperatingSystem.IsWindows())
         {
+            // Windows: ASIO out and WinMM MIDI in; JACK is not used there.
             var (drivers, inputs) = Audio.Asio.AsioBackend.Describe();
-            Console.WriteLine(drivers.Length == 0 ? "  asio   no driver installed" : $"  asio   drivers: {string.Join(", ", drivers)}");
-            foreach (string input in inputs) Console.WriteLine($"  midi   {input}");
+            Console.WriteLine("ASIO drivers (live --audio asio --driver NAME):");
+            if (drivers.Length == 0) Console.WriteLine("  (none installed: install your interface's ASIO driver, or ASIO4ALL)");
+            foreach (string driver in drivers) Console.WriteLine($"  {driver}");
+            Console.WriteLine("MIDI inputs (live --midi NAME):");
+            if (inputs.Length == 0) Console.WriteLine("  (none: connect the piano's USB or MIDI interface)");
+            foreach (string input in inputs) Console.WriteLine($"  {input}");
+            return 0;
         }
+        Console.WriteLine("audio backends:");
+        var jack = Audio.Jack.JackBackend.Describe();
         Console.WriteLine(jack.Running
             ? $"  jack   server running at {jack.Rate} Hz, {jack.Buffer} frames; playback ports: {(jack.Playback.Count == 0 ? "none" : string.Join(", ", jack.Playback))}"
             : "  jack   no server running (start one: jackd -d alsa -r 48000 -p 64, or -d dummy to test)");

@@ -20,6 +20,8 @@ public sealed class LiveCore
     private readonly MidiEvent[] _events = new MidiEvent[MaxEventsPerCycle + 4];
     private int _command;
     private int _eventCount;
+    private TimedMidiEvent[] _play = [];
+    private int _playNext;
 
     public LiveCore(LossesProcessor processor)
     {
@@ -37,6 +39,16 @@ public sealed class LiveCore
 
     /// <summary>Benchmark: this many voices are started on the first cycle and held (DSP-load measurements).</summary>
     public int HoldVoices { get; init; }
+
+    /// <summary>
+    /// `--play FILE.mid`: a performance fed in at its own sample times on the engine's clock (its
+    /// sample 0 is the first cycle's), merged with the MIDI that arrives live. Preallocated: the
+    /// audio thread only walks it.
+    /// </summary>
+    public TimedMidiEvent[] Play { get => _play; init => _play = value; }
+
+    /// <summary>Events of <see cref="Play"/> handed to the processor so far.</summary>
+    public int Played => Volatile.Read(ref _playNext);
 
     /// <summary>Console: advance the part at the start of the next cycle (as a soft-pedal press would).</summary>
     public void RequestNextPart() => Volatile.Write(ref _command, CommandNextPart);
@@ -62,6 +74,7 @@ public sealed class LiveCore
         }
         int command = Interlocked.Exchange(ref _command, CommandNone);
         if (command != CommandNone) InjectCommand(command);
+        if (_playNext < _play.Length) MergePlayed(Processor.SampleTime, left.Length);
 
         Span<MidiEvent> events = _events.AsSpan(0, _eventCount);
         long clock = Processor.SampleTime;
@@ -82,6 +95,25 @@ public sealed class LiveCore
         _eventCount = 0;
         Cycles++;
         Meter.Record(start, Stopwatch.GetTimestamp(), periodSeconds);
+    }
+
+    /// <summary>
+    /// Inserts the file's events due in this cycle among the live ones, in offset order (at equal
+    /// offsets after them); what does not fit waits for the next cycle.
+    /// </summary>
+    private void MergePlayed(long clock, int frames)
+    {
+        int next = _playNext;
+        while (next < _play.Length && _play[next].SampleTime < clock + frames && _eventCount < MaxEventsPerCycle)
+        {
+            TimedMidiEvent e = _play[next++];
+            int offset = (int)Math.Max(0, e.SampleTime - clock);
+            int at = _eventCount;
+            while (at > 0 && _events[at - 1].Offset > offset) { _events[at] = _events[at - 1]; at--; }
+            _events[at] = e.At(offset);
+            _eventCount++;
+        }
+        Volatile.Write(ref _playNext, next);
     }
 
     /// <summary>A console command becomes MIDI at offset 0, so the recording replays it too.</summary>

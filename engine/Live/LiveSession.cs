@@ -25,6 +25,8 @@ public sealed record LiveOptions
     public string ClientName { get; init; } = "losses";
     /// <summary>Engine seconds after which allocation and GC counts are taken as the steady-state baseline.</summary>
     public double WarmUpSeconds { get; init; } = 2;
+    /// <summary>`--play FILE.mid`: a performance played into the engine at its own timing, merged with the MIDI input.</summary>
+    public string? PlayFile { get; init; }
     /// <summary>Benchmark: voices started at once and held, to measure DSP load (`--bench-voices`).</summary>
     public int HoldVoices { get; init; }
 }
@@ -53,11 +55,12 @@ public static class LiveSession
         ILiveBackend backend;
         LiveCore Prepare(int rate, int buffer)
         {
+            TimedMidiEvent[] play = o.PlayFile is null ? [] : MidiPerformance.Load(o.PlayFile, rate).Events;
             WarmUp(o.Config, o.Seed, rate, buffer);
             processor = new LossesProcessor(o.Config, o.Seed);
             processor.Prepare(rate, MaxBlock);
             processor.FrameSink = ring;
-            core = new LiveCore(processor) { HoldVoices = o.HoldVoices };
+            core = new LiveCore(processor) { HoldVoices = o.HoldVoices, Play = play };
             return core;
         }
         try
@@ -74,7 +77,7 @@ public static class LiveSession
         {
             recorder?.Start(o, o.Ring, backend.SampleRate, backend.BufferSize);
             backend.Start(o.ConnectOutputs, o.Midi);
-            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}");
+            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
             if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
@@ -92,6 +95,7 @@ public static class LiveSession
                 long now = processor!.SampleTime;
                 if (baseline is null && now >= warmUpSample)
                     baseline = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(true), core!.Cycles);
+                backend.Maintain();
                 if (backend.Lost is string lost) { ending = lost; break; }
                 if (core!.Faulted) { ending = "the engine faulted (a bug): stopped"; break; }
                 if (now >= endSample || stop.Requested) break;
@@ -127,6 +131,7 @@ public static class LiveSession
             Console.WriteLine(string.Create(inv, $"  dsp load (callback/period) after warm-up: median {median * 100:0.00}%, p99 {p99 * 100:0.00}%, max {max * 100:0.00}% over {cycles} cycles"));
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
             Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}"));
+            if (o.PlayFile is not null) Console.WriteLine(string.Create(inv, $"  played {core.Played} of {core.Play.Length} events of {o.PlayFile}"));
             if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
             if (ending is not null)
             {
