@@ -15,15 +15,15 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
     public const ulong Magic = 0x31474F4C53534F4CUL; // "LOSSLOG1" as little-endian bytes
 
     private readonly PendingFile? _file;
-    private readonly FileStream _stream;
+    private readonly Stream _stream;
 
     /// <summary>A frame log written under a temporary name and moved into place by <see cref="Commit"/>.</summary>
     public FrameLogWriter(string path, int sampleRate) : this(new PendingFile(path), null, sampleRate) { }
 
-    private FrameLogWriter(PendingFile? file, FileStream? journal, int sampleRate)
+    private FrameLogWriter(PendingFile? file, JournalFile? journal, int sampleRate)
     {
         _file = file;
-        _stream = file?.Stream ?? journal!;
+        _stream = file is not null ? file.Stream : journal!;
         Span<byte> header = stackalloc byte[HeaderSize];
         header.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
@@ -48,10 +48,15 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
     /// last whole frame (<see cref="FrameLogReader.TruncateToWholeFrames"/>).
     /// </summary>
     public static FrameLogWriter Journal(string path, int sampleRate) =>
-        new(null, new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), sampleRate);
+        new(null, new JournalFile(path), sampleRate);
 
     /// <summary>Journal: to the OS (survives the process), or also to the disk (survives the machine).</summary>
-    public void Flush(bool toDisk) => _stream.Flush(toDisk);
+    public void Flush(bool toDisk)
+    {
+        if (_stream is not JournalFile journal) throw new InvalidOperationException("only a journal is flushed while written");
+        if (toDisk) journal.FlushToDisk();
+        else journal.Flush();
+    }
 
     /// <summary>A pending log is moved into place; a journal is flushed to disk and closed.</summary>
     public void Commit()
@@ -59,7 +64,7 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
         if (_file is not null) _file.Commit();
         else
         {
-            _stream.Flush(flushToDisk: true);
+            ((JournalFile)_stream).FlushToDisk();
             _stream.Dispose();
         }
     }

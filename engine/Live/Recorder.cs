@@ -30,7 +30,7 @@ public sealed class Recorder
     private static readonly long SyncTicks = System.Diagnostics.Stopwatch.Frequency / 10; // 100 ms
 
     private readonly string _dir;
-    private readonly FileStream _midi;
+    private readonly JournalFile _midi;
     private readonly byte[] _record = new byte[RecordBytes];
     private FrameLogWriter? _frames;
     private Thread? _frameThread;
@@ -43,7 +43,7 @@ public sealed class Recorder
     private Recorder(string dir)
     {
         _dir = dir;
-        _midi = new FileStream(Path.Combine(dir, MidiJournal), FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        _midi = new JournalFile(Path.Combine(dir, MidiJournal));
     }
 
     public string Summary { get; private set; } = "";
@@ -126,13 +126,13 @@ public sealed class Recorder
         }
         if (any)
         {
-            _midi.Flush(flushToDisk: false); // a killed process loses nothing the OS has
+            _midi.Flush(); // a killed process loses nothing the OS has
             _midiUnsynced = true;
         }
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_midiUnsynced && now - _midiSyncedAt >= SyncTicks)
         {
-            _midi.Flush(flushToDisk: true); // a machine that loses power loses at most 100 ms
+            _midi.FlushToDisk(); // a machine that loses power loses at most 100 ms
             _midiSyncedAt = now;
             _midiUnsynced = false;
         }
@@ -144,7 +144,7 @@ public sealed class Recorder
         _frameThread?.Join();
         _frames?.Commit();
         _frames?.Dispose();
-        _midi.Flush(flushToDisk: true);
+        _midi.FlushToDisk();
         _midi.Dispose();
         var session = new JsonObject
         {
