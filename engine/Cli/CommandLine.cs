@@ -37,6 +37,16 @@ public static class CommandLine
               --csv                as CSV
               --count N            stop after N frames
               --timeout SECONDS    stop when no frame arrives for this long
+          osc                      send the frames of a live ring as OSC over UDP (README: OSC)
+              --ring NAME          ring to read (default losses)
+              --to HOST:PORT       where to send (repeatable)
+              --rate HZ            continuous values at most this often (default 60; 0 = every frame)
+              --frame-blob         also send every whole frame as /losses/frame (remote visualiser)
+              --ldd                the original's messages: sclang :57120, openFrameworks :12345
+              --ldd-sc HOST:PORT   where the original's sclang listens (default 127.0.0.1:57120)
+              --ldd-of HOST:PORT   where the original's openFrameworks app listens (default 127.0.0.1:12345)
+              --config FILE        the engine's config (its note splits)
+              --timeout SECONDS    stop when no frame arrives for this long
           live                     play live: MIDI in, audio out, frames into the ring
               --audio jack|asio    audio backend (default: jack on Linux, asio on Windows)
               --driver NAME        ASIO driver (Windows)
@@ -76,6 +86,7 @@ public static class CommandLine
                 "live" => Live(rest),
                 "devices" => Devices(),
                 "watch" => FramesCommand.Watch(rest),
+                "osc" => Osc.OscCommand.Run(rest),
                 "help" or "--help" or "-h" => Help(),
                 "--version" => Version(),
                 _ => throw new UsageException($"unknown command '{command}' (try: losses help)"),

@@ -75,7 +75,7 @@ public ref struct OscWriter
     }
 
     /// <summary>Starts a message: an ASCII address ("/losses/loss") and its type tags (",f"; the comma is optional).</summary>
-    public void BeginMessage(ReadOnlySpan<char> address, ReadOnlySpan<char> typeTags)
+    public void BeginMessage(scoped ReadOnlySpan<char> address, scoped ReadOnlySpan<char> typeTags)
     {
         if (_messageStart >= 0 || (_depth == 0 && _length > 0) || address.Length == 0 || address[0] != '/') { Failed = true; return; }
         _messageStart = _depth > 0 ? ReserveSize() : -1;
@@ -105,13 +105,13 @@ public ref struct OscWriter
     public void Time(OscTimeTag value) { if (Tag('t')) WriteUInt64(value.Value); }
 
     /// <summary>An ASCII string argument (characters above 127 become '?').</summary>
-    public void String(ReadOnlySpan<char> value)
+    public void String(scoped ReadOnlySpan<char> value)
     {
         if (!Tag('s')) return;
         WriteAscii(value);
     }
 
-    public void Blob(ReadOnlySpan<byte> value)
+    public void Blob(scoped ReadOnlySpan<byte> value)
     {
         if (!Tag('b')) return;
         WriteUInt32((uint)value.Length);
@@ -147,7 +147,7 @@ public ref struct OscWriter
         BinaryPrimitives.WriteInt32BigEndian(_buffer[at..], _length - at - 4);
     }
 
-    private void WriteAscii(ReadOnlySpan<char> text)
+    private void WriteAscii(scoped ReadOnlySpan<char> text)
     {
         if (!Room(text.Length + 1)) return;
         for (int i = 0; i < text.Length; i++) _buffer[_length + i] = text[i] is > '\0' and < (char)128 ? (byte)text[i] : (byte)'?';
@@ -161,7 +161,7 @@ public ref struct OscWriter
         if (Room(1)) _buffer[_length++] = b;
     }
 
-    private void WriteBytes(ReadOnlySpan<byte> bytes)
+    private void WriteBytes(scoped ReadOnlySpan<byte> bytes)
     {
         if (!Room(bytes.Length)) return;
         bytes.CopyTo(_buffer[_length..]);
