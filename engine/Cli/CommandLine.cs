@@ -59,6 +59,7 @@ public static class CommandLine
               --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
               --client NAME        JACK client name (default losses)
               --bench-voices N     hold N voices from the start (DSP-load measurements; see bench dsp)
+              --osc-in PORT        take commands over OSC on this UDP port (README: OSC)
           devices                  list audio backends, drivers/ports and MIDI inputs here
           config                   print the default config as JSON
               --check FILE         validate a config file
@@ -209,6 +210,7 @@ public static class CommandLine
                 "--duration" => o with { DurationSeconds = a.Seconds(arg) },
                 "--client" => o with { ClientName = a.Value(arg) },
                 "--bench-voices" => o with { HoldVoices = a.Int(arg, 0, 16384) },
+                "--osc-in" => o with { OscInPort = a.Int(arg, 1, 65535) },
                 "--config" => o with { },
                 _ => throw new UsageException($"live: unknown option '{arg}' (try: losses help)"),
             };

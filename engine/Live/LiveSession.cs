@@ -27,6 +27,8 @@ public sealed record LiveOptions
     public double WarmUpSeconds { get; init; } = 2;
     /// <summary>Benchmark: voices started at once and held, to measure DSP load (`--bench-voices`).</summary>
     public int HoldVoices { get; init; }
+    /// <summary>UDP port for OSC commands (`--osc-in`); none when null.</summary>
+    public int? OscInPort { get; init; }
 }
 
 /// <summary>
@@ -74,7 +76,8 @@ public static class LiveSession
         {
             recorder?.StartFrameLog(backend.SampleRate);
             backend.Start(o.ConnectOutputs, o.Midi);
-            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}");
+            using OscControl? osc = o.OscInPort is int port ? new OscControl(core!, port) : null;
+            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Port}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
             if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
@@ -118,6 +121,7 @@ public static class LiveSession
                 : "n/a (stopped before warm-up)";
             (float median, float p99, float max, long cycles) = core!.Meter.Summary(baseline?.Cycle ?? 0);
 
+            osc?.Dispose();
             backend.Dispose();
             recorder?.DrainMidi(core.Recording);
             recorder?.Finish(o, backend.SampleRate, backend.BufferSize, backend.FrameTimeOfSample0, backend.Skips(), processor!.SampleTime, backend.Xruns);
@@ -127,6 +131,7 @@ public static class LiveSession
             Console.WriteLine(string.Create(inv, $"  dsp load (callback/period) after warm-up: median {median * 100:0.00}%, p99 {p99 * 100:0.00}%, max {max * 100:0.00}% over {cycles} cycles"));
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
             Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}"));
+            if (osc is not null) Console.WriteLine(string.Create(inv, $"  osc in: {osc.Packets} packets, {osc.Commands} commands, {osc.Malformed} malformed, {osc.Oversized} oversized, {osc.Unknown} unknown (dropped)"));
             if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
             if (ending is not null)
             {
@@ -222,6 +227,9 @@ public static class LiveSession
             _dir = dir;
             _ring = ring;
             _midi = new FileStream(Path.Combine(dir, "midi.partial"), FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+            // FileStream allocates its buffer at the first write: make that now, not at the first note after warm-up.
+            _midi.Write(_record);
+            _midi.Position = 0;
         }
 
         public string Summary { get; private set; } = "";
