@@ -40,6 +40,42 @@ public static class FrameBlob
             return false;
         }
         frame = MemoryMarshal.Read<Frame>(blob[4..]);
+        // The network is untrusted: counts that index the frame's arrays must be in range.
+        if (frame.NoteOnCount is < 0 or > Frame.MaxNoteOns || frame.PointCount is < 0 or > Frame.MaxPoints
+            || frame.Part is < 1 or > 4 || frame.Index < 0 || frame.SampleTime < 0 || frame.SampleRate is < 1000 or > 1_000_000)
+        {
+            problem = $"frame {frame.Index} does not add up (part {frame.Part}, {frame.NoteOnCount} presses, {frame.PointCount} points, {frame.SampleRate} Hz)";
+            frame = default;
+            return false;
+        }
         return true;
+    }
+
+    /// <summary>
+    /// The frame of a packet that holds a /losses/frame message (alone or in a bundle); the first if several.
+    /// False with no problem for a well-formed packet of other messages.
+    /// </summary>
+    public static bool TryReadPacket(ReadOnlySpan<byte> packet, out Frame frame, out string? problem)
+    {
+        var finder = new Finder();
+        OscError error = OscPacket.Read(packet, ref finder);
+        frame = finder.Frame;
+        problem = error != OscError.None ? $"malformed OSC packet ({error})" : finder.Problem;
+        return error == OscError.None && finder.Found;
+    }
+
+    private struct Finder : IOscHandler
+    {
+        public Frame Frame;
+        public bool Found;
+        public string? Problem;
+
+        public void OnMessage(in OscMessage message)
+        {
+            if (Found || !message.Is("/losses/frame"u8)) return;
+            OscArguments args = message.Arguments;
+            if (!args.TryBlob(out ReadOnlySpan<byte> blob)) { Problem = "/losses/frame without a blob"; return; }
+            Found = TryRead(blob, out Frame, out Problem);
+        }
     }
 }

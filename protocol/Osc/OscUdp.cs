@@ -104,6 +104,9 @@ public sealed class OscReceiver : IDisposable
 
     public int Port { get; }
 
+    /// <summary>True when a datagram is waiting (a poll that never blocks).</summary>
+    public bool Pending => _socket.Available > 0;
+
     /// <summary>The datagram's length; 0 when nothing came in time; −1 when it did not fit in <paramref name="buffer"/> (dropped).</summary>
     public int Receive(Span<byte> buffer)
     {

@@ -16,6 +16,8 @@ namespace Losses.Visualiser.Modes;
 public sealed class LiveWindow
 {
     public string Ring { get; init; } = "losses";
+    /// <summary>Draw from /losses/frame blobs on this UDP port instead of the ring (a remote engine).</summary>
+    public int? ListenPort { get; init; }
     public string? Video { get; init; }
     public int Width { get; init; } = 1280;
     public int Height { get; init; } = 720;
@@ -26,7 +28,7 @@ public sealed class LiveWindow
 
     public unsafe int Run()
     {
-        using FrameRingReader reader = OpenRing();
+        using IFrameSource reader = ListenPort is int port ? new OscFrameSource(port) : new RingFrameSource(Ring);
         using IVideoFeed feed = VideoSource.OpenLive(Video, Width, Height);
         if (feed.Problem is not null) Console.Error.WriteLine($"losses: {feed.Problem}");
 
@@ -55,13 +57,7 @@ public sealed class LiveWindow
         }
     }
 
-    private FrameRingReader OpenRing()
-    {
-        try { return FrameRingReader.Open(Ring, RingJoin.Latest); }
-        catch (RingException e) { throw new VisualiserException(e.Message); }
-    }
-
-    private unsafe int Loop(nint window, FrameRingReader reader, IVideoFeed feed, FullScreenToggle screen)
+    private unsafe int Loop(nint window, IFrameSource reader, IVideoFeed feed, FullScreenToggle screen)
     {
         using var gpu = new Gpu(name => Glfw.glfwGetProcAddress(name));
         using var stage = new Stage(gpu);
@@ -85,33 +81,21 @@ public sealed class LiveWindow
             if (keys.Pressed(Glfw.KeyF)) screen.Toggle();
 
             // Every frame since the last draw, in order: no key press is missed.
-            try
+            while (reader.TryRead(out Frame frame))
             {
-                while (reader.TryRead(out Frame frame))
+                if (reader.Generation != generation)
                 {
-                    if (reader.Generation != generation)
-                    {
-                        if (generation != -1) Console.Error.WriteLine($"losses: the engine restarted (generation {reader.Generation}): following it");
-                        generation = reader.Generation;
-                        state.Reset();
-                    }
-                    state.Apply(frame);
-                    arrival = wall.Elapsed.TotalSeconds;
+                    if (generation != -1) Console.Error.WriteLine($"losses: the engine restarted (generation {reader.Generation}): following it");
+                    generation = reader.Generation;
+                    state.Reset();
                 }
-            }
-            catch (RingException e)
-            {
-                throw new VisualiserException(e.Message);
+                state.Apply(frame);
+                arrival = wall.Elapsed.TotalSeconds;
             }
             if (reader.State != shown)
             {
                 shown = reader.State;
-                string line = shown switch
-                {
-                    RingState.WaitingForEngine => $"waiting for the engine on ring '{Ring}' (start it, e.g. losses render IN.mid -o x.wav --ring {Ring} --realtime)",
-                    RingState.Live => $"following the engine on ring '{Ring}' (generation {reader.Generation})",
-                    _ => $"the engine on ring '{Ring}' stopped: waiting for it to start again",
-                };
+                string line = reader.Describe();
                 Console.Error.WriteLine($"losses: {line}");
                 stage.Options.Message = shown == RingState.Live ? null : line;
             }
