@@ -19,6 +19,8 @@ public static class Program
           --size WxH    window or video size, default 1280x720
           --ring NAME   the engine's frame ring, default 'losses'
           --listen PORT draw from /losses/frame blobs on this UDP port instead of the ring
+          --monitor N|NAME  full screen on that monitor (the projector); F: a window on it
+          --monitors    list the monitors (number, name, position, mode)
           keys (live):  H toggles the HUD, F full screen, Esc quits
         """;
 
@@ -44,7 +46,7 @@ public static class Program
     private static int Run(string[] args)
     {
         string ring = "losses";
-        string? video = null, frames = null, output = null;
+        string? video = null, frames = null, output = null, monitor = null;
         int width = 1280, height = 720, count = 300;
         double fps = 60, status = 0;
         double? at = null;
@@ -66,6 +68,8 @@ public static class Program
                 case "--video": video = Value(); break;
                 case "--size": (width, height) = ParseSize(Value()); break;
                 case "--fullscreen": fullScreen = true; break;
+                case "--monitor": monitor = Value(); break;
+                case "--monitors": return Monitors.Print();
                 case "--frames": frames = Value(); break;
                 case "-o" or "--output": output = Value(); break;
                 case "--fps": fps = ParseNumber(arg, Value(), 1, 240); break;
@@ -91,7 +95,7 @@ public static class Program
         if (output is not null && listen is int port)
             return new RemoteCapture { Port = port, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
         if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames (or --listen PORT) too");
-        return new LiveWindow { Ring = ring, ListenPort = listen, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
+        return new LiveWindow { Ring = ring, ListenPort = listen, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
     }
 
     /// <summary>"1280x720": both even (video encoders need it), 16..7680 × 16..4320.</summary>
