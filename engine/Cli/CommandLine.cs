@@ -46,7 +46,8 @@ public static class CommandLine
               --ldd-sc HOST:PORT   where the original's sclang listens (default 127.0.0.1:57120)
               --ldd-of HOST:PORT   where the original's openFrameworks app listens (default 127.0.0.1:12345)
               --config FILE        the engine's config (its note splits)
-              --timeout SECONDS    stop when no frame arrives for this long
+              --timeout SECONDS    stop when no frame has arrived for this long
+              --once               stop when the engine stops (one engine run)
           live                     play live: MIDI in, audio out, frames into the ring
               --audio jack|asio    audio backend (default: jack on Linux, asio on Windows)
               --driver NAME        ASIO driver (Windows)

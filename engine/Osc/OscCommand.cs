@@ -21,7 +21,7 @@ internal static class OscCommand
         string ring = ProtocolInfo.DefaultRingName;
         var to = new List<IPEndPoint>();
         double rate = 60;
-        bool blob = false, ldd = false;
+        bool blob = false, ldd = false, once = false;
         string sc = $"127.0.0.1:{LddMessages.SuperColliderPort}", of = $"127.0.0.1:{LddMessages.OpenFrameworksPort}";
         string? configPath = null;
         double timeout = double.PositiveInfinity;
@@ -38,6 +38,7 @@ internal static class OscCommand
                 case "--ldd-of": of = a.Value(arg); ldd = true; break;
                 case "--config": configPath = a.Value(arg); break;
                 case "--timeout": timeout = a.Seconds(arg); break;
+                case "--once": once = true; break;
                 default: throw new UsageException($"osc: unknown option '{arg}' (try: losses help)");
             }
         }
@@ -113,12 +114,15 @@ internal static class OscCommand
             if (any) lastFrameMs = Environment.TickCount64;
             else
             {
-                if ((Environment.TickCount64 - lastFrameMs) / 1000.0 > timeout) break;
+                if (once && reader.Seen > 0 && reader.State == RingState.Stopped) break;
+                // The timeout runs from the last frame: waiting for an engine to start is not idle.
+                if (reader.Seen > 0 && (Environment.TickCount64 - lastFrameMs) / 1000.0 > timeout) break;
                 Thread.Sleep(1);
             }
         }
         long failures = sender.Failures + (superCollider?.Failures ?? 0) + (openFrameworks?.Failures ?? 0);
-        Console.Error.WriteLine($"losses: {reader.Seen} frames read, {reader.Lost} lost; {bundles} bundles sent, {failures} sends failed (nobody listening?){(tooBig > 0 ? $", {tooBig} too big" : "")}");
+        long bytes = sender.Bytes + (superCollider?.Bytes ?? 0) + (openFrameworks?.Bytes ?? 0);
+        Console.Error.WriteLine($"losses: {reader.Seen} frames read, {reader.Lost} lost; {bundles} bundles sent ({bytes} bytes), {failures} sends failed (nobody listening?){(tooBig > 0 ? $", {tooBig} too big" : "")}");
         return 0;
     }
 

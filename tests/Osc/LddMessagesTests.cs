@@ -21,7 +21,7 @@ public class LddMessagesTests(ITestOutputHelper output)
         using var sclang = new OscDump(OscPeers.FreeUdpPort());
         using var app = new OscDump(OscPeers.FreeUdpPort());
 
-        using Process osc = OscCommandTests.Start("osc", "--ring", ring, "--ldd", "--ldd-sc", $"127.0.0.1:{sclang.Port}", "--ldd-of", $"127.0.0.1:{app.Port}", "--timeout", "2");
+        using Process osc = OscCommandTests.Start("osc", "--ring", ring, "--ldd", "--ldd-sc", $"127.0.0.1:{sclang.Port}", "--ldd-of", $"127.0.0.1:{app.Port}", "--once", "--timeout", "20");
         var lines = new List<string>();
         OscCommandTests.WaitForStderr(osc, "waiting for the engine", lines);
         EngineCli.Outcome render = EngineCli.Run("render", midi, "-o", Path.Combine(dir, "x.wav"), "--ring", ring, "--realtime", "--frames", log);

@@ -96,7 +96,7 @@ public class OscCommandTests(ITestOutputHelper output)
         string log = Path.Combine(dir, "x.frames");
         using var dump = new OscDump(OscPeers.FreeUdpPort());
 
-        using Process osc = Start("osc", "--ring", ring, "--to", $"127.0.0.1:{dump.Port}", "--rate", "30", "--timeout", "2");
+        using Process osc = Start("osc", "--ring", ring, "--to", $"127.0.0.1:{dump.Port}", "--rate", "30", "--once", "--timeout", "20");
         var oscLines = new List<string>();
         WaitForStderr(osc, "waiting for the engine", oscLines);
         EngineCli.Outcome render = EngineCli.Run("render", midi, "-o", Path.Combine(dir, "x.wav"), "--ring", ring, "--realtime", "--frames", log);
@@ -149,5 +149,28 @@ public class OscCommandTests(ITestOutputHelper output)
         output.WriteLine($"{frames.Length} frames, {bundles.Count} bundles, {withoutEvents} of them thinned continuous values over {seconds:0.00} s");
         Assert.InRange(withoutEvents, 1, (int)(seconds * 30) + 2);
         Assert.True(frames.Length > 10 * bundles.Count / 2, "the thinning sent far fewer bundles than frames");
+    }
+
+    [Fact]
+    public void It_follows_an_engine_that_stops_and_starts_again_and_misses_none_of_its_presses()
+    {
+        string dir = EngineCli.TempDir();
+        string midi = WritePerformance(dir);
+        string ring = "osc-r" + Guid.NewGuid().ToString("N")[..8];
+        using var dump = new OscDump(OscPeers.FreeUdpPort());
+        using Process osc = Start("osc", "--ring", ring, "--to", $"127.0.0.1:{dump.Port}", "--timeout", "20");
+        var lines = new List<string>();
+        WaitForStderr(osc, "waiting for the engine", lines);
+        for (int run = 0; run < 2; run++)
+        {
+            EngineCli.Outcome render = EngineCli.Run("render", midi, "-o", Path.Combine(dir, "x.wav"), "--ring", ring, "--realtime", "--seed", (run + 1).ToString(CultureInfo.InvariantCulture));
+            Assert.True(render.ExitCode == 0, render.Stderr);
+        }
+        WaitForStderr(osc, "engine restarted", lines);
+        List<string> notes = dump.Drain(TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(20)).Where(l => l.Contains(" /losses/note ", StringComparison.Ordinal)).ToList();
+        osc.Kill();
+        output.WriteLine(string.Join('\n', lines));
+        Assert.Equal(24, notes.Count); // twelve presses in each run
+        Assert.Equal(2, notes.Count(l => l.EndsWith(" 36 90", StringComparison.Ordinal)));
     }
 }

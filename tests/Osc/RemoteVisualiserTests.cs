@@ -26,7 +26,7 @@ public class RemoteVisualiserTests(ITestOutputHelper output)
         using Process visualiser = VisualiserKit.Start(null, ["--listen", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", remote, .. look]);
         var lines = new List<string>();
         OscCommandTests.WaitForStderr(visualiser, "waiting for frames on UDP", lines);
-        using Process osc = OscCommandTests.Start("osc", "--ring", ring, "--frame-blob", "--to", $"127.0.0.1:{port}", "--timeout", "2");
+        using Process osc = OscCommandTests.Start("osc", "--ring", ring, "--frame-blob", "--to", $"127.0.0.1:{port}", "--once", "--timeout", "20");
         OscCommandTests.WaitForStderr(osc, "waiting for the engine", lines);
         EngineCli.Outcome render = EngineCli.Run("render", midi, "-o", Path.Combine(dir, "x.wav"), "--ring", ring, "--realtime", "--frames", log);
         Assert.True(render.ExitCode == 0, render.Stderr);

@@ -15,6 +15,8 @@ public sealed class RemoteCapture
     /// <summary>How long to wait for the first frame.</summary>
     public double WaitSeconds { get; init; } = 60;
     public required Func<string, OfflineRender> Render { get; init; }
+    /// <summary>The sender is done when no frame has come for this long (a busy sender may pause).</summary>
+    public double QuietSeconds { get; init; } = 3;
 
     public int Run()
     {
@@ -24,6 +26,7 @@ public sealed class RemoteCapture
             Console.Error.WriteLine($"losses: {source.Describe()}");
             var clock = Stopwatch.StartNew();
             long generation = 0;
+            double lastFrame = 0;
             while (true)
             {
                 bool any = false;
@@ -37,8 +40,9 @@ public sealed class RemoteCapture
                     }
                     frames.Add(f);
                     any = true;
+                    lastFrame = clock.Elapsed.TotalSeconds;
                 }
-                if (source.State == RingState.Stopped) break;
+                if (source.Seen > 0 && clock.Elapsed.TotalSeconds - lastFrame > QuietSeconds) break;
                 if (source.Seen == 0 && clock.Elapsed.TotalSeconds > WaitSeconds)
                     throw new VisualiserException($"no frames arrived on UDP {Port} in {WaitSeconds:0} s{(source.LastProblem is null ? "" : $" (last packet: {source.LastProblem})")}: send them with losses osc --frame-blob --to THIS-HOST:{Port}");
                 if (!any) Thread.Sleep(1);
