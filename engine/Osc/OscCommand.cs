@@ -59,8 +59,8 @@ internal static class OscCommand
         string where = string.Join(", ", to.Select(e => e.ToString()).Concat(ldd ? [$"sclang {sc}", $"openFrameworks {of}"] : []));
         Console.Error.WriteLine($"losses: osc from ring '{ring}' to {where}; continuous values at {(rate > 0 ? rate.ToString(CultureInfo.InvariantCulture) + " Hz" : "every frame")}{(blob ? "; whole frames as /losses/frame" : "")}");
 
-        RingState lastState = (RingState)(-1);
-        long lastLost = 0, lastGeneration = 0, bundles = 0, tooBig = 0;
+        var lines = new RingFollowLines(reader);
+        long bundles = 0, tooBig = 0;
         long lastFrameMs = Environment.TickCount64;
         while (!stop.IsCancellationRequested)
         {
@@ -68,16 +68,7 @@ internal static class OscCommand
             while (reader.TryRead(out Frame f))
             {
                 any = true;
-                if (reader.Generation != lastGeneration)
-                {
-                    if (lastGeneration != 0) Console.Error.WriteLine($"losses: engine restarted (generation {reader.Generation})");
-                    lastGeneration = reader.Generation;
-                }
-                if (reader.Lost != lastLost)
-                {
-                    Console.Error.WriteLine($"losses: fell behind the ring: {reader.Lost - lastLost} frames lost (total {reader.Lost})");
-                    lastLost = reader.Lost;
-                }
+                lines.AfterFrame();
                 OscTimeTag time = messages.TimeTag(f, reader.Generation);
                 bool continuous = messages.ContinuousDue(f);
                 if (to.Count > 0)
@@ -101,16 +92,7 @@ internal static class OscCommand
                     if (original.WriteOpenFrameworks(ref w, f, time)) Send(openFrameworks!, ref w, ref bundles, ref tooBig);
                 }
             }
-            if (reader.State != lastState)
-            {
-                lastState = reader.State;
-                Console.Error.WriteLine("losses: " + lastState switch
-                {
-                    RingState.WaitingForEngine => $"waiting for the engine on ring '{ring}'...",
-                    RingState.Stopped => "the engine stopped; waiting for it to start again...",
-                    _ => $"reading ring '{ring}' (generation {reader.Generation})",
-                });
-            }
+            lines.AfterPoll();
             if (any) lastFrameMs = Environment.TickCount64;
             else
             {
