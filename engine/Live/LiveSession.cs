@@ -7,6 +7,7 @@ using Losses.Engine.Audio.Jack;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
 using Losses.Protocol;
+using Losses.Protocol.Osc;
 
 namespace Losses.Engine.Live;
 
@@ -48,6 +49,8 @@ public static class LiveSession
         if (o.Audio != "jack" && o.Audio != "asio")
             throw new AudioBackendException($"unknown audio backend '{o.Audio}': use jack (Linux) or asio (Windows)");
 
+        // The OSC port first: a port another program holds fails the set before anything is made.
+        using OscReceiver? oscSocket = o.OscInPort is int oscPort ? OscControl.Listen(oscPort) : null;
         Recorder? recorder = o.RecordDir is null ? null : Recorder.Begin(o.RecordDir, o.Ring);
         using var ring = FrameRingWriter.Create(o.Ring);
         LossesProcessor? processor = null;
@@ -76,7 +79,7 @@ public static class LiveSession
         {
             recorder?.StartFrameLog(backend.SampleRate);
             backend.Start(o.ConnectOutputs, o.Midi);
-            using OscControl? osc = o.OscInPort is int port ? new OscControl(core!, port) : null;
+            using OscControl? osc = oscSocket is null ? null : new OscControl(core!, oscSocket);
             Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Port}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
             if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");

@@ -18,11 +18,15 @@ public sealed class OscControl : IDisposable
     private volatile bool _stop;
     private Handler _handler;
 
-    public OscControl(LiveCore core, int port)
+    /// <summary>Binds the port (before the set starts, so a port in use fails it at once).</summary>
+    // A short wait keeps the idle loop busy enough that the JIT's tiering of it is over within
+    // the engine's warm-up (a method promoted later allocates its profile data in the steady state).
+    public static OscReceiver Listen(int port) => new(port, timeoutMs: 10);
+
+    /// <summary>Starts taking commands from a bound receiver (which the caller keeps and disposes).</summary>
+    public OscControl(LiveCore core, OscReceiver receiver)
     {
-        // A short wait keeps the idle loop busy enough that the JIT's tiering of it is over within
-        // the engine's warm-up (a method promoted later allocates its profile data in the steady state).
-        _receiver = new OscReceiver(port, timeoutMs: 10);
+        _receiver = receiver;
         _handler = new Handler(core);
         WarmUp();
         _thread = new Thread(Run) { Name = "losses osc in", IsBackground = true };
@@ -73,7 +77,6 @@ public sealed class OscControl : IDisposable
     {
         _stop = true;
         _thread.Join();
-        _receiver.Dispose();
     }
 
     /// <summary>The addresses of the OSC-in table in the README.</summary>

@@ -10,8 +10,6 @@ public enum OscError
     Empty,
     /// <summary>The packet, a string or a blob does not end on a 4-byte boundary.</summary>
     NotAligned,
-    /// <summary>Larger than the receiver accepts.</summary>
-    TooLarge,
     /// <summary>Neither a message ('/…') nor a bundle ("#bundle").</summary>
     NotOsc,
     /// <summary>A string runs past the end, or its padding is not zeros.</summary>
