@@ -88,4 +88,53 @@ public class RemoteVisualiserTests(ITestOutputHelper output)
         Assert.Equal(2, source.Lost);
         Assert.Equal(RingState.Live, source.State);
     }
+
+    [Fact]
+    public void The_live_window_follows_frames_from_the_network_and_counts_the_ones_that_never_came()
+    {
+        (Process xvfb, string display) = LiveWindowTests.StartXvfb();
+        try
+        {
+            int port = OscPeers.FreeUdpPort();
+            using Process window = VisualiserKit.Start(new Dictionary<string, string> { ["DISPLAY"] = display },
+                "--listen", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--size", "320x180", "--status", "0.2");
+            try
+            {
+                var lines = new List<string>();
+                OscCommandTests.WaitForStderr(window, "waiting for frames on UDP", lines);
+                using var sender = new OscSender([new IPEndPoint(IPAddress.Loopback, port)]);
+                byte[] buffer = new byte[4096];
+                for (long i = 0; i < 200; i++)
+                {
+                    if (i is 50 or 51 or 52) continue; // three datagrams lost on the way
+                    var frame = new Frame { Index = i, Part = 2, SampleRate = 48000, SampleTime = i * 64 };
+                    var w = new OscWriter(buffer);
+                    FrameBlob.Write(ref w, frame);
+                    sender.Send(w.Packet);
+                    Thread.Sleep(2);
+                }
+                string? status = null;
+                var clock = Stopwatch.StartNew();
+                while (clock.Elapsed < TimeSpan.FromSeconds(20))
+                {
+                    string? line = window.StandardOutput.ReadLine();
+                    if (line is null) break;
+                    if (line.Contains("seen=197 ", StringComparison.Ordinal)) { status = line; break; }
+                }
+                Assert.NotNull(status);
+                Assert.StartsWith("status state=Live generation=1 frame=199 part=2", status);
+                Assert.Contains(" lost=3 ", status);
+            }
+            finally
+            {
+                window.Kill();
+                window.WaitForExit();
+            }
+        }
+        finally
+        {
+            xvfb.Kill();
+            xvfb.WaitForExit();
+        }
+    }
 }
