@@ -71,10 +71,13 @@ public sealed class LiveCore
             for (int i = 0; i < HoldVoices; i++) Processor.Voices.NoteOn(24 + i * 7 % 84, 100, 0.01f * (i % 5));
         }
         int command = Interlocked.Exchange(ref _command, CommandNone);
-        if (command != CommandNone) InjectCommand(command);
         int part = Interlocked.Exchange(ref _partRequest, 0);
-        if (part != 0) InjectPartPresses((part - Processor.Piece.Part + 4) % 4);
-        if (Interlocked.Exchange(ref _newTargetRequest, 0) != 0) InjectNewTarget();
+        bool newTarget = Interlocked.Exchange(ref _newTargetRequest, 0) != 0;
+        // Each goes in front of what is there: injected in reverse, they act as console command, part, new target.
+        int current = command == CommandNextPart ? Processor.Piece.Part % 4 + 1 : Processor.Piece.Part;
+        if (newTarget) InjectNewTarget(part != 0 ? part : current);
+        if (part != 0) InjectPartPresses((part - current + 4) % 4);
+        if (command != CommandNone) InjectCommand(command);
 
         Span<MidiEvent> events = _events.AsSpan(0, _eventCount);
         long clock = Processor.SampleTime;
@@ -115,10 +118,10 @@ public sealed class LiveCore
     /// parts): those keys pressed and released at once at offset 0 with velocity 1 — silent, below a
     /// piano's range (notes 0, 1, …), and in the recording like any other press.
     /// </summary>
-    private void InjectNewTarget()
+    private void InjectNewTarget(int part)
     {
         var piece = Processor.Config.Piece;
-        bool knotPart = Processor.Piece.Part is 2 or 3;
+        bool knotPart = part is 2 or 3;
         int keys = knotPart ? Math.Clamp(piece.ChordMinNotes, 1, 10) : 1;
         Span<MidiEvent> front = stackalloc MidiEvent[20];
         for (int i = 0; i < keys; i++)
