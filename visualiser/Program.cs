@@ -9,6 +9,8 @@ public static class Program
         losses visualise — curves, knots and distorted video
 
           live:     losses visualise [--ring NAME] [--video SRC] [--size WxH] [--fullscreen] [--status SECONDS]
+          remote:   losses visualise --listen PORT [live options]       frames from losses osc --frame-blob
+                    losses visualise --listen PORT -o OUT.png|OUT.mp4 [--at SECONDS] [offline options]
           offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud]
           still:    losses visualise --frames IN.frames -o OUT.png [--at SECONDS] [--video SRC] [--size WxH] [--hud]
           bench:    losses visualise --bench [--size WxH] [--count N]
@@ -16,6 +18,9 @@ public static class Program
           --video SRC   a camera index (0), a video file, or 'pattern' (generated); live default: pattern
           --size WxH    window or video size, default 1280x720
           --ring NAME   the engine's frame ring, default 'losses'
+          --listen PORT draw from /losses/frame blobs on this UDP port instead of the ring
+          --monitor N|NAME  full screen on that monitor (the projector); F: a window on it
+          --monitors    list the monitors (number, name, position, mode)
           keys (live):  H toggles the HUD, F full screen, Esc quits
         """;
 
@@ -41,11 +46,12 @@ public static class Program
     private static int Run(string[] args)
     {
         string ring = "losses";
-        string? video = null, frames = null, output = null;
+        string? video = null, frames = null, output = null, monitor = null;
         int width = 1280, height = 720, count = 300;
         double fps = 60, status = 0;
         double? at = null;
         bool fullScreen = false, hud = false, bench = false;
+        int? listen = null;
 
         for (int i = 0; i < args.Length; i++)
         {
@@ -58,9 +64,12 @@ public static class Program
             switch (arg)
             {
                 case "--ring": ring = Value(); break;
+                case "--listen": listen = (int)ParseNumber(arg, Value(), 1, 65535); break;
                 case "--video": video = Value(); break;
                 case "--size": (width, height) = ParseSize(Value()); break;
                 case "--fullscreen": fullScreen = true; break;
+                case "--monitor": monitor = Value(); break;
+                case "--monitors": return Monitors.Print();
                 case "--frames": frames = Value(); break;
                 case "-o" or "--output": output = Value(); break;
                 case "--fps": fps = ParseNumber(arg, Value(), 1, 240); break;
@@ -83,8 +92,10 @@ public static class Program
             if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");
             return new OfflineRender { FramesPath = frames, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at }.Run();
         }
-        if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames too");
-        return new LiveWindow { Ring = ring, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
+        if (output is not null && listen is int port)
+            return new RemoteCapture { Port = port, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
+        if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames (or --listen PORT) too");
+        return new LiveWindow { Ring = ring, ListenPort = listen, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
     }
 
     /// <summary>"1280x720": both even (video encoders need it), 16..7680 × 16..4320.</summary>

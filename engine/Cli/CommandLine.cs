@@ -37,6 +37,17 @@ public static class CommandLine
               --csv                as CSV
               --count N            stop after N frames
               --timeout SECONDS    stop when no frame arrives for this long
+          osc                      send the frames of a live ring as OSC over UDP (README: OSC)
+              --ring NAME          ring to read (default losses)
+              --to HOST:PORT       where to send (repeatable)
+              --rate HZ            continuous values at most this often (default 60; 0 = every frame)
+              --frame-blob         also send every whole frame as /losses/frame (remote visualiser)
+              --ldd                the original's messages: sclang :57120, openFrameworks :12345
+              --ldd-sc HOST:PORT   where the original's sclang listens (default 127.0.0.1:57120)
+              --ldd-of HOST:PORT   where the original's openFrameworks app listens (default 127.0.0.1:12345)
+              --config FILE        the engine's config (its note splits)
+              --timeout SECONDS    stop when no frame has arrived for this long
+              --once               stop when the engine stops (one engine run)
           live                     play live: MIDI in, audio out, frames into the ring
               --audio jack|asio    audio backend (default: jack on Linux, asio on Windows)
               --driver NAME        ASIO driver (Windows; default: the first installed)
@@ -50,6 +61,7 @@ public static class CommandLine
               --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
               --client NAME        JACK client name (default losses)
               --bench-voices N     hold N voices from the start (DSP-load measurements; see bench dsp)
+              --osc-in PORT        take commands over OSC on this UDP port (README: OSC)
           recover DIR              turn the recording of a killed live set (live --record DIR) into a complete one
           devices                  list audio backends, drivers/ports and MIDI inputs here
           config                   print the default config as JSON
@@ -80,6 +92,7 @@ public static class CommandLine
                 "devices" => Devices(),
                 "recover" => Recover(rest),
                 "watch" => FramesCommand.Watch(rest),
+                "osc" => Osc.OscCommand.Run(rest),
                 "help" or "--help" or "-h" => Help(),
                 "--version" => Version(),
                 _ => throw new UsageException($"unknown command '{command}' (try: losses help)"),
@@ -217,6 +230,7 @@ public static class CommandLine
                 "--client" => o with { ClientName = a.Value(arg) },
                 "--bench-voices" => o with { HoldVoices = a.Int(arg, 0, 16384) },
                 "--play" => o with { PlayFile = a.Value(arg) },
+                "--osc-in" => o with { OscInPort = a.Int(arg, 1, 65535) },
                 "--config" => o with { },
                 _ => throw new UsageException($"live: unknown option '{arg}' (try: losses help)"),
             };

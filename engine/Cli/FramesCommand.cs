@@ -59,8 +59,8 @@ internal static class FramesCommand
         using FrameRingReader reader = FrameRingReader.Open(ring);
         var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
         if (csv) output.WriteLine(CsvHeader);
-        RingState lastState = (RingState)(-1);
-        long lastGeneration = 0, lastLost = 0, shown = 0;
+        var lines = new RingFollowLines(reader);
+        long shown = 0;
         long lastFrameMs = Environment.TickCount64;
         while (!stop.IsCancellationRequested && shown < count)
         {
@@ -68,30 +68,11 @@ internal static class FramesCommand
             while (shown < count && reader.TryRead(out Frame f))
             {
                 any = true;
-                if (reader.Generation != lastGeneration)
-                {
-                    if (lastGeneration != 0) Console.Error.WriteLine($"losses: engine restarted (generation {reader.Generation})");
-                    lastGeneration = reader.Generation;
-                }
-                if (reader.Lost != lastLost)
-                {
-                    Console.Error.WriteLine($"losses: dropped {reader.Lost - lastLost} frames (total {reader.Lost})");
-                    lastLost = reader.Lost;
-                }
+                lines.AfterFrame();
                 output.WriteLine(csv ? Csv(f) : Text(f));
                 shown++;
             }
-            if (reader.State != lastState)
-            {
-                lastState = reader.State;
-                string message = lastState switch
-                {
-                    RingState.WaitingForEngine => $"waiting for the engine on ring '{ring}' ({RingLayout.PathFor(ring)})...",
-                    RingState.Stopped => "the engine stopped; waiting for it to start again...",
-                    _ => $"reading ring '{ring}' (generation {reader.Generation}, {reader.Capacity} slots)",
-                };
-                Console.Error.WriteLine($"losses: {message}");
-            }
+            lines.AfterPoll();
             if (any)
             {
                 output.Flush();

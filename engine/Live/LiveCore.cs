@@ -17,8 +17,9 @@ public sealed class LiveCore
     public const int MaxEventsPerCycle = 1024;
     private const int CommandNone = 0, CommandNextPart = 1, CommandPanic = 2;
 
-    private readonly MidiEvent[] _events = new MidiEvent[MaxEventsPerCycle + 4];
+    private readonly MidiEvent[] _events = new MidiEvent[MaxEventsPerCycle + 32]; // + the most a cycle's commands inject (2 + 6 + 20)
     private int _command;
+    private int _partRequest, _newTargetRequest;
     private int _eventCount;
     private TimedMidiEvent[] _play = [];
     private int _playNext;
@@ -56,6 +57,15 @@ public sealed class LiveCore
     /// <summary>Console: all notes off at the start of the next cycle.</summary>
     public void RequestPanic() => Volatile.Write(ref _command, CommandPanic);
 
+    /// <summary>Remote (OSC): go to this part (1..4) at the next cycle, by as many part-pedal presses as it takes.</summary>
+    public void RequestPart(int part)
+    {
+        if (part is >= 1 and <= 4) Volatile.Write(ref _partRequest, part);
+    }
+
+    /// <summary>Remote (OSC): draw a new target for the current part at the next cycle.</summary>
+    public void RequestNewTarget() => Volatile.Write(ref _newTargetRequest, 1);
+
     /// <summary>Audio thread: collects one incoming message for this cycle (channel messages only).</summary>
     public void AddEvent(int offset, byte status, byte data1, byte data2)
     {
@@ -73,6 +83,12 @@ public sealed class LiveCore
             for (int i = 0; i < HoldVoices; i++) Processor.Voices.NoteOn(24 + i * 7 % 84, 100, 0.01f * (i % 5));
         }
         int command = Interlocked.Exchange(ref _command, CommandNone);
+        int part = Interlocked.Exchange(ref _partRequest, 0);
+        bool newTarget = Interlocked.Exchange(ref _newTargetRequest, 0) != 0;
+        // Each goes in front of what is there: injected in reverse, they act as console command, part, new target.
+        int current = command == CommandNextPart ? Processor.Piece.Part % 4 + 1 : Processor.Piece.Part;
+        if (newTarget) InjectNewTarget(part != 0 ? part : current);
+        if (part != 0) InjectPartPresses((part - current + 4) % 4);
         if (command != CommandNone) InjectCommand(command);
         if (_playNext < _play.Length) MergePlayed(Processor.SampleTime, left.Length);
 
@@ -114,6 +130,46 @@ public sealed class LiveCore
             _eventCount++;
         }
         Volatile.Write(ref _playNext, next);
+    }
+
+    /// <summary>Part-pedal presses at offset 0, before this cycle's own events (the recording replays them).</summary>
+    private void InjectPartPresses(int presses)
+    {
+        int pedal = Processor.Config.Piece.PartPedalController;
+        Span<MidiEvent> front = stackalloc MidiEvent[6];
+        for (int i = 0; i < presses; i++)
+        {
+            front[2 * i] = MidiEvent.Control(0, pedal, 127);
+            front[2 * i + 1] = MidiEvent.Control(0, pedal, 0);
+        }
+        InjectFront(front[..(2 * presses)]);
+    }
+
+    /// <summary>
+    /// A new target is what the piece draws for a bass press (cubic parts) or a left-hand chord (knot
+    /// parts): those keys pressed and released at once at offset 0 with velocity 1 — silent, below a
+    /// piano's range (notes 0, 1, …), and in the recording like any other press.
+    /// </summary>
+    private void InjectNewTarget(int part)
+    {
+        var piece = Processor.Config.Piece;
+        bool knotPart = part is 2 or 3;
+        int keys = knotPart ? Math.Clamp(piece.ChordMinNotes, 1, 10) : 1;
+        Span<MidiEvent> front = stackalloc MidiEvent[20];
+        for (int i = 0; i < keys; i++)
+        {
+            front[i] = MidiEvent.NoteOn(0, i, 1);
+            front[keys + i] = MidiEvent.NoteOff(0, i);
+        }
+        InjectFront(front[..(2 * keys)]);
+    }
+
+    private void InjectFront(ReadOnlySpan<MidiEvent> front)
+    {
+        int n = _eventCount;
+        for (int i = n - 1; i >= 0; i--) _events[i + front.Length] = _events[i];
+        front.CopyTo(_events);
+        _eventCount = n + front.Length;
     }
 
     /// <summary>A console command becomes MIDI at offset 0, so the recording replays it too.</summary>

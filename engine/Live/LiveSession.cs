@@ -7,6 +7,7 @@ using Losses.Engine.Audio.Jack;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
 using Losses.Protocol;
+using Losses.Protocol.Osc;
 
 namespace Losses.Engine.Live;
 
@@ -29,6 +30,8 @@ public sealed record LiveOptions
     public string? PlayFile { get; init; }
     /// <summary>Benchmark: voices started at once and held, to measure DSP load (`--bench-voices`).</summary>
     public int HoldVoices { get; init; }
+    /// <summary>UDP port for OSC commands (`--osc-in`); none when null.</summary>
+    public int? OscInPort { get; init; }
 }
 
 /// <summary>
@@ -48,6 +51,8 @@ public static class LiveSession
         if (o.Audio != "jack" && o.Audio != "asio")
             throw new AudioBackendException($"unknown audio backend '{o.Audio}': use jack (Linux) or asio (Windows)");
 
+        // The OSC port first: a port another program holds fails the set before anything is made.
+        using OscReceiver? oscSocket = o.OscInPort is int oscPort ? OscControl.Listen(oscPort) : null;
         Recorder? recorder = o.RecordDir is null ? null : Recorder.Begin(o.RecordDir);
         using var ring = FrameRingWriter.Create(o.Ring);
         LossesProcessor? processor = null;
@@ -77,7 +82,8 @@ public static class LiveSession
         {
             recorder?.Start(o, o.Ring, backend.SampleRate, backend.BufferSize);
             backend.Start(o.ConnectOutputs, o.Midi);
-            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}");
+            using OscControl? osc = oscSocket is null ? null : new OscControl(core!, oscSocket);
+            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Port}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
             if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
@@ -122,6 +128,7 @@ public static class LiveSession
                 : "n/a (stopped before warm-up)";
             (float median, float p99, float max, long cycles) = core!.Meter.Summary(baseline?.Cycle ?? 0);
 
+            osc?.Dispose();
             backend.Dispose();
             recorder?.DrainMidi(core.Recording);
             recorder?.Finish(o, backend.SampleRate, backend.BufferSize, backend.FrameTimeOfSample0, backend.Skips(), processor!.SampleTime, backend.Xruns);
@@ -132,6 +139,7 @@ public static class LiveSession
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
             Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}"));
             if (o.PlayFile is not null) Console.WriteLine(string.Create(inv, $"  played {core.Played} of {core.Play.Length} events of {o.PlayFile}"));
+            if (osc is not null) Console.WriteLine(string.Create(inv, $"  osc in: {osc.Packets} packets, {osc.Commands} commands, {osc.Malformed} malformed, {osc.Oversized} oversized, {osc.Unknown} unknown (dropped)"));
             if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
             if (ending is not null)
             {

@@ -48,7 +48,7 @@ public sealed partial class LiveWindowTests
     }
 
     /// <summary>Starts Xvfb on a free display it picks itself (-displayfd) and returns it with its number.</summary>
-    private static (Process Server, string Display) StartXvfb()
+    internal static (Process Server, string Display) StartXvfb()
     {
         var start = new ProcessStartInfo("Xvfb") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "-displayfd", "1", "-screen", "0", "640x480x24", "-nolisten", "tcp" }) start.ArgumentList.Add(a);

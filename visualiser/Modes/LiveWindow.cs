@@ -16,17 +16,21 @@ namespace Losses.Visualiser.Modes;
 public sealed class LiveWindow
 {
     public string Ring { get; init; } = "losses";
+    /// <summary>Draw from /losses/frame blobs on this UDP port instead of the ring (a remote engine).</summary>
+    public int? ListenPort { get; init; }
     public string? Video { get; init; }
     public int Width { get; init; } = 1280;
     public int Height { get; init; } = 720;
     public bool FullScreen { get; init; }
+    /// <summary>The projector: full screen (borderless, its current mode) on this monitor, number or name; F toggles a window on it.</summary>
+    public string? Monitor { get; init; }
     /// <summary>Print a status line this often (seconds; 0 = only on changes).</summary>
     public double StatusEvery { get; init; }
     public double MaxFps { get; init; } = 60;
 
     public unsafe int Run()
     {
-        using FrameRingReader reader = OpenRing();
+        using IFrameSource reader = ListenPort is int port ? new OscFrameSource(port) : new RingFrameSource(Ring);
         using IVideoFeed feed = VideoSource.OpenLive(Video, Width, Height);
         if (feed.Problem is not null) Console.Error.WriteLine($"losses: {feed.Problem}");
 
@@ -44,8 +48,15 @@ public sealed class LiveWindow
             if (window == 0) throw new VisualiserException($"cannot open a window: {Glfw.LastError() ?? "no OpenGL 3.3 context"}");
             Glfw.glfwMakeContextCurrent(window);
             Glfw.glfwSwapInterval(1);
-            var screen = new FullScreenToggle(window);
-            if (FullScreen) screen.Toggle();
+            MonitorInfo? monitor = Monitor is null ? null : Monitors.Select(Monitors.List(), Monitor);
+            var screen = new FullScreenToggle(window, monitor?.Handle ?? 0);
+            if (monitor is not null)
+            {
+                // A window first centred on the projector, so toggling back out of full screen stays there.
+                Glfw.glfwSetWindowPos(window, monitor.X + Math.Max(0, (monitor.Width - Width) / 2), monitor.Y + Math.Max(0, (monitor.Height - Height) / 2));
+                Console.Error.WriteLine($"losses: on monitor {monitor}");
+            }
+            if (FullScreen || monitor is not null) screen.Toggle();
             return Loop(window, reader, feed, screen);
         }
         finally
@@ -55,13 +66,7 @@ public sealed class LiveWindow
         }
     }
 
-    private FrameRingReader OpenRing()
-    {
-        try { return FrameRingReader.Open(Ring, RingJoin.Latest); }
-        catch (RingException e) { throw new VisualiserException(e.Message); }
-    }
-
-    private unsafe int Loop(nint window, FrameRingReader reader, IVideoFeed feed, FullScreenToggle screen)
+    private unsafe int Loop(nint window, IFrameSource reader, IVideoFeed feed, FullScreenToggle screen)
     {
         using var gpu = new Gpu(name => Glfw.glfwGetProcAddress(name));
         using var stage = new Stage(gpu);
@@ -85,33 +90,21 @@ public sealed class LiveWindow
             if (keys.Pressed(Glfw.KeyF)) screen.Toggle();
 
             // Every frame since the last draw, in order: no key press is missed.
-            try
+            while (reader.TryRead(out Frame frame))
             {
-                while (reader.TryRead(out Frame frame))
+                if (reader.Generation != generation)
                 {
-                    if (reader.Generation != generation)
-                    {
-                        if (generation != -1) Console.Error.WriteLine($"losses: the engine restarted (generation {reader.Generation}): following it");
-                        generation = reader.Generation;
-                        state.Reset();
-                    }
-                    state.Apply(frame);
-                    arrival = wall.Elapsed.TotalSeconds;
+                    if (generation != -1) Console.Error.WriteLine($"losses: the engine restarted (generation {reader.Generation}): following it");
+                    generation = reader.Generation;
+                    state.Reset();
                 }
-            }
-            catch (RingException e)
-            {
-                throw new VisualiserException(e.Message);
+                state.Apply(frame);
+                arrival = wall.Elapsed.TotalSeconds;
             }
             if (reader.State != shown)
             {
                 shown = reader.State;
-                string line = shown switch
-                {
-                    RingState.WaitingForEngine => $"waiting for the engine on ring '{Ring}' (start it, e.g. losses render IN.mid -o x.wav --ring {Ring} --realtime)",
-                    RingState.Live => $"following the engine on ring '{Ring}' (generation {reader.Generation})",
-                    _ => $"the engine on ring '{Ring}' stopped: waiting for it to start again",
-                };
+                string line = reader.Describe();
                 Console.Error.WriteLine($"losses: {line}");
                 stage.Options.Message = shown == RingState.Live ? null : line;
             }
@@ -142,7 +135,7 @@ public sealed class LiveWindow
             {
                 lastStatus = now;
                 ref readonly Frame f = ref state.Current;
-                Console.WriteLine($"status state={reader.State} generation={generation} frame={(state.HasFrame ? f.Index : -1)} part={f.Part} model={f.Model} seen={reader.Seen} lost={reader.Lost} bubbles={state.BubblesSpawned} fps={fps:0.0}");
+                Console.WriteLine($"status state={reader.State} generation={generation} frame={(state.HasFrame ? f.Index : -1)} part={f.Part} model={f.Model} seen={reader.Seen} lost={reader.Lost} bubbles={state.BubblesSpawned} fps={fps:0.0} {screen.Describe()}");
             }
         }
         return 0;
@@ -162,9 +155,18 @@ public sealed class LiveWindow
         }
     }
 
-    /// <summary>F: the window to the primary monitor's full screen and back to where it was.</summary>
-    private sealed unsafe class FullScreenToggle(nint window)
+    /// <summary>F: the window to full screen on its monitor (the primary unless one was chosen) and back to where it was.</summary>
+    private sealed unsafe class FullScreenToggle(nint window, nint chosen)
     {
+        /// <summary>Where the window is, for the status line: "screen=full 1024x768+0+0" or "screen=window 640x360+192+204".</summary>
+        public string Describe()
+        {
+            int x, y, w, h;
+            Glfw.glfwGetWindowPos(window, &x, &y);
+            Glfw.glfwGetWindowSize(window, &w, &h);
+            return $"screen={(Glfw.glfwGetWindowMonitor(window) != 0 ? "full" : "window")} {w}x{h}+{x}+{y}";
+        }
+
         private int _x, _y, _width, _height;
 
         public void Toggle()
@@ -174,7 +176,7 @@ public sealed class LiveWindow
                 Glfw.glfwSetWindowMonitor(window, 0, _x, _y, _width, _height, 0);
                 return;
             }
-            nint monitor = Glfw.glfwGetPrimaryMonitor();
+            nint monitor = chosen != 0 ? chosen : Glfw.glfwGetPrimaryMonitor();
             if (monitor == 0) return;
             Glfw.VideoMode* mode = Glfw.glfwGetVideoMode(monitor);
             if (mode is null) return;

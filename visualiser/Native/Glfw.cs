@@ -87,5 +87,9 @@ internal static unsafe partial class Glfw
     [LibraryImport(Library)] public static partial nint glfwGetPrimaryMonitor();
     [LibraryImport(Library)] public static partial VideoMode* glfwGetVideoMode(nint monitor);
     [LibraryImport(Library)] public static partial nint glfwGetWindowMonitor(nint window);
+    [LibraryImport(Library)] public static partial nint* glfwGetMonitors(int* count);
+    [LibraryImport(Library)] public static partial byte* glfwGetMonitorName(nint monitor);
+    [LibraryImport(Library)] public static partial void glfwGetMonitorPos(nint monitor, int* x, int* y);
+    [LibraryImport(Library)] public static partial void glfwSetWindowPos(nint window, int x, int y);
     [LibraryImport(Library)] public static partial void glfwSetWindowMonitor(nint window, nint monitor, int x, int y, int width, int height, int refreshRate);
 }

@@ -1,0 +1,126 @@
+using Losses.Protocol;
+using Losses.Protocol.Osc;
+
+namespace Losses.Visualiser.Modes;
+
+/// <summary>Where the live window's frames come from: the engine's ring, or OSC from `losses osc --frame-blob` on another machine.</summary>
+public interface IFrameSource : IDisposable
+{
+    /// <summary>The next frame, in order; false when none is waiting.</summary>
+    bool TryRead(out Frame frame);
+    /// <summary>Changes when a new engine run starts (its frames are new to us).</summary>
+    long Generation { get; }
+    long Seen { get; }
+    /// <summary>Frames that never reached us: lapped in the ring, or datagrams lost on the network.</summary>
+    long Lost { get; }
+    RingState State { get; }
+    /// <summary>One line for the console and the screen about the current state.</summary>
+    string Describe();
+}
+
+public sealed class RingFrameSource(string ring) : IFrameSource
+{
+    private readonly FrameRingReader _reader = Open(ring);
+
+    public long Generation => _reader.Generation;
+    public long Seen => _reader.Seen;
+    public long Lost => _reader.Lost;
+    public RingState State => _reader.State;
+
+    public bool TryRead(out Frame frame)
+    {
+        try { return _reader.TryRead(out frame); }
+        catch (RingException e) { throw new VisualiserException(e.Message); }
+    }
+
+    public string Describe() => State switch
+    {
+        RingState.WaitingForEngine => $"waiting for the engine on ring '{ring}' (start it, e.g. losses render IN.mid -o x.wav --ring {ring} --realtime)",
+        RingState.Live => $"following the engine on ring '{ring}' (generation {Generation})",
+        _ => $"the engine on ring '{ring}' stopped: waiting for it to start again",
+    };
+
+    public void Dispose() => _reader.Dispose();
+
+    private static FrameRingReader Open(string ring)
+    {
+        try { return FrameRingReader.Open(ring, RingJoin.Latest); }
+        catch (RingException e) { throw new VisualiserException(e.Message); }
+    }
+}
+
+/// <summary>
+/// Frames sent as /losses/frame blobs over UDP. Like a lapped ring reader it counts what it lost
+/// (the gaps in the frame index) and carries on; a frame index that starts again from the
+/// beginning is a new engine run. Silence for a second reads as a stopped engine.
+/// </summary>
+public sealed class OscFrameSource : IFrameSource
+{
+    private const double SilenceSeconds = 1;
+    private readonly OscReceiver _receiver;
+    private readonly byte[] _buffer = new byte[8192];
+    private long _expected = -1;
+    private long _lastFrameMs;
+
+    public OscFrameSource(int port)
+    {
+        try { _receiver = new OscReceiver(port, timeoutMs: 1); }
+        catch (IOException e) { throw new VisualiserException(e.Message); }
+    }
+
+    public int Port => _receiver.Port;
+    public long Generation { get; private set; }
+    public long Seen { get; private set; }
+    public long Lost { get; private set; }
+    /// <summary>Datagrams that were not a frame (malformed, another layout, other addresses).</summary>
+    public long Rejected { get; private set; }
+    /// <summary>Well-formed packets without a frame (the other /losses/ messages, when one --to feeds both).</summary>
+    public long Ignored { get; private set; }
+    public string? LastProblem { get; private set; }
+    public RingState State => Seen == 0 ? RingState.WaitingForEngine
+        : Environment.TickCount64 - _lastFrameMs > SilenceSeconds * 1000 ? RingState.Stopped : RingState.Live;
+
+    public bool TryRead(out Frame frame)
+    {
+        while (_receiver.Pending)
+        {
+            int n = _receiver.Receive(_buffer);
+            if (n == 0) break;
+            if (n < 0)
+            {
+                Rejected++;
+                LastProblem = "a datagram too large for a frame";
+                continue;
+            }
+            if (!FrameBlob.TryReadPacket(_buffer.AsSpan(0, n), out frame, out string? problem))
+            {
+                if (problem is null) Ignored++;
+                else { Rejected++; LastProblem = problem; }
+                continue;
+            }
+            if (_expected >= 0 && frame.Index < _expected)
+            {
+                // Back to the start: a new engine run. Anything else behind us is a late datagram, already counted lost.
+                if (frame.Index > 64 && _expected - frame.Index < 1 << 20) continue;
+                _expected = -1;
+            }
+            if (_expected < 0) Generation++;
+            else Lost += frame.Index - _expected;
+            _expected = frame.Index + 1;
+            _lastFrameMs = Environment.TickCount64;
+            Seen++;
+            return true;
+        }
+        frame = default;
+        return false;
+    }
+
+    public string Describe() => State switch
+    {
+        RingState.WaitingForEngine => $"waiting for frames on UDP {Port} (send them: losses osc --frame-blob --to THIS-HOST:{Port})",
+        RingState.Live => $"following frames on UDP {Port} (run {Generation})",
+        _ => $"no frames on UDP {Port} for a second: waiting for them to come back",
+    };
+
+    public void Dispose() => _receiver.Dispose();
+}
