@@ -17,9 +17,9 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
     private readonly PendingFile _file;
     private readonly FileStream _stream;
 
-    public FrameLogWriter(string path, int sampleRate)
+    public FrameLogWriter(string path, int sampleRate, OutputSet? set = null)
     {
-        _file = new PendingFile(path);
+        _file = new PendingFile(path, set: set);
         _stream = _file.Stream;
         Span<byte> header = stackalloc byte[HeaderSize];
         header.Clear();

@@ -22,7 +22,7 @@ internal static class FramesCommand
                 case "--csv": csv = true; break;
                 default:
                     if (arg.StartsWith('-')) throw new UsageException($"frames: unknown option '{arg}' (try: losses help)");
-                    path = arg;
+                    path = a.CheckPath("frame log", arg);
                     break;
             }
         }
@@ -88,6 +88,7 @@ internal static class FramesCommand
                 {
                     RingState.WaitingForEngine => $"waiting for the engine on ring '{ring}' ({RingLayout.PathFor(ring)})...",
                     RingState.Stopped => "the engine stopped; waiting for it to start again...",
+                    RingState.Stalled => $"engine stopped: no heartbeat for {reader.HeartbeatAgeMs / 1000.0:0.0} s (killed or hung); waiting for it to start again...",
                     _ => $"reading ring '{ring}' (generation {reader.Generation}, {reader.Capacity} slots)",
                 };
                 Console.Error.WriteLine($"losses: {message}");
