@@ -24,7 +24,8 @@ public sealed class PendingFile : IDisposable
         for (int attempt = 0; ; attempt++)
         {
             // Hidden, beside the target (same file system: the rename is atomic), extension kept for tools that go by it.
-            TempPath = System.IO.Path.Combine(dir, $".{name}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}{extension}");
+            string suffix = SuffixForTests?.Invoke(attempt) ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+            TempPath = System.IO.Path.Combine(dir, $".{name}.tmp-{suffix}{extension}");
             try
             {
                 Stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize);
@@ -37,6 +38,9 @@ public sealed class PendingFile : IDisposable
         }
         set?.Add(this);
     }
+
+    /// <summary>Tests plant a file at the name a temporary would take: the suffix for each attempt (null: random).</summary>
+    internal static Func<int, string?>? SuffixForTests { get; set; }
 
     public string Path { get; }
     public string TempPath { get; private set; } = "";
@@ -59,8 +63,16 @@ public sealed class PendingFile : IDisposable
         _committed = true;
     }
 
-    /// <summary>Without a commit, the temporary file is removed — even when closing it fails (a full disk).</summary>
+    /// <summary>
+    /// Without a commit, the temporary file is removed — even when closing it fails (a full disk).
+    /// A file readied in a set stays for the set, which removes it unless the set is committed.
+    /// </summary>
     public void Dispose()
+    {
+        if (_set is null || !_ready) Discard();
+    }
+
+    internal void Discard()
     {
         try
         {
@@ -114,7 +126,7 @@ public sealed class OutputSet(params string?[] inputs) : IDisposable
 
     public void Dispose()
     {
-        foreach (PendingFile f in _files) f.Dispose();
+        foreach (PendingFile f in _files) f.Discard();
     }
 
     /// <summary>

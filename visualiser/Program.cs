@@ -9,13 +9,14 @@ public static class Program
         losses visualise — curves, knots and distorted video
 
           live:     losses visualise [--ring NAME] [--video SRC] [--size WxH] [--fullscreen] [--status SECONDS]
-          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud]
+          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud] [--max-seconds S]
           still:    losses visualise --frames IN.frames -o OUT.png [--at SECONDS] [--video SRC] [--size WxH] [--hud]
           bench:    losses visualise --bench [--size WxH] [--count N]
 
           --video SRC   a camera index (0), a video file, or 'pattern' (generated); live default: pattern
           --size WxH    window or video size, default 1280x720
           --ring NAME   the engine's frame ring, default 'losses'
+          --max-seconds S  refuse a frame log whose last frame is later than this (default 14400 = 4 h)
           keys (live):  H toggles the HUD, F full screen, Esc quits
         """;
 
@@ -31,7 +32,7 @@ public static class Program
             Console.Error.WriteLine($"losses: {e.Message}");
             return e is UsageException ? 2 : 1;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException or Protocol.LimitException)
         {
             Console.Error.WriteLine($"losses: {e.Message}");
             return 1;
@@ -43,7 +44,7 @@ public static class Program
         string ring = "losses";
         string? video = null, frames = null, output = null;
         int width = 1280, height = 720, count = 300;
-        double fps = 60, status = 0;
+        double fps = 60, status = 0, maxSeconds = Protocol.Limits.DefaultMaxSeconds;
         double? at = null;
         bool fullScreen = false, hud = false, bench = false;
 
@@ -61,8 +62,9 @@ public static class Program
                 case "--video": video = Value(); break;
                 case "--size": (width, height) = ParseSize(Value()); break;
                 case "--fullscreen": fullScreen = true; break;
-                case "--frames": frames = Value(); break;
-                case "-o" or "--output": output = Value(); break;
+                case "--frames": frames = PathValue(arg, Value()); break;
+                case "-o" or "--output": output = PathValue(arg, Value()); break;
+                case "--max-seconds": maxSeconds = ParseNumber(arg, Value(), 1, 1e9); break;
                 case "--fps": fps = ParseNumber(arg, Value(), 1, 240); break;
                 case "--at": at = ParseNumber(arg, Value(), 0, 1e7); break;
                 case "--hud": hud = true; break;
@@ -81,7 +83,7 @@ public static class Program
         if (frames is not null)
         {
             if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");
-            return new OfflineRender { FramesPath = frames, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at }.Run();
+            return new OfflineRender { FramesPath = frames, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at, MaxSeconds = maxSeconds }.Run();
         }
         if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames too");
         return new LiveWindow { Ring = ring, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
@@ -98,6 +100,10 @@ public static class Program
             return (w, h);
         throw new UsageException($"--size '{text}' is not a size: give WxH with even numbers, 16..7680 by 16..4320 (e.g. 1280x720)");
     }
+
+    /// <summary>A file path option: empty or malformed is a usage error (exit 2).</summary>
+    private static string PathValue(string option, string path) =>
+        Protocol.OutputSet.PathProblem(path) is string problem ? throw new UsageException($"visualise: {option} {problem}") : path;
 
     private static double ParseNumber(string option, string text, double min, double max)
     {

@@ -93,6 +93,7 @@ public static class LiveSession
                 if (baseline is null && now >= warmUpSample)
                     baseline = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(true), core!.Cycles);
                 if (backend.Lost is string lost) { ending = lost; break; }
+                if (ring.Fault is string fault) { ending = fault; break; }
                 if (core!.Faulted) { ending = "the engine faulted (a bug): stopped"; break; }
                 if (now >= endSample || stop.Requested) break;
                 if (interactive)
