@@ -78,6 +78,7 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     private Thread? _watchdog;
     private volatile bool _closing;
     private volatile string? _fault;
+    private SafeFileHandle? _lock; // the writer's flock, held for its life (Unix)
 
     private FrameRingWriter(Mapping map, string path, int capacity)
     {
@@ -114,7 +115,8 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
 
         string path = RingLayout.PathFor(name);
         long size = RingLayout.FileSize(capacity, Frame.Size);
-        Mapping map = OperatingSystem.IsWindows() ? CreateWindows(path, size) : CreateUnix(name, path, size);
+        SafeFileHandle? lockFile = null;
+        Mapping map = OperatingSystem.IsWindows() ? CreateWindows(path, size) : CreateUnix(name, path, size, out lockFile);
         byte* b = map.Base;
 
         // A new generation: readers still attached to this mapping see it change and start over.
@@ -122,8 +124,12 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
         long generation = Math.Max(previous + 1, Stopwatch.GetTimestamp() & 0x7FFF_FFFF_FFFF);
 
         Stamp(b, capacity, generation, RingLayout.StateLive, clearSlots: true);
-        var writer = new FrameRingWriter(map, path, capacity) { Name = name, Generation = generation };
-        if (!OperatingSystem.IsWindows()) writer.StartWatchdog();
+        var writer = new FrameRingWriter(map, path, capacity) { Name = name, Generation = generation, _lock = lockFile };
+        if (!OperatingSystem.IsWindows())
+        {
+            RingFile.Protect(map.Handle!);
+            writer.StartWatchdog();
+        }
         return writer;
     }
 
@@ -155,34 +161,42 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
 
     /// <summary>
     /// A thread of its own (never the audio thread, which must not do I/O) that fstats the ring file
-    /// every millisecond: a file truncated under the mapping is grown back at once, before the audio
-    /// thread touches a page past the new end, and the engine is told to stop. It also beats the
-    /// heartbeat while frames flow, so readers can tell a killed or hung engine from a live one.
+    /// whenever inotify says it changed, and every millisecond besides: a file truncated under the
+    /// mapping is grown back at once — before the audio thread touches a page past the new end, if
+    /// it wins the race (a publish inside those microseconds still dies of SIGBUS, which no managed
+    /// code can catch) — and the engine is told to stop. It also beats the heartbeat while frames
+    /// flow, so readers can tell a killed or hung engine from a live one.
     /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private void StartWatchdog()
     {
+        SafeFileHandle? changes = Posix.WatchForChanges(_map.Handle!);
         _watchdog = new Thread(() =>
         {
             long lastPosition = -1, nextBeat = 0;
-            while (!_closing)
+            using (changes)
             {
-                Thread.Sleep(1);
-                if (!_map.StillWhole(out long size))
+                while (!_closing)
                 {
-                    Restore(size);
-                    return;
-                }
-                long now = Environment.TickCount64;
-                if (now < nextBeat) continue;
-                nextBeat = now + 100;
-                long position = Volatile.Read(ref _position);
-                if (position != lastPosition)
-                {
-                    lastPosition = position;
-                    Heartbeat();
+                    if (changes is null) Thread.Sleep(1);
+                    else Posix.WaitForChange(changes, 1);
+                    if (!_map.StillWhole(out long size))
+                    {
+                        Restore(size);
+                        return;
+                    }
+                    long now = Environment.TickCount64;
+                    if (now < nextBeat) continue;
+                    nextBeat = now + 100;
+                    long position = Volatile.Read(ref _position);
+                    if (position != lastPosition)
+                    {
+                        lastPosition = position;
+                        Heartbeat();
+                    }
                 }
             }
-        }) { Name = "losses ring watchdog", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        }) { Name = "losses ring watchdog", IsBackground = true, Priority = ThreadPriority.Highest };
         _watchdog.Start();
     }
 
@@ -196,15 +210,20 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static Mapping CreateUnix(string name, string path, long size)
+    private static Mapping CreateUnix(string name, string path, long size, out SafeFileHandle lockFile)
     {
         for (int attempt = 0; ; attempt++)
         {
-            // O_NOFOLLOW, owner and mode checked on the opened file itself; then the writer's lock.
-            SafeFileHandle file = RingFile.Open(path, writable: true, create: true, exclusive: attempt > 0)!;
+            // O_NOFOLLOW, owner and mode checked on the opened file itself; then the writer's lock
+            // (held by this read-only descriptor for the writer's life); then, unprotected, a
+            // writable descriptor of the same inode.
+            SafeFileHandle locked = RingFile.Open(path, writable: false, create: true, exclusive: attempt > 0)!;
+            SafeFileHandle? file = null;
             try
             {
-                RingFile.LockForWriter(name, path, file);
+                RingFile.LockForWriter(name, path, locked);
+                RingFile.Unprotect(path, locked);
+                file = RingFile.Reopen(path, locked);
                 if (!Posix.TryStat(file, out FileStatus status)) throw new RingException($"cannot stat the ring at {path}");
                 if (status.Size != size && status.Size != 0)
                 {
@@ -214,20 +233,24 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
                     if (status.Size >= RingLayout.SlotsOffset) MarkClosed(file);
                     File.Delete(path);
                     file.Dispose();
+                    locked.Dispose();
                     continue;
                 }
                 if (status.Size == 0 && Posix.FTruncate(file, size) != 0) throw new RingException($"cannot size the ring at {path} ({size} bytes): is /dev/shm full?");
                 var map = MemoryMappedFile.CreateFromFile(file, null, size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+                lockFile = locked;
                 return new Mapping(map, size, writable: true, file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                file.Dispose();
+                file?.Dispose();
+                locked.Dispose();
                 throw new RingException($"cannot create the ring at {path}: {e.Message}");
             }
             catch
             {
-                file.Dispose();
+                file?.Dispose();
+                locked.Dispose();
                 throw;
             }
         }
@@ -284,7 +307,9 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
         _closing = true;
         _watchdog?.Join();
         Volatile.Write(ref *(int*)(_map.Base + RingLayout.StateOffset), RingLayout.StateClosed);
-        _map.Dispose(); // closes the file: the writer's lock goes with it
+        if (_lock is not null && !OperatingSystem.IsWindows()) RingFile.Unprotect(_path, _lock);
+        _map.Dispose();
+        _lock?.Dispose(); // the writer's lock goes last: the next engine finds an ordinary, closed ring
         _broken.Dispose();
     }
 
@@ -293,7 +318,10 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     {
         if (OperatingSystem.IsWindows()) return;
         string path = RingLayout.PathFor(name);
-        if (File.Exists(path)) File.Delete(path);
+        // A ring an engine left protected (it died) is append-only where it could be: cleared first, or unlink fails.
+        using (SafeFileHandle file = Posix.Open(path, Posix.ReadOnly | Posix.NoFollow, 0, out _))
+            if (!file.IsInvalid) Posix.ChangeFlags(file, 0, Posix.AppendOnlyFlag);
+        if (File.Exists(path) || new FileInfo(path).LinkTarget is not null) File.Delete(path);
     }
 
     internal string Path => _path;

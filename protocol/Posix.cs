@@ -64,6 +64,24 @@ internal static unsafe partial class Posix
     [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
     private static partial int FTruncateRaw(int fd, long length);
 
+    [LibraryImport("libc", EntryPoint = "inotify_init1", SetLastError = true)]
+    private static partial int InotifyInitRaw(int flags);
+
+    [LibraryImport("libc", EntryPoint = "inotify_add_watch", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int InotifyAddWatchRaw(int fd, string path, uint mask);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int PollRaw(long* fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint ReadRaw(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+    private static partial int FChmodRaw(int fd, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int IoctlRaw(int fd, nuint request, int* argument);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint EffectiveUser();
 
@@ -114,6 +132,53 @@ internal static unsafe partial class Posix
     public static int FLock(SafeFileHandle file, int operation) => WithFd(file, fd => FLockRaw(fd, operation) == 0 ? 0 : Marshal.GetLastPInvokeError());
 
     public static int FTruncate(SafeFileHandle file, long length) => WithFd(file, fd => FTruncateRaw(fd, length) == 0 ? 0 : Marshal.GetLastPInvokeError());
+
+    public static int FChmod(SafeFileHandle file, uint mode) => WithFd(file, fd => FChmodRaw(fd, mode) == 0 ? 0 : Marshal.GetLastPInvokeError());
+
+    /// <summary>FS_APPEND_FL: no truncation, no writes but appends through new opens — by anyone, root included, until cleared.</summary>
+    public const int AppendOnlyFlag = 0x20;
+    private const nuint GetFlags = 0x80086601, SetFlags = 0x40086602; // FS_IOC_GETFLAGS / FS_IOC_SETFLAGS
+
+    /// <summary>Sets or clears inode flags (chattr); errno on failure (EPERM without CAP_LINUX_IMMUTABLE, ENOTTY where unsupported).</summary>
+    public static int ChangeFlags(SafeFileHandle file, int set, int clear) => WithFd(file, fd =>
+    {
+        int flags = 0;
+        if (IoctlRaw(fd, GetFlags, &flags) != 0) return Marshal.GetLastPInvokeError();
+        int wanted = (flags | set) & ~clear;
+        if (wanted == flags) return 0;
+        return IoctlRaw(fd, SetFlags, &wanted) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    });
+
+    /// <summary>
+    /// An inotify descriptor watching one open file for changes of size or attributes (truncation is
+    /// IN_MODIFY): a watchdog blocked in <see cref="WaitForChange"/> wakes the moment it happens.
+    /// Watched through /proc/self/fd, so it is the inode we opened, whatever the path now names.
+    /// </summary>
+    public static SafeFileHandle? WatchForChanges(SafeFileHandle file)
+    {
+        const int NonBlocking = 0x800;
+        const uint Modify = 0x2, Attributes = 0x4;
+        int fd = InotifyInitRaw(NonBlocking | CloseOnExec);
+        if (fd < 0) return null;
+        var watch = new SafeFileHandle(fd, ownsHandle: true);
+        string target = $"/proc/self/fd/{(int)file.DangerousGetHandle()}";
+        if (InotifyAddWatchRaw(fd, target, Modify | Attributes) < 0)
+        {
+            watch.Dispose();
+            return null;
+        }
+        return watch;
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for an event on the watch, then drains it. Allocation-free.</summary>
+    public static void WaitForChange(SafeFileHandle watch, int timeoutMs)
+    {
+        int fd = (int)watch.DangerousGetHandle();
+        long pollfd = (uint)fd | (1L << 32); // struct pollfd { int fd; short events = POLLIN; short revents; }
+        if (PollRaw(&pollfd, 1, timeoutMs) <= 0) return;
+        byte* buffer = stackalloc byte[512];
+        while (ReadRaw(fd, buffer, 512) > 0) { }
+    }
 
     private static int WithFd(SafeFileHandle file, Func<int, int> call)
     {

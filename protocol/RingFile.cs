@@ -50,6 +50,47 @@ internal static class RingFile
             throw new RingException($"{path} has mode {Convert.ToString(s.Permissions, 8).PadLeft(4, '0')}: others could read or change it (a ring is 0600) — {Remove(path)}");
     }
 
+    /// <summary>
+    /// A second open of the file <paramref name="file"/> already is (through /proc/self/fd, so the
+    /// very inode checked, whatever the path names now), for reading and writing.
+    /// </summary>
+    public static SafeFileHandle Reopen(string path, SafeFileHandle file)
+    {
+        SafeFileHandle again = Posix.Open($"/proc/self/fd/{(int)file.DangerousGetHandle()}", Posix.ReadWrite, 0, out int errno);
+        if (again.IsInvalid)
+        {
+            again.Dispose();
+            throw new RingException($"cannot open the ring at {path} for writing: {new System.ComponentModel.Win32Exception(errno).Message}");
+        }
+        if (!Posix.TryStat(file, out FileStatus first) || !Posix.TryStat(again, out FileStatus second) || !first.SameFileAs(second))
+        {
+            again.Dispose();
+            throw new RingException($"{path} changed while the engine opened it — {Remove(path)}");
+        }
+        return again;
+    }
+
+    /// <summary>
+    /// While an engine writes it, nothing may shrink the ring under its mapping (a page past the end
+    /// is SIGBUS, which kills the engine before any check could run): the file is made read-only
+    /// (0400: no new open for writing by its user) and, where the engine may (root), append-only
+    /// (no truncation even by root until `chattr -a`). The engine's own descriptor stays writable.
+    /// </summary>
+    public static void Protect(SafeFileHandle file)
+    {
+        Posix.FChmod(file, 0b100_000_000);
+        Posix.ChangeFlags(file, Posix.AppendOnlyFlag, 0); // EPERM for a user without CAP_LINUX_IMMUTABLE: 0400 protects them
+    }
+
+    /// <summary>Back to an ordinary 0600 file, for the next engine (or one left protected by an engine that died).</summary>
+    public static void Unprotect(string path, SafeFileHandle file)
+    {
+        int errno = Posix.ChangeFlags(file, 0, Posix.AppendOnlyFlag);
+        if (errno != 0 && errno != 25 /* ENOTTY: no flags here */ && errno != 95 /* EOPNOTSUPP */ && errno != 1 /* EPERM: we never set it */)
+            throw new RingException($"cannot clear the append-only flag of {path}: {new System.ComponentModel.Win32Exception(errno).Message} (chattr -a {path})");
+        Posix.FChmod(file, 0b110_000_000);
+    }
+
     /// <summary>Takes the writer's exclusive lock, or says which engine holds the ring.</summary>
     public static void LockForWriter(string name, string path, SafeFileHandle file)
     {

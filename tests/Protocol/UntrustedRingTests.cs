@@ -96,7 +96,9 @@ public class UntrustedRingTests
 
     private static void Patch(string path, long offset, byte[] bytes)
     {
-        // A raw open: .NET's FileStream takes a shared flock, which the live writer's exclusive lock refuses.
+        // A raw open: .NET's FileStream takes a shared flock, which the live writer's exclusive lock
+        // refuses; and a live ring is append-only, which only root, clearing it first, gets past.
+        using (var flags = Posix.Open(path, Posix.ReadOnly, 0, out _)) Posix.ChangeFlags(flags, 0, Posix.AppendOnlyFlag);
         using var f = Posix.Open(path, Posix.ReadWrite, 0, out int errno);
         Assert.False(f.IsInvalid, $"open {path}: errno {errno}");
         RandomAccess.Write(f, bytes, offset);
