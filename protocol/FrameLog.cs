@@ -126,7 +126,7 @@ public sealed class FrameLogReader : IDisposable
         }
         double seconds = (double)previous / SampleRate;
         if (seconds > maxSeconds)
-            throw new FrameLogException($"{path}: its last frame is at {Limits.Duration(seconds)}, beyond the limit of {Limits.Duration(maxSeconds)} — if that is right, raise it with --max-seconds {Math.Ceiling(seconds)}");
+            throw new FrameLogException($"{path}: its last frame is at {Limits.Duration(seconds)}, beyond the limit of {Limits.Duration(maxSeconds)} — {Limits.RaiseHint(seconds)}");
     }
 
     public IEnumerable<Frame> ReadAll()

@@ -11,6 +11,14 @@ public static class Limits
     /// <summary>The longest performance rendered without --max-seconds: 4 hours (no concert is longer; a WAV at 48 kHz holds 3.1 h).</summary>
     public const double DefaultMaxSeconds = 4 * 3600;
 
+    /// <summary>The most --max-seconds may say (11.6 days): beyond it no file is a performance.</summary>
+    public const double HighestMaxSeconds = 1e6;
+
+    /// <summary>What to do about a length beyond the limit: raise it, or (beyond any limit) distrust the file.</summary>
+    public static string RaiseHint(double seconds) => seconds <= HighestMaxSeconds
+        ? string.Create(CultureInfo.InvariantCulture, $"if that is really the performance, raise it with --max-seconds {Math.Ceiling(seconds)}")
+        : "no performance is that long: the file is damaged or not a performance";
+
     /// <summary>Sample rates a frame log or a render may have (the engine's own range).</summary>
     public const int MinSampleRate = 8000, MaxSampleRate = 384000;
 
@@ -23,7 +31,7 @@ public static class Limits
             : a < 7200 ? string.Create(inv, $"{a / 60:0.#} min")
             : a < 3 * 86400 ? string.Create(inv, $"{a / 3600:0.0} h")
             : a < 3650 * 86400 ? string.Create(inv, $"{a / 86400:0.0} days")
-            : string.Create(inv, $"{a / (365.25 * 86400):0.##e+0} years");
+            : string.Create(inv, $"{a / (365.25 * 86400):#,0} years");
         return seconds < 0 ? "−" + text : text;
     }
 

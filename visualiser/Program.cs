@@ -32,6 +32,11 @@ public static class Program
             Console.Error.WriteLine($"losses: {e.Message}");
             return e is UsageException ? 2 : 1;
         }
+        catch (Protocol.StoppedException e)
+        {
+            Console.Error.WriteLine($"losses: {e.Message}");
+            return e.ExitCode;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException or Protocol.LimitException)
         {
             Console.Error.WriteLine($"losses: {e.Message}");
@@ -64,7 +69,7 @@ public static class Program
                 case "--fullscreen": fullScreen = true; break;
                 case "--frames": frames = PathValue(arg, Value()); break;
                 case "-o" or "--output": output = PathValue(arg, Value()); break;
-                case "--max-seconds": maxSeconds = ParseNumber(arg, Value(), 1, 1e9); break;
+                case "--max-seconds": maxSeconds = ParseNumber(arg, Value(), 1, Protocol.Limits.HighestMaxSeconds); break;
                 case "--fps": fps = ParseNumber(arg, Value(), 1, 240); break;
                 case "--at": at = ParseNumber(arg, Value(), 0, 1e7); break;
                 case "--hud": hud = true; break;

@@ -370,7 +370,7 @@ public static class CommandLine
         public double Seconds(string option)
         {
             string text = Value(option);
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value > 1e6)
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value > Limits.HighestMaxSeconds)
                 throw new UsageException($"{command}: {option} must be a positive number of seconds, not '{text}'");
             return value;
         }

@@ -17,7 +17,7 @@ internal static class RenderBounds
         long lastEvent = performance.Events.Length > 0 ? performance.Events[^1].SampleTime : 0;
         double seconds = (double)lastEvent / rate;
         if (seconds > maxSeconds)
-            throw new LimitException($"{performance.Name}: its last event is at {Limits.Duration(seconds)}, beyond the limit of {Limits.Duration(maxSeconds)} — if the performance is really that long, raise it with --max-seconds {Math.Ceiling(seconds + options.MaxTailSeconds)}");
+            throw new LimitException($"{performance.Name}: its last event is at {Limits.Duration(seconds)}, beyond the limit of {Limits.Duration(maxSeconds)} — {Limits.RaiseHint(seconds + options.MaxTailSeconds)}");
 
         long shortest = lastEvent + 1; // the render ends at the last event at the earliest
         long wavMaxFrames = WavWriter.MaxDataBytes / 8;

@@ -49,6 +49,23 @@ public sealed class FrameLogBoundsTests
         Assert.Empty(Temporaries(dir));
     }
 
+    [Theory]
+    [InlineData("TERM", 143, "SIGTERM")]
+    [InlineData("INT", 130, "Ctrl-C (SIGINT)")]
+    public void An_interrupted_video_render_removes_its_temporary_file(string signal, int exitCode, string word)
+    {
+        string dir = EngineCli.TempDir();
+        string frames = VisualiserKit.RenderFrames(dir, VisualiserKit.MakeMidi(dir, seconds: 60, toPart4: false));
+        string video = Path.Combine(dir, "out.mp4");
+        using var render = new Child("losses-visualiser.dll", "--frames", frames, "-o", video, "--size", "640x360", "--fps", "120");
+        WaitUntil(() => Temporaries(dir).Length == 1, "the video's temporary file");
+        Thread.Sleep(500);
+        render.Signal(signal);
+        EngineCli.Outcome o = render.Wait(TimeSpan.FromSeconds(60));
+        AssertOneLine(o, exitCode, $"interrupted by {word}");
+        AssertNothingLeft(dir, "short.mid", "short.wav", "short.frames");
+    }
+
     private static void Patch(string path, long offset, byte[] bytes)
     {
         using var f = new FileStream(path, FileMode.Open, FileAccess.Write);

@@ -95,18 +95,19 @@ public static class HardeningKit
 
     public static string[] Temporaries(string dir) => Directory.GetFiles(dir, "*.tmp-*").Select(Path.GetFileName).ToArray()!;
 
-    /// <summary>A 100-byte MIDI file whose last event lies 2^28 ticks out: 3.2 days at 120 bpm.</summary>
-    public static string EndlessMidi(string dir)
+    /// <summary>
+    /// A MIDI file of a few dozen bytes whose last event lies 2^28 − 1 ticks out: 3.1 days at 480
+    /// ticks a beat and 120 bpm, or (<paramref name="slowest"/>) 143 years at 1 tick a beat and the
+    /// slowest tempo a file can state (0xFFFFFF µs a beat).
+    /// </summary>
+    public static string EndlessMidi(string dir, bool slowest = false)
     {
-        byte[] track = [0x00, 0x90, 60, 100, 0xFF, 0xFF, 0xFF, 0x7F, 0x80, 60, 0, 0x00, 0xFF, 0x2F, 0x00];
-        var bytes = new List<byte>();
-        bytes.AddRange("MThd"u8.ToArray());
-        bytes.AddRange([0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xE0]);
-        bytes.AddRange("MTrk"u8.ToArray());
-        bytes.AddRange([0, 0, 0, (byte)track.Length]);
-        bytes.AddRange(track);
+        byte[] tempo = slowest ? [0x00, 0xFF, 0x51, 0x03, 0xFF, 0xFF, 0xFF] : [];
+        byte[] track = [.. tempo, 0x00, 0x90, 60, 100, 0xFF, 0xFF, 0xFF, 0x7F, 0x80, 60, 0, 0x00, 0xFF, 0x2F, 0x00];
+        byte[] division = slowest ? [0x00, 0x01] : [0x01, 0xE0];
+        byte[] bytes = [.. "MThd"u8, 0, 0, 0, 6, 0, 0, 0, 1, .. division, .. "MTrk"u8, 0, 0, 0, (byte)track.Length, .. track];
         string path = Path.Combine(dir, "endless.mid");
-        File.WriteAllBytes(path, bytes.ToArray());
+        File.WriteAllBytes(path, bytes);
         return path;
     }
 

@@ -110,6 +110,7 @@ public sealed class LiveWindow
                 {
                     RingState.WaitingForEngine => $"waiting for the engine on ring '{Ring}' (start it, e.g. losses render IN.mid -o x.wav --ring {Ring} --realtime)",
                     RingState.Live => $"following the engine on ring '{Ring}' (generation {reader.Generation})",
+                    RingState.Stalled => $"engine stopped: no heartbeat on ring '{Ring}' for {reader.HeartbeatAgeMs / 1000.0:0.0} s (killed or hung); waiting for it to start again",
                     _ => $"the engine on ring '{Ring}' stopped: waiting for it to start again",
                 };
                 Console.Error.WriteLine($"losses: {line}");

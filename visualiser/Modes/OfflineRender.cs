@@ -46,6 +46,7 @@ public sealed class OfflineRender
         if (dir is not null && !Directory.Exists(dir)) throw new VisualiserException($"-o {OutputPath}: folder {dir} does not exist");
         // Temp beside the target, created exclusively under a random name; the frame log (and a video file) are inputs it may not overwrite.
         using var outputs = new OutputSet(FramesPath, Video);
+        using var interruption = new Interruption(); // Ctrl-C or SIGTERM: stop at the next video frame, remove the temporary file
         using var output = new PendingFile(OutputPath, set: outputs);
         output.Stream.Dispose(); // OpenCV writes the file by its name
 
@@ -90,6 +91,7 @@ public sealed class OfflineRender
                 double lastReport = 0;
                 for (long k = 0; k < frames; k++)
                 {
+                    interruption.ThrowIfRequested();
                     double t = k / Fps;
                     // Engine frames at or before this video frame's sample (integer maths: exact at any rate).
                     ApplyUpTo((long)Math.Floor(k * (double)log.SampleRate / Fps + 1e-6));

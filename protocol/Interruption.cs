@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Losses.Engine.Cli;
+namespace Losses.Protocol;
 
 /// <summary>A command stopped before it finished (a signal, a broken ring): one line and its exit code.</summary>
 public sealed class StoppedException(string message, int exitCode) : Exception(message)
@@ -13,7 +13,7 @@ public sealed class StoppedException(string message, int exitCode) : Exception(m
 /// the process raises a flag the work loop checks each block, so it stops there, removes every
 /// temporary file and exits 128 + the signal's number (130, 143) with one line.
 /// </summary>
-internal sealed class Interruption : IDisposable
+public sealed class Interruption : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly PosixSignalRegistration? _interrupt, _terminate;
@@ -33,9 +33,15 @@ internal sealed class Interruption : IDisposable
 
     public CancellationToken Token => _stop.Token;
 
+    /// <summary>Throws <see cref="StoppedException"/> once a signal came (for loops that do not take a token).</summary>
+    public void ThrowIfRequested()
+    {
+        if (_stop.IsCancellationRequested) throw Stopped(null);
+    }
+
     /// <summary>Why the work stopped: a ring fault if there is one, else the signal.</summary>
     public StoppedException Stopped(string? fault) => fault is not null
-        ? new StoppedException(fault, CommandLine.ExitInput)
+        ? new StoppedException(fault, 1)
         : new StoppedException($"interrupted by {_signal}: stopped, no output written", _code);
 
     private void Request(PosixSignalContext context, string name, int code)
