@@ -148,6 +148,7 @@ public static class CommandLine
         MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
         var options = new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate, RealTime = realTime };
         RenderBounds.Check(performance, options, maxSeconds, output, framesPath);
+        using var interruption = new Interruption(); // before the first temporary file: a signal from here on cleans up
         // Every output to a temporary file first; all moved into place together at the end, or none.
         using var outputs = new OutputSet(input, configPath);
         outputs.Check(output);
@@ -161,7 +162,6 @@ public static class CommandLine
             (null, not null) => ringWriter,
             _ => new FrameTee(ringWriter, log),
         };
-        using var interruption = new Interruption();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interruption.Token, ringWriter?.Broken ?? CancellationToken.None);
         RenderSummary summary = RenderWithProgress(performance, config, options with { Outputs = outputs, Cancel = stop.Token },
             output, summaryFile, sink, interruption, ringWriter);
@@ -188,11 +188,11 @@ public static class CommandLine
         Directory.CreateDirectory(outDir);
         MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", RenderOptions.DefaultSampleRate);
         string wav = Path.Combine(outDir, "demo.wav");
+        using var interruption = new Interruption();
         using var outputs = new OutputSet();
         using var summaryFile = new PendingFile(Path.Combine(outDir, "demo.json"), set: outputs);
         // The frame log lets the launcher render the visuals of the demo (out/demo.mp4).
         using var log = new FrameLogWriter(Path.Combine(outDir, "demo.frames"), RenderOptions.DefaultSampleRate, outputs);
-        using var interruption = new Interruption();
         var options = new RenderOptions { Seed = seed, Outputs = outputs, Cancel = interruption.Token };
         RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, summaryFile, log, interruption);
         log.Commit();
