@@ -160,12 +160,12 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     }
 
     /// <summary>
-    /// A thread of its own (never the audio thread, which must not do I/O) that fstats the ring file
-    /// whenever inotify says it changed, and every millisecond besides: a file truncated under the
-    /// mapping is grown back at once — before the audio thread touches a page past the new end, if
-    /// it wins the race (a publish inside those microseconds still dies of SIGBUS, which no managed
-    /// code can catch) — and the engine is told to stop. It also beats the heartbeat while frames
-    /// flow, so readers can tell a killed or hung engine from a live one.
+    /// A thread of its own (never the audio thread, which must not do I/O), the second line behind
+    /// the file's protection (<see cref="RingFile.Protect"/>): it fstats the ring file whenever
+    /// inotify says it changed, and 10 times a second besides. A file truncated under the mapping is
+    /// grown back at once and the engine told to stop — if it wins the race: a publish landing before
+    /// it runs dies of SIGBUS, which no managed code can catch. It also beats the heartbeat while
+    /// frames flow, so readers can tell a killed or hung engine from a live one.
     /// </summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private void StartWatchdog()
@@ -178,8 +178,9 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
             {
                 while (!_closing)
                 {
-                    if (changes is null) Thread.Sleep(1);
-                    else Posix.WaitForChange(changes, 1);
+                    // inotify wakes it the moment the file changes; otherwise it wakes for the heartbeat only.
+                    if (changes is null) Thread.Sleep(5);
+                    else Posix.WaitForChange(changes, 100);
                     if (!_map.StillWhole(out long size))
                     {
                         Restore(size);
@@ -196,7 +197,7 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
                     }
                 }
             }
-        }) { Name = "losses ring watchdog", IsBackground = true, Priority = ThreadPriority.Highest };
+        }) { Name = "losses ring watchdog", IsBackground = true };
         _watchdog.Start();
     }
 
