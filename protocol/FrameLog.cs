@@ -17,8 +17,8 @@ public sealed class FrameLogWriter : IFrameSink, IDisposable
     private readonly PendingFile? _file;
     private readonly Stream _stream;
 
-    /// <summary>A frame log written under a temporary name and moved into place by <see cref="Commit"/>.</summary>
-    public FrameLogWriter(string path, int sampleRate) : this(new PendingFile(path), null, sampleRate) { }
+    /// <summary>A frame log written under a temporary name and moved into place by <see cref="Commit"/> (with the other outputs of <paramref name="set"/>, if given).</summary>
+    public FrameLogWriter(string path, int sampleRate, OutputSet? set = null) : this(new PendingFile(path, set: set), null, sampleRate) { }
 
     private FrameLogWriter(PendingFile? file, JournalFile? journal, int sampleRate)
     {
@@ -118,8 +118,8 @@ public sealed class FrameLogReader : IDisposable
             int sampleRate = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
             if (version != Frame.LayoutVersion || frameSize != Frame.Size)
                 throw new FrameLogException($"{path}: frame layout {version} ({frameSize} bytes), this build reads layout {Frame.LayoutVersion} ({Frame.Size} bytes) — render it again with this build");
-            if (sampleRate is < 1 or > 10_000_000)
-                throw new FrameLogException($"{path}: corrupt header (sample rate {sampleRate})");
+            if (sampleRate is < Limits.MinSampleRate or > Limits.MaxSampleRate)
+                throw new FrameLogException($"{path}: corrupt header (sample rate {sampleRate} Hz, the engine renders {Limits.MinSampleRate}..{Limits.MaxSampleRate}) — render it again");
             long body = stream.Length - FrameLogWriter.HeaderSize;
             if (body % Frame.Size != 0)
                 throw new FrameLogException($"{path}: truncated — {body % Frame.Size} bytes of a partial frame at the end (render it again)");
@@ -153,6 +153,25 @@ public sealed class FrameLogReader : IDisposable
         _stream.Position = FrameLogWriter.HeaderSize + index * Frame.Size;
         _stream.ReadExactly(MemoryMarshal.AsBytes(new Span<Frame>(ref frame)));
         return frame;
+    }
+
+    /// <summary>
+    /// Frame times a renderer can plan from: none negative, none earlier than the frame before,
+    /// the last within <paramref name="maxSeconds"/>. One line naming the first that is not.
+    /// </summary>
+    public void CheckTimes(string path, double maxSeconds)
+    {
+        long previous = 0;
+        for (long i = 0; i < Count; i++)
+        {
+            long t = Read(i).SampleTime;
+            if (t < 0) throw new FrameLogException($"{path}: frame {i} is at a negative time ({t} samples) — the log is corrupt (render it again)");
+            if (t < previous) throw new FrameLogException($"{path}: frame {i} ({t} samples) is earlier than the frame before ({previous}) — the log is corrupt (render it again)");
+            previous = t;
+        }
+        double seconds = (double)previous / SampleRate;
+        if (seconds > maxSeconds)
+            throw new FrameLogException($"{path}: its last frame is at {Limits.Duration(seconds)}, beyond the limit of {Limits.Duration(maxSeconds)} — {Limits.RaiseHint(seconds)}");
     }
 
     public IEnumerable<Frame> ReadAll()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Losses.Protocol;
 
@@ -19,9 +20,11 @@ internal sealed unsafe class Mapping : IDisposable
     private readonly MemoryMappedViewAccessor _view;
     private bool _disposed;
 
-    public Mapping(MemoryMappedFile file, long length, bool writable)
+    /// <param name="handle">The open ring file (Unix), kept to fstat it while mapped; disposed with the mapping.</param>
+    public Mapping(MemoryMappedFile file, long length, bool writable, SafeFileHandle? handle = null)
     {
         _file = file;
+        Handle = handle;
         // Length 0 maps the whole object (a Windows named map, whose size the header tells).
         _view = file.CreateViewAccessor(0, length, writable ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.Read);
         byte* p = null;
@@ -32,6 +35,20 @@ internal sealed unsafe class Mapping : IDisposable
 
     public byte* Base { get; }
     public long Length { get; }
+    public SafeFileHandle? Handle { get; }
+
+    /// <summary>
+    /// The file still covers the whole mapping. A file truncated under a mapping turns every access
+    /// past its new end into SIGBUS: this is checked (one fstat) before the mapping is trusted.
+    /// </summary>
+    public bool StillWhole(out long size)
+    {
+        size = Length;
+        if (Handle is null || OperatingSystem.IsWindows()) return true;
+        if (!Posix.TryStat(Handle, out FileStatus s)) return false;
+        size = s.Size;
+        return s.Size >= Length;
+    }
 
     public void Dispose()
     {
@@ -40,6 +57,7 @@ internal sealed unsafe class Mapping : IDisposable
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
+        Handle?.Dispose();
     }
 }
 
@@ -56,6 +74,11 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     private readonly string _path;
     private long _position;
     private long _lastHeartbeat;
+    private readonly CancellationTokenSource _broken = new();
+    private Thread? _watchdog;
+    private volatile bool _closing;
+    private volatile string? _fault;
+    private SafeFileHandle? _lock; // the writer's flock, held for its life (Unix)
 
     private FrameRingWriter(Mapping map, string path, int capacity)
     {
@@ -66,6 +89,12 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
         _mask = capacity - 1;
         Capacity = capacity;
     }
+
+    /// <summary>Why the ring can no longer be written (it was truncated under the engine); null while it is sound.</summary>
+    public string? Fault => _fault;
+
+    /// <summary>Cancelled when <see cref="Fault"/> is set: the engine stops cleanly and says why.</summary>
+    public CancellationToken Broken => _broken.Token;
 
     public string Name { get; private init; } = "";
     public int Capacity { get; }
@@ -86,76 +115,153 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
 
         string path = RingLayout.PathFor(name);
         long size = RingLayout.FileSize(capacity, Frame.Size);
-        Mapping map = OperatingSystem.IsWindows() ? CreateWindows(path, size) : CreateUnix(path, size);
+        SafeFileHandle? lockFile = null;
+        Mapping map = OperatingSystem.IsWindows() ? CreateWindows(path, size) : CreateUnix(name, path, size, out lockFile);
         byte* b = map.Base;
 
         // A new generation: readers still attached to this mapping see it change and start over.
         long previous = *(ulong*)(b + RingLayout.MagicOffset) == RingLayout.Magic ? Volatile.Read(ref *(long*)(b + RingLayout.GenerationOffset)) : 0;
         long generation = Math.Max(previous + 1, Stopwatch.GetTimestamp() & 0x7FFF_FFFF_FFFF);
 
-        // Taking over: first mark the ring as being re-made (magic cleared), so no reader trusts
-        // the fields or slots while they change.
+        Stamp(b, capacity, generation, RingLayout.StateLive, clearSlots: true);
+        var writer = new FrameRingWriter(map, path, capacity) { Name = name, Generation = generation, _lock = lockFile };
+        if (!OperatingSystem.IsWindows())
+        {
+            RingFile.Protect(map.Handle!);
+            writer.StartWatchdog();
+        }
+        return writer;
+    }
+
+    /// <summary>Writes the header (and clears the slots' sequences): the magic last, so no reader trusts a half-made header.</summary>
+    private static void Stamp(byte* b, int capacity, long generation, int state, bool clearSlots)
+    {
+        // First mark the ring as being re-made (magic cleared), so no reader trusts the fields or
+        // slots while they change.
         Volatile.Write(ref *(ulong*)(b + RingLayout.MagicOffset), 0UL);
         Interlocked.MemoryBarrier(); // the cleared magic is visible before any field changes
         *(int*)(b + RingLayout.LayoutVersionOffset) = RingLayout.Version;
         *(int*)(b + RingLayout.FrameSizeOffset) = Frame.Size;
         *(int*)(b + RingLayout.CapacityOffset) = capacity;
         *(int*)(b + RingLayout.SlotSizeOffset) = RingLayout.SlotSize(Frame.Size);
-        *(int*)(b + RingLayout.StateOffset) = RingLayout.StateLive;
+        *(int*)(b + RingLayout.StateOffset) = state;
         *(long*)(b + RingLayout.GenerationOffset) = generation;
         *(long*)(b + RingLayout.WriterPidOffset) = Environment.ProcessId;
         *(long*)(b + RingLayout.StartedUnixMsOffset) = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        *(long*)(b + RingLayout.WritePositionOffset) = 0;
+        if (clearSlots)
+        {
+            *(long*)(b + RingLayout.WritePositionOffset) = 0;
+            int slotSize = RingLayout.SlotSize(Frame.Size);
+            for (long i = 0; i < capacity; i++) *(long*)(b + RingLayout.SlotsOffset + i * slotSize) = 0;
+        }
         *(long*)(b + RingLayout.HeartbeatOffset) = Environment.TickCount64;
-        int slotSize = RingLayout.SlotSize(Frame.Size);
-        for (long i = 0; i < capacity; i++) *(long*)(b + RingLayout.SlotsOffset + i * slotSize) = 0;
         // Release: every field above is visible before a reader can see the magic.
         Volatile.Write(ref *(ulong*)(b + RingLayout.MagicOffset), RingLayout.Magic);
-
-        return new FrameRingWriter(map, path, capacity) { Name = name, Generation = generation };
     }
 
+    /// <summary>
+    /// A thread of its own (never the audio thread, which must not do I/O), the second line behind
+    /// the file's protection (<see cref="RingFile.Protect"/>): it fstats the ring file whenever
+    /// inotify says it changed, and 10 times a second besides. A file truncated under the mapping is
+    /// grown back at once and the engine told to stop — if it wins the race: a publish landing before
+    /// it runs dies of SIGBUS, which no managed code can catch. It also beats the heartbeat while
+    /// frames flow, so readers can tell a killed or hung engine from a live one.
+    /// </summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static Mapping CreateUnix(string path, long size)
+    private void StartWatchdog()
     {
-        try
+        SafeFileHandle? changes = Posix.WatchForChanges(_map.Handle!);
+        _watchdog = new Thread(() =>
         {
-            FileStream stream = OpenRingFile(path);
-            if (stream.Length != size && stream.Length != 0)
+            long lastPosition = -1, nextBeat = 0;
+            using (changes)
             {
-                // A ring of another size (or a stale file): readers mapped to it are told it is
-                // closed, so they reopen the path and find the new ring.
-                if (stream.Length >= RingLayout.SlotsOffset) MarkClosed(stream);
-                stream.Dispose();
-                File.Delete(path);
-                stream = OpenRingFile(path);
+                while (!_closing)
+                {
+                    // inotify wakes it the moment the file changes; otherwise it wakes for the heartbeat only.
+                    if (changes is null) Thread.Sleep(5);
+                    else Posix.WaitForChange(changes, 100);
+                    if (!_map.StillWhole(out long size))
+                    {
+                        Restore(size);
+                        return;
+                    }
+                    long now = Environment.TickCount64;
+                    if (now < nextBeat) continue;
+                    nextBeat = now + 100;
+                    long position = Volatile.Read(ref _position);
+                    if (position != lastPosition)
+                    {
+                        lastPosition = position;
+                        Heartbeat();
+                    }
+                }
             }
-            if (stream.Length == 0) stream.SetLength(size);
-            var file = MemoryMappedFile.CreateFromFile(stream, null, size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-            return new Mapping(file, size, writable: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RingException($"cannot create the ring at {path}: {e.Message}");
-        }
+        }) { Name = "losses ring watchdog", IsBackground = true };
+        _watchdog.Start();
+    }
+
+    /// <summary>Truncated under us: grow the file back (the mapping is whole again), mark it closed and stop the engine.</summary>
+    private void Restore(long size)
+    {
+        if (_map.Handle is { } handle && !OperatingSystem.IsWindows()) Posix.FTruncate(handle, _map.Length);
+        Stamp(_map.Base, Capacity, Generation, RingLayout.StateClosed, clearSlots: false);
+        _fault = $"ring '{Name}' was truncated to {size} bytes by another process while the engine wrote it: stopped (start the engine again; nothing else may write {_path})";
+        _broken.Cancel();
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static FileStream OpenRingFile(string path) => new(path, new FileStreamOptions
+    private static Mapping CreateUnix(string name, string path, long size, out SafeFileHandle lockFile)
     {
-        Mode = FileMode.OpenOrCreate,
-        Access = FileAccess.ReadWrite,
-        Share = FileShare.ReadWrite | FileShare.Delete,
-        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, // 0600: frames are the performer's alone
-    });
+        for (int attempt = 0; ; attempt++)
+        {
+            // O_NOFOLLOW, owner and mode checked on the opened file itself; then the writer's lock
+            // (held by this read-only descriptor for the writer's life); then, unprotected, a
+            // writable descriptor of the same inode.
+            SafeFileHandle locked = RingFile.Open(path, writable: false, create: true, exclusive: attempt > 0)!;
+            SafeFileHandle? file = null;
+            try
+            {
+                RingFile.LockForWriter(name, path, locked);
+                RingFile.Unprotect(path, locked);
+                file = RingFile.Reopen(path, locked);
+                if (!Posix.TryStat(file, out FileStatus status)) throw new RingException($"cannot stat the ring at {path}");
+                if (status.Size != size && status.Size != 0)
+                {
+                    if (attempt > 0) throw new RingException($"{path} changed size while the engine made it: another process is using it — remove it and start again");
+                    // A ring of another size (or a stale file): readers mapped to it are told it is
+                    // closed, so they reopen the path and find the new ring.
+                    if (status.Size >= RingLayout.SlotsOffset) MarkClosed(file);
+                    File.Delete(path);
+                    file.Dispose();
+                    locked.Dispose();
+                    continue;
+                }
+                if (status.Size == 0 && Posix.FTruncate(file, size) != 0) throw new RingException($"cannot size the ring at {path} ({size} bytes): is /dev/shm full?");
+                var map = MemoryMappedFile.CreateFromFile(file, null, size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+                lockFile = locked;
+                return new Mapping(map, size, writable: true, file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                file?.Dispose();
+                locked.Dispose();
+                throw new RingException($"cannot create the ring at {path}: {e.Message}");
+            }
+            catch
+            {
+                file?.Dispose();
+                locked.Dispose();
+                throw;
+            }
+        }
+    }
 
-    private static void MarkClosed(FileStream stream)
+    private static void MarkClosed(SafeFileHandle file)
     {
         Span<byte> state = stackalloc byte[4];
         BitConverter.TryWriteBytes(state, RingLayout.StateClosed);
-        stream.Position = RingLayout.StateOffset;
-        stream.Write(state);
-        stream.Flush();
+        RandomAccess.Write(file, state, RingLayout.StateOffset);
     }
 
     [System.Runtime.Versioning.SupportedOSPlatform("windows")]
@@ -199,8 +305,13 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     /// <summary>Marks the ring closed (readers say the engine stopped) and unmaps it. The file stays for the next engine.</summary>
     public void Dispose()
     {
+        _closing = true;
+        _watchdog?.Join();
         Volatile.Write(ref *(int*)(_map.Base + RingLayout.StateOffset), RingLayout.StateClosed);
+        if (_lock is not null && !OperatingSystem.IsWindows()) RingFile.Unprotect(_path, _lock);
         _map.Dispose();
+        _lock?.Dispose(); // the writer's lock goes last: the next engine finds an ordinary, closed ring
+        _broken.Dispose();
     }
 
     /// <summary>Removes the ring's file (Linux) — for tests and tools; readers still mapped keep their copy.</summary>
@@ -208,7 +319,10 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     {
         if (OperatingSystem.IsWindows()) return;
         string path = RingLayout.PathFor(name);
-        if (File.Exists(path)) File.Delete(path);
+        // A ring an engine left protected (it died) is append-only where it could be: cleared first, or unlink fails.
+        using (SafeFileHandle file = Posix.Open(path, Posix.ReadOnly | Posix.NoFollow, 0, out _))
+            if (!file.IsInvalid) Posix.ChangeFlags(file, 0, Posix.AppendOnlyFlag);
+        if (File.Exists(path) || new FileInfo(path).LinkTarget is not null) File.Delete(path);
     }
 
     internal string Path => _path;

@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Losses.Protocol;
 
@@ -19,6 +20,8 @@ public enum RingState
     Live,
     /// <summary>The engine closed the ring; the reader keeps looking for the next engine.</summary>
     Stopped,
+    /// <summary>The ring says live but its heartbeat stopped: the engine was killed or hangs.</summary>
+    Stalled,
 }
 
 /// <summary>
@@ -37,6 +40,11 @@ public sealed unsafe class FrameRingReader : IDisposable
     private int _slotSize;
     private long _position;
     private long _nextReopenMs;
+    // The mapping is checked (file size, header) once per poll: on attach and after each read that found nothing new.
+    private bool _checkDue = true;
+
+    /// <summary>A live ring whose heartbeat is older than this is an engine that stopped (killed or hung).</summary>
+    public const long StallMs = 2000;
 
     private FrameRingReader(string name, RingJoin join)
     {
@@ -86,6 +94,12 @@ public sealed unsafe class FrameRingReader : IDisposable
     {
         frame = default;
         if (_map is null && !TryAttach(initial: false)) return false;
+        if (_checkDue)
+        {
+            _checkDue = false;
+            CheckMapping();
+            if (_map is null) return false;
+        }
         byte* b = _map!.Base;
 
         while (true)
@@ -93,7 +107,7 @@ public sealed unsafe class FrameRingReader : IDisposable
             ulong magic = Volatile.Read(ref *(ulong*)(b + RingLayout.MagicOffset));
             long generation = Volatile.Read(ref *(long*)(b + RingLayout.GenerationOffset));
             int state = Volatile.Read(ref *(int*)(b + RingLayout.StateOffset));
-            if (magic != RingLayout.Magic) return false; // the writer is re-making the ring
+            if (magic != RingLayout.Magic) { _checkDue = true; return false; } // the writer is re-making the ring
             if (generation != Generation)
             {
                 // A new engine took the ring over: its frames are all new to us.
@@ -109,8 +123,10 @@ public sealed unsafe class FrameRingReader : IDisposable
             if (_position >= write)
             {
                 if (_position > write) { _position = write; Resyncs++; } // the writer went back: follow it
-                State = state == RingLayout.StateClosed ? RingState.Stopped : RingState.Live;
-                if (State == RingState.Stopped) MaybeReopen();
+                State = state == RingLayout.StateClosed ? RingState.Stopped
+                    : HeartbeatAgeMs > StallMs ? RingState.Stalled : RingState.Live;
+                if (State != RingState.Live) MaybeReopen();
+                _checkDue = true;
                 return false;
             }
             State = RingState.Live;
@@ -132,6 +148,7 @@ public sealed unsafe class FrameRingReader : IDisposable
             if (before != expected)
             {
                 if (before > expected) { Lost++; _position++; continue; } // overwritten by a later lap
+                _checkDue = true;
                 return false; // not complete yet (the position is ahead of this slot's store)
             }
 
@@ -162,7 +179,6 @@ public sealed unsafe class FrameRingReader : IDisposable
     /// </summary>
     private bool TryAttach(bool initial)
     {
-        if (!OperatingSystem.IsWindows() && !File.Exists(_path)) { State = RingState.WaitingForEngine; return false; }
         Mapping? map = OpenMapping();
         if (map is null) { State = RingState.WaitingForEngine; return false; }
         byte* b = map.Base;
@@ -182,6 +198,7 @@ public sealed unsafe class FrameRingReader : IDisposable
         _position = initial && _join == RingJoin.Latest ? write : 0;
         Resyncs++;
         State = RingState.Live;
+        _checkDue = true;
         return true;
     }
 
@@ -191,18 +208,29 @@ public sealed unsafe class FrameRingReader : IDisposable
         {
             if (OperatingSystem.IsWindows())
             {
-                var file = MemoryMappedFile.OpenExisting(_path, MemoryMappedFileRights.Read);
-                return new Mapping(file, 0, writable: false);
+                var named = MemoryMappedFile.OpenExisting(_path, MemoryMappedFileRights.Read);
+                return new Mapping(named, 0, writable: false);
             }
-            using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            long length = stream.Length;
-            if (length < RingLayout.SlotsOffset)
+            // Never through a symbolic link; only this user's private regular file (see RingFile).
+            SafeFileHandle? file = RingFile.Open(_path, writable: false, create: false);
+            if (file is null) return null;
+            try
             {
-                if (length == 0) return null; // just created, not sized yet
-                throw new RingException($"{_path} is not a Losses frame ring: {length} bytes is too short (delete it, or choose another --ring name)");
+                long length = Posix.TryStat(file, out FileStatus status) ? status.Size : 0;
+                if (length < RingLayout.SlotsOffset)
+                {
+                    file.Dispose();
+                    if (length == 0) return null; // just created, not sized yet
+                    throw new RingException($"{_path} is not a Losses frame ring: {length} bytes is too short (delete it, or choose another --ring name)");
+                }
+                var mmf = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+                return new Mapping(mmf, length, writable: false, file);
             }
-            var mmf = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-            return new Mapping(mmf, length, writable: false);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                file.Dispose();
+                throw;
+            }
         }
         catch (FileNotFoundException)
         {
@@ -212,6 +240,33 @@ public sealed unsafe class FrameRingReader : IDisposable
         {
             throw new RingException($"cannot open the ring at {_path}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Once per poll: the file still covers the mapping (a truncated file would kill this process
+    /// with SIGBUS on the next read), and the header still says what it said at attach. Garbage is
+    /// "ring corrupt", one line; a header being re-made by a new engine (magic 0) is not.
+    /// </summary>
+    private void CheckMapping()
+    {
+        Mapping map = _map!;
+        if (!map.StillWhole(out long size))
+        {
+            _map = null;
+            map.Dispose();
+            throw new RingException($"ring '{Name}' was truncated to {size} bytes while mapped (by another process): stopped — start the engine again");
+        }
+        byte* b = map.Base;
+        ulong magic = Volatile.Read(ref *(ulong*)(b + RingLayout.MagicOffset));
+        if (magic == 0) return; // an engine is re-making the header
+        string? problem = magic != RingLayout.Magic ? $"magic {magic:X16}"
+            : *(int*)(b + RingLayout.LayoutVersionOffset) != RingLayout.Version ? "layout version"
+            : *(int*)(b + RingLayout.FrameSizeOffset) != Frame.Size ? "frame size"
+            : *(int*)(b + RingLayout.SlotSizeOffset) != _slotSize ? "slot size"
+            : *(int*)(b + RingLayout.StateOffset) is not (RingLayout.StateLive or RingLayout.StateClosed) ? "state"
+            : null;
+        if (problem is not null)
+            throw new RingException($"ring '{Name}' is corrupt: its header changed ({problem}) under a reader — restart the engine (it re-makes the ring)");
     }
 
     /// <summary>Checks every header field before any slot is touched.</summary>

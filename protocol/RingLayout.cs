@@ -20,6 +20,13 @@ namespace Losses.Protocol;
 /// Position p (ever-increasing, 64-bit) lives in slot p &amp; (Capacity − 1). A slot's Sequence is
 /// 2p+1 while the writer fills it with frame p and 2p+2 once frame p is complete (a seqlock):
 /// a reader accepts frame p only if Sequence is 2p+2 before and after its copy.
+/// <para>
+/// The file (Unix) is opened without following a link and must be this user's, mode 0600; the
+/// one writer holds flock(LOCK_EX) on it for its run (WriterPid names it to a second engine) and
+/// makes it 0400 and append-only meanwhile, so nothing truncates it under the mappings. The
+/// Heartbeat moves while frames flow (the writer's watchdog thread); a reader seeing it older than
+/// <see cref="FrameRingReader.StallMs"/> on a live ring says the engine stopped.
+/// </para>
 /// </summary>
 public static class RingLayout
 {

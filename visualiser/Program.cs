@@ -11,7 +11,7 @@ public static class Program
           live:     losses visualise [--ring NAME] [--video SRC] [--size WxH] [--fullscreen] [--status SECONDS]
           remote:   losses visualise --listen PORT [live options]       frames from losses osc --frame-blob
                     losses visualise --listen PORT -o OUT.png|OUT.mp4 [--at SECONDS] [offline options]
-          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud]
+          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud] [--max-seconds S]
           still:    losses visualise --frames IN.frames -o OUT.png [--at SECONDS] [--video SRC] [--size WxH] [--hud]
           bench:    losses visualise --bench [--size WxH] [--count N]
 
@@ -21,6 +21,7 @@ public static class Program
           --listen PORT draw from /losses/frame blobs on this UDP port instead of the ring
           --monitor N|NAME  full screen on that monitor (the projector); F: a window on it
           --monitors    list the monitors (number, name, position, mode)
+          --max-seconds S  refuse a frame log whose last frame is later than this (default 14400 = 4 h)
           keys (live):  H toggles the HUD, F full screen, Esc quits
         """;
 
@@ -36,7 +37,12 @@ public static class Program
             Console.Error.WriteLine($"losses: {e.Message}");
             return e is UsageException ? 2 : 1;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException)
+        catch (Protocol.StoppedException e)
+        {
+            Console.Error.WriteLine($"losses: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException or Protocol.LimitException)
         {
             Console.Error.WriteLine($"losses: {e.Message}");
             return 1;
@@ -48,7 +54,7 @@ public static class Program
         string ring = "losses";
         string? video = null, frames = null, output = null, monitor = null;
         int width = 1280, height = 720, count = 300;
-        double fps = 60, status = 0;
+        double fps = 60, status = 0, maxSeconds = Protocol.Limits.DefaultMaxSeconds;
         double? at = null;
         bool fullScreen = false, hud = false, bench = false;
         int? listen = null;
@@ -70,8 +76,9 @@ public static class Program
                 case "--fullscreen": fullScreen = true; break;
                 case "--monitor": monitor = Value(); break;
                 case "--monitors": return Monitors.Print();
-                case "--frames": frames = Value(); break;
-                case "-o" or "--output": output = Value(); break;
+                case "--frames": frames = PathValue(arg, Value()); break;
+                case "-o" or "--output": output = PathValue(arg, Value()); break;
+                case "--max-seconds": maxSeconds = ParseNumber(arg, Value(), 1, Protocol.Limits.HighestMaxSeconds); break;
                 case "--fps": fps = ParseNumber(arg, Value(), 1, 240); break;
                 case "--at": at = ParseNumber(arg, Value(), 0, 1e7); break;
                 case "--hud": hud = true; break;
@@ -90,7 +97,7 @@ public static class Program
         if (frames is not null)
         {
             if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");
-            return new OfflineRender { FramesPath = frames, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at }.Run();
+            return new OfflineRender { FramesPath = frames, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at, MaxSeconds = maxSeconds }.Run();
         }
         if (output is not null && listen is int port)
             return new RemoteCapture { Port = port, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
@@ -109,6 +116,10 @@ public static class Program
             return (w, h);
         throw new UsageException($"--size '{text}' is not a size: give WxH with even numbers, 16..7680 by 16..4320 (e.g. 1280x720)");
     }
+
+    /// <summary>A file path option: empty or malformed is a usage error (exit 2).</summary>
+    private static string PathValue(string option, string path) =>
+        Protocol.OutputSet.PathProblem(path) is string problem ? throw new UsageException($"visualise: {option} {problem}") : path;
 
     private static double ParseNumber(string option, string text, double min, double max)
     {

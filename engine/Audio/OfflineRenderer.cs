@@ -12,11 +12,16 @@ public sealed record RenderOptions
 {
     public ulong Seed { get; init; } = 1;
     public int Block { get; init; } = 64;
-    public int SampleRate { get; init; } = 48000;
+    public const int DefaultSampleRate = 48000;
+    public int SampleRate { get; init; } = DefaultSampleRate;
     /// <summary>Longest ring-out after the last event; the render ends earlier once every voice is silent.</summary>
     public double MaxTailSeconds { get; init; } = 30;
     /// <summary>Pace the blocks at the wall clock, as a live engine would (for watching the ring).</summary>
     public bool RealTime { get; init; }
+    /// <summary>The command's outputs: the WAV joins them and is moved into place with the rest (none: on its own).</summary>
+    public OutputSet? Outputs { get; init; }
+    /// <summary>Checked every block: Ctrl-C, SIGTERM or a broken ring stop the render and its temporary files go.</summary>
+    public CancellationToken Cancel { get; init; }
 }
 
 public sealed record TargetSummary(string Model, int Part, double StartSeconds, long Steps, float FirstLoss, float FinalLoss);
@@ -79,10 +84,11 @@ public static class OfflineRenderer
         long end;
         long progressEvery = Math.Max(1, options.SampleRate / options.Block); // about once a second of audio
 
-        using (var wav = new WavWriter(outputPath, options.SampleRate, options.Block))
+        using (var wav = new WavWriter(outputPath, options.SampleRate, options.Block, options.Outputs))
         {
             for (long block = 0; ; block++)
             {
+                options.Cancel.ThrowIfCancellationRequested();
                 long start = processor.SampleTime;
                 int count = 0;
                 while (nextEvent < events.Length && events[nextEvent].SampleTime < start + options.Block)

@@ -12,15 +12,20 @@ namespace Losses.Engine.Audio;
 public sealed class WavWriter : IDisposable
 {
     private const int HeaderBytes = 58; // RIFF(12) + fmt(8+18) + fact(8+4) + data(8)
+    /// <summary>A RIFF size field is 32 bits: the most audio one WAV file holds.</summary>
+    public const long MaxDataBytes = uint.MaxValue - HeaderBytes + 8;
+
+    /// <summary>Bytes of a WAV of this many stereo frames.</summary>
+    public static long FileBytes(long frames) => HeaderBytes + frames * 8;
     private readonly PendingFile _file;
     private readonly FileStream _stream;
     private readonly int _sampleRate;
     private readonly byte[] _buffer;
     private long _frames;
 
-    public WavWriter(string path, int sampleRate, int maxBlock)
+    public WavWriter(string path, int sampleRate, int maxBlock, OutputSet? set = null)
     {
-        _file = new PendingFile(path);
+        _file = new PendingFile(path, set: set);
         _stream = _file.Stream;
         _sampleRate = sampleRate;
         _buffer = new byte[maxBlock * 8];
@@ -48,12 +53,12 @@ public sealed class WavWriter : IDisposable
         _frames += n;
     }
 
-    /// <summary>Keeps only the first <paramref name="frames"/> frames, finishes the header and moves the file into place.</summary>
+    /// <summary>Keeps only the first <paramref name="frames"/> frames, finishes the header and moves the file into place (in a set: readies it).</summary>
     public void Commit(long frames)
     {
         frames = Math.Min(frames, _frames);
         long dataBytes = frames * 8;
-        if (dataBytes + HeaderBytes - 8 > uint.MaxValue) throw new IOException("render too long for a WAV file (4 GiB)");
+        if (dataBytes + HeaderBytes - 8 > MaxDataBytes) throw new IOException("render too long for a WAV file (4 GiB)");
         _stream.SetLength(HeaderBytes + dataBytes);
         _stream.Position = 0;
         Span<byte> h = stackalloc byte[HeaderBytes];

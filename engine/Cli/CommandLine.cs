@@ -30,6 +30,7 @@ public static class CommandLine
               --frames FILE        also write every published frame to a frame log
               --ring NAME          also publish the frames live into the shared-memory ring NAME
               --realtime           pace the render at the wall clock (to watch it live)
+              --max-seconds S      refuse performances longer than this (default 14400 = 4 h)
           frames FILE.frames       print the frames of a frame log
               --csv                as CSV
           watch                    print the frames of a live ring as they arrive
@@ -103,7 +104,12 @@ public static class CommandLine
             Console.Error.WriteLine($"losses: {e.Message}");
             return ExitUsage;
         }
-        catch (Exception e) when (e is MidiFileException or ConfigException or IOException or UnauthorizedAccessException
+        catch (StoppedException e)
+        {
+            Console.Error.WriteLine($"losses: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is MidiFileException or LimitException or ConfigException or IOException or UnauthorizedAccessException
                                       or RingException or FrameLogException or Audio.Jack.AudioBackendException)
         {
             Console.Error.WriteLine($"losses: {e.Message}");
@@ -141,6 +147,7 @@ public static class CommandLine
     {
         string? output = null, configPath = null, summaryJson = null, framesPath = null, ring = null;
         bool realTime = false;
+        double maxSeconds = Limits.DefaultMaxSeconds;
         ulong seed = 1;
         int block = 64, sampleRate = 48000;
         string? input = null;
@@ -148,19 +155,20 @@ public static class CommandLine
         {
             switch (arg)
             {
-                case "-o" or "--output": output = a.Value(arg); break;
+                case "-o" or "--output": output = a.PathValue(arg); break;
                 case "--seed": seed = a.ULong(arg); break;
                 case "--block": block = a.Int(arg, 1, 8192); break;
                 case "--sample-rate": sampleRate = a.Int(arg, 8000, 384000); break;
-                case "--config": configPath = a.Value(arg); break;
-                case "--summary-json": summaryJson = a.Value(arg); break;
-                case "--frames": framesPath = a.Value(arg); break;
+                case "--config": configPath = a.PathValue(arg); break;
+                case "--summary-json": summaryJson = a.PathValue(arg); break;
+                case "--frames": framesPath = a.PathValue(arg); break;
                 case "--ring": ring = a.RingName(arg); break;
                 case "--realtime": realTime = true; break;
+                case "--max-seconds": maxSeconds = a.Seconds(arg); break;
                 default:
                     if (arg.StartsWith('-')) throw new UsageException($"render: unknown option '{arg}' (try: losses help)");
                     if (input is not null) throw new UsageException($"render: one input file only ('{input}' and '{arg}' given)");
-                    input = arg;
+                    input = a.CheckPath("input", arg);
                     break;
             }
         }
@@ -170,7 +178,13 @@ public static class CommandLine
         EngineConfig config = configPath is null ? EngineConfig.Default : EngineConfig.Load(configPath);
         MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
         var options = new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate, RealTime = realTime };
-        using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate);
+        RenderBounds.Check(performance, options, maxSeconds, output, framesPath);
+        using var interruption = new Interruption(); // before the first temporary file: a signal from here on cleans up
+        // Every output to a temporary file first; all moved into place together at the end, or none.
+        using var outputs = new OutputSet(input, configPath);
+        outputs.Check(output);
+        using PendingFile? summaryFile = summaryJson is null ? null : new PendingFile(summaryJson, set: outputs);
+        using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate, outputs);
         using FrameRingWriter? ringWriter = ring is null ? null : FrameRingWriter.Create(ring);
         IFrameSink? sink = (log, ringWriter) switch
         {
@@ -179,8 +193,11 @@ public static class CommandLine
             (null, not null) => ringWriter,
             _ => new FrameTee(ringWriter, log),
         };
-        RenderSummary summary = RenderWithProgress(performance, config, options, output, summaryJson, sink);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interruption.Token, ringWriter?.Broken ?? CancellationToken.None);
+        RenderSummary summary = RenderWithProgress(performance, config, options with { Outputs = outputs, Cancel = stop.Token },
+            output, summaryFile, sink, interruption, ringWriter);
         log?.Commit();
+        outputs.Commit();
         Print(summary);
         if (framesPath is not null) Console.WriteLine($"  {log!.Count} frames -> {framesPath}");
         return 0;
@@ -200,13 +217,17 @@ public static class CommandLine
             }
         }
         Directory.CreateDirectory(outDir);
-        var options = new RenderOptions { Seed = seed };
-        MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", options.SampleRate);
+        MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", RenderOptions.DefaultSampleRate);
         string wav = Path.Combine(outDir, "demo.wav");
+        using var interruption = new Interruption();
+        using var outputs = new OutputSet();
+        using var summaryFile = new PendingFile(Path.Combine(outDir, "demo.json"), set: outputs);
         // The frame log lets the launcher render the visuals of the demo (out/demo.mp4).
-        using var log = new FrameLogWriter(Path.Combine(outDir, "demo.frames"), options.SampleRate);
-        RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, Path.Combine(outDir, "demo.json"), log);
+        using var log = new FrameLogWriter(Path.Combine(outDir, "demo.frames"), RenderOptions.DefaultSampleRate, outputs);
+        var options = new RenderOptions { Seed = seed, Outputs = outputs, Cancel = interruption.Token };
+        RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, summaryFile, log, interruption);
         log.Commit();
+        outputs.Commit();
         Print(summary);
         return 0;
     }
@@ -234,7 +255,7 @@ public static class CommandLine
                 "--config" => o with { },
                 _ => throw new UsageException($"live: unknown option '{arg}' (try: losses help)"),
             };
-            if (arg == "--config") configPath = a.Value(arg);
+            if (arg == "--config") configPath = a.PathValue(arg);
         }
         if (o.Audio is not ("jack" or "asio")) throw new UsageException($"live: --audio must be jack or asio, not '{o.Audio}'");
         if (configPath is not null) o = o with { Config = EngineConfig.Load(configPath) };
@@ -273,7 +294,7 @@ public static class CommandLine
         {
             switch (arg)
             {
-                case "--check": check = a.Value(arg); break;
+                case "--check": check = a.PathValue(arg); break;
                 default: throw new UsageException($"config: unknown option '{arg}' (try: losses help)");
             }
         }
@@ -294,7 +315,7 @@ public static class CommandLine
         {
             switch (arg)
             {
-                case "-o" or "--output": output = a.Value(arg); break;
+                case "-o" or "--output": output = a.PathValue(arg); break;
                 default: throw new UsageException($"example: unknown option '{arg}' (try: losses help)");
             }
         }
@@ -305,14 +326,24 @@ public static class CommandLine
     }
 
     private static RenderSummary RenderWithProgress(MidiPerformance performance, EngineConfig config, RenderOptions options,
-        string output, string? summaryJson, IFrameSink? frames = null)
+        string output, PendingFile? summaryJson, IFrameSink? frames, Interruption interruption, FrameRingWriter? ring = null)
     {
         var bar = new ProgressReporter(performance.Name, performance.DurationSeconds);
-        RenderSummary summary = OfflineRenderer.Render(performance, config, options, output, bar.Report, frames);
+        RenderSummary summary;
+        try
+        {
+            summary = OfflineRenderer.Render(performance, config, options, output, bar.Report, frames);
+        }
+        catch (OperationCanceledException) when (options.Cancel.IsCancellationRequested)
+        {
+            bar.Finish();
+            throw interruption.Stopped(ring?.Fault);
+        }
         bar.Finish();
         if (summaryJson is not null)
         {
-            PendingFile.WriteAllText(summaryJson, summary.ToJson());
+            summaryJson.Stream.Write(System.Text.Encoding.UTF8.GetBytes(summary.ToJson()));
+            summaryJson.Commit();
         }
         return summary;
     }
@@ -361,6 +392,12 @@ public static class CommandLine
             return value;
         }
 
+        /// <summary>A file path option: empty or malformed is a usage error (exit 2).</summary>
+        public string PathValue(string option) => CheckPath(option, Value(option));
+
+        public string CheckPath(string what, string path) =>
+            OutputSet.PathProblem(path) is string problem ? throw new UsageException($"{command}: {what} {problem}") : path;
+
         public string RingName(string option)
         {
             string name = Value(option);
@@ -372,7 +409,7 @@ public static class CommandLine
         public double Seconds(string option)
         {
             string text = Value(option);
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value > 1e6)
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value > Limits.HighestMaxSeconds)
                 throw new UsageException($"{command}: {option} must be a positive number of seconds, not '{text}'");
             return value;
         }

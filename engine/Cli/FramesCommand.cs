@@ -22,7 +22,7 @@ internal static class FramesCommand
                 case "--csv": csv = true; break;
                 default:
                     if (arg.StartsWith('-')) throw new UsageException($"frames: unknown option '{arg}' (try: losses help)");
-                    path = arg;
+                    path = a.CheckPath("frame log", arg);
                     break;
             }
         }

@@ -35,6 +35,7 @@ internal sealed class RingFollowLines(FrameRingReader reader)
         {
             RingState.WaitingForEngine => $"waiting for the engine on ring '{reader.Name}' ({RingLayout.PathFor(reader.Name)})...",
             RingState.Stopped => "the engine stopped; waiting for it to start again...",
+            RingState.Stalled => $"engine stopped: no heartbeat for {reader.HeartbeatAgeMs / 1000.0:0.0} s (killed or hung); waiting for it to start again...",
             _ => $"reading ring '{reader.Name}' (generation {reader.Generation}, {reader.Capacity} slots)",
         };
         Console.Error.WriteLine($"losses: {message}");

@@ -103,6 +103,7 @@ public static class LiveSession
                     baseline = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(true), core!.Cycles);
                 backend.Maintain();
                 if (backend.Lost is string lost) { ending = lost; break; }
+                if (ring.Fault is string fault) { ending = fault; break; }
                 if (core!.Faulted) { ending = "the engine faulted (a bug): stopped"; break; }
                 if (now >= endSample || stop.Requested) break;
                 if (interactive)

@@ -10,6 +10,14 @@ public sealed class TestRing : IDisposable
 
     public void Dispose() => FrameRingWriter.Delete(Name);
 
+    /// <summary>Writes a file at a ring path as the engine would make it: this user's, mode 0600.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public static void WritePrivate(string path, byte[] bytes)
+    {
+        File.WriteAllBytes(path, bytes);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
     public static Frame FrameFor(long i)
     {
         Frame f = default;

@@ -37,6 +37,7 @@ public sealed class RingFrameSource(string ring) : IFrameSource
     {
         RingState.WaitingForEngine => $"waiting for the engine on ring '{ring}' (start it, e.g. losses render IN.mid -o x.wav --ring {ring} --realtime)",
         RingState.Live => $"following the engine on ring '{ring}' (generation {Generation})",
+        RingState.Stalled => $"engine stopped: no heartbeat on ring '{ring}' for {_reader.HeartbeatAgeMs / 1000.0:0.0} s (killed or hung); waiting for it to start again",
         _ => $"the engine on ring '{ring}' stopped: waiting for it to start again",
     };
 

@@ -22,11 +22,21 @@ public sealed class OfflineRender
     public bool Hud { get; init; }
     /// <summary>For a .png: the time of the still, seconds (default: the last frame).</summary>
     public double? At { get; init; }
+    /// <summary>The longest performance rendered (bounds the video frames planned from the log's times).</summary>
+    public double MaxSeconds { get; init; } = Limits.DefaultMaxSeconds;
 
     public int Run()
     {
         using FrameLogReader log = OpenLog(FramesPath);
         if (log.Count == 0) throw new VisualiserException($"{FramesPath}: the frame log holds no frames (render again with --frames)");
+        try
+        {
+            log.CheckTimes(FramesPath, MaxSeconds);
+        }
+        catch (FrameLogException e)
+        {
+            throw new VisualiserException(e.Message);
+        }
         Frame last = log.Read(log.Count - 1);
         double duration = (double)last.SampleTime / log.SampleRate;
         bool still = Path.GetExtension(OutputPath).Equals(".png", StringComparison.OrdinalIgnoreCase);
@@ -34,6 +44,11 @@ public sealed class OfflineRender
         if (!still && fourcc is null) throw new UsageException($"-o {OutputPath}: write a .mp4, .mov, .m4v, .avi or .png");
         string? dir = Path.GetDirectoryName(Path.GetFullPath(OutputPath));
         if (dir is not null && !Directory.Exists(dir)) throw new VisualiserException($"-o {OutputPath}: folder {dir} does not exist");
+        // Temp beside the target, created exclusively under a random name; the frame log (and a video file) are inputs it may not overwrite.
+        using var outputs = new OutputSet(FramesPath, Video);
+        using var interruption = new Interruption(); // Ctrl-C or SIGTERM: stop at the next video frame, remove the temporary file
+        using var output = new PendingFile(OutputPath, set: outputs);
+        output.Stream.Dispose(); // OpenCV writes the file by its name
 
         using IVideoFeed feed = VideoSource.OpenOffline(Video, Width, Height);
         if (feed.Problem is not null) Console.Error.WriteLine($"losses: {feed.Problem}");
@@ -60,22 +75,23 @@ public sealed class OfflineRender
             renderer.SetVideo(feed.FrameAt(t, out _));
             renderer.Draw(state, t);
             renderer.Read();
-            renderer.SavePng(OutputPath);
+            renderer.SavePng(output.TempPath);
+            output.Commit();
+            outputs.Commit();
             Console.WriteLine($"wrote {OutputPath} ({Width}x{Height}, t = {t:0.000} s, part {state.Current.Part})");
             return 0;
         }
 
-        long frames = (long)Math.Floor(duration * Fps + 1e-9) + 1;
-        string temp = Path.Combine(dir ?? ".", $".{Path.GetFileNameWithoutExtension(OutputPath)}.tmp-{Environment.ProcessId}{Path.GetExtension(OutputPath)}");
+        long frames = (long)Math.Floor(duration * Fps + 1e-9) + 1; // duration ≤ MaxSeconds: bounded
         var clock = Stopwatch.StartNew();
-        try
         {
-            using (var writer = new VideoWriter(temp, FourCC.FromString(fourcc!), Fps, new Size(Width, Height)))
+            using (var writer = new VideoWriter(output.TempPath, FourCC.FromString(fourcc!), Fps, new Size(Width, Height)))
             {
                 if (!writer.IsOpened()) throw new VisualiserException($"-o {OutputPath}: OpenCV cannot write this video ({fourcc})");
                 double lastReport = 0;
                 for (long k = 0; k < frames; k++)
                 {
+                    interruption.ThrowIfRequested();
                     double t = k / Fps;
                     // Engine frames at or before this video frame's sample (integer maths: exact at any rate).
                     ApplyUpTo((long)Math.Floor(k * (double)log.SampleRate / Fps + 1e-6));
@@ -89,11 +105,8 @@ public sealed class OfflineRender
                     }
                 }
             }
-            File.Move(temp, OutputPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
+            output.Commit();
+            outputs.Commit();
         }
         double seconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine($"wrote {OutputPath}: {frames} frames, {Width}x{Height} at {Fps:0.###} fps ({duration:0.00} s of performance) in {seconds:0.0} s = {frames / seconds:0.0} fps [{fourcc}, {renderer.Gpu.Renderer}]");
