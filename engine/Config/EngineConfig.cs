@@ -34,7 +34,9 @@ public sealed record PieceSettings
 
 public sealed record CubicSettings
 {
+    /// <summary>Per key press the Newton step shrinks the loss by (1 − lr)²: 0.17 spreads a phrase's convergence over its 12 presses.</summary>
     [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = CubicModel.DefaultLearningRate;
+    public CubicDescent Descent { get; init; } = CubicDescent.Newton;
     /// <summary>At most 128: every frame carries all the points to the visualiser.</summary>
     [Limits(1, 128)] public int Points { get; init; } = 100;
 }
@@ -53,15 +55,35 @@ public sealed record LearningSettings
     public LossKind Loss { get; init; } = LossKind.HalfMse;
     /// <summary>Continuous steps per second while a chord is held, on the sample clock.</summary>
     [Limits(0.1, 1000)] public float StepsPerSecond { get; init; } = 60f;
-    /// <summary>Below this loss the model has converged and stops stepping.</summary>
-    [Limits(0, 1e3)] public float StopLoss { get; init; } = 1e-3f;
+    /// <summary>
+    /// Below this loss the model has converged and stops stepping. 0 (never stop): with the detune
+    /// relative to each target's first loss, a small absolute threshold would freeze a target that
+    /// started small while it is still audibly out of tune.
+    /// </summary>
+    [Limits(0, 1e3)] public float StopLoss { get; init; } = 0f;
     public CubicSettings Cubic { get; init; } = new();
     public KnotSettings Knot { get; init; } = new();
 }
 
+/// <summary>How a loss becomes the overtones' detune d (overtone k ≥ 2 sounds at k·f₀·(1 + d)).</summary>
+public enum DetuneScale
+{
+    /// <summary>d ∝ loss / the target's first loss: every target starts at <see cref="DetuneSettings.StartCents"/> (default).</summary>
+    FirstLoss,
+
+    /// <summary>d = m·loss with the per-model multipliers (the seed's mapping).</summary>
+    Absolute,
+}
+
 public sealed record DetuneSettings
 {
-    /// <summary>Overtone k ≥ 2 sounds at k·f₀·(1 + m·loss); m while a cubic trains (parts 1, 4).</summary>
+    public DetuneScale Scale { get; init; } = DetuneScale.FirstLoss;
+    /// <summary>
+    /// The overtones' detune at a target's first loss, in cents (scale firstLoss); it then falls in
+    /// proportion to the loss. 50 cents, a quarter tone: out of tune beyond doubt, yet still a chord.
+    /// </summary>
+    [Limits(0, 1200)] public float StartCents { get; init; } = 50f;
+    /// <summary>Scale absolute: overtone k ≥ 2 sounds at k·f₀·(1 + m·loss); m while a cubic trains (parts 1, 4).</summary>
     [Limits(0, 10)] public float CubicMultiplier { get; init; } = 0.05f;
     /// <summary>
     /// m while a knot trains (parts 2, 3). Knot losses start ≈ 20× smaller than cubic ones (phases

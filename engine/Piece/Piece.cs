@@ -57,6 +57,8 @@ public sealed class Piece
     private readonly TargetRecord[] _targets = new TargetRecord[MaxTargetRecords];
     private readonly float[] _scratchGradient = new float[Model.MaxParameters];
     private readonly Model[] _models;
+    private readonly float[] _startLoss; // by ModelKind: each model's loss at its target's start
+    private readonly float _startDetune;
     private readonly byte[] _heldVelocity = new byte[128];
     private readonly long[] _pressSample = new long[MaxPendingPresses];
     private readonly byte[] _pressNote = new byte[MaxPendingPresses];
@@ -72,10 +74,12 @@ public sealed class Piece
         _sampleRate = sampleRate;
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
-        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate);
+        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate, _learning.Cubic.Descent);
         Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
             _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency);
         _models = [Cubic, Knot];
+        _startLoss = new float[_models.Length + 1];
+        _startDetune = MathF.Pow(2f, _detune.StartCents / 1200f) - 1f;
         Array.Fill(_voiceOf, NoVoice);
         Part = _settings.StartPart;
         PartsVisited = 1 << Part;
@@ -289,7 +293,8 @@ public sealed class Piece
         Changes |= PieceChanges.NewTarget;
         if (stepAtOnce) Step(model);
         else Loss = model.Evaluate(_scratchGradient);
-        OpenTarget(model.Kind, sample, Loss);
+        _startLoss[(int)model.Kind] = Loss;
+        OpenTarget(model, sample, Loss);
     }
 
     private void Step(Model model)
@@ -311,11 +316,11 @@ public sealed class Piece
         }
     }
 
-    private void OpenTarget(ModelKind model, long sample, float loss)
+    private void OpenTarget(Model model, long sample, float loss)
     {
         int index = TargetCount - 1;
         if (index >= MaxTargetRecords) return;
-        _targets[index] = new TargetRecord { Model = model, Part = Part, StartSample = sample, FirstLoss = loss, FinalLoss = loss };
+        _targets[index] = new TargetRecord { Model = model.Kind, Part = Part, StartSample = sample, Steps = model.Steps, FirstLoss = loss, FinalLoss = loss };
     }
 
     private void CloseTarget(long steps, float loss)
@@ -328,9 +333,19 @@ public sealed class Piece
         record.FinalLoss = loss;
     }
 
+    /// <summary>The overtones' detune for a loss of the current model, clamped to [0, max].</summary>
     private float DetuneFor(float loss)
     {
-        float d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
+        float d;
+        if (_detune.Scale == DetuneScale.FirstLoss)
+        {
+            float start = _startLoss[(int)ModelKind];
+            d = start > 0f ? _startDetune * (loss / start) : 0f;
+        }
+        else
+        {
+            d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
+        }
         return d >= 0f ? MathF.Min(d, _detune.Max) : (float.IsNaN(d) ? _detune.Max : 0f);
     }
 
