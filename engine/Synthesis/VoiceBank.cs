@@ -26,7 +26,6 @@ public sealed class VoiceBank
     public const int ControlPeriod = 32;
     private const int Lanes = 8;
     private const float SilenceLevel = 1e-4f; // −80 dB: a decaying voice below this is free again
-    private const float Log1e3 = -6.90775527898f; // ln(0.001): −60 dB
 
     private enum Stage : byte { Idle, Attack, Decay, Damp }
 
@@ -41,7 +40,7 @@ public sealed class VoiceBank
     private readonly int[] _note;
     private readonly long[] _serial;
     private readonly float[] _env, _envMul, _envAdd, _gain;
-    private readonly float[] _decayMul;
+    private readonly float[] _decayMul, _decayAdd;
     private readonly float[] _detune, _detuneTarget;
     private readonly float[] _b0, _b1, _b2, _a1, _a2; // low-pass coefficients
     private readonly float[] _zl1, _zl2, _zr1, _zr2;  // low-pass state, left and right
@@ -65,7 +64,7 @@ public sealed class VoiceBank
     private long _nextSerial = 1;
     private readonly float _glide;
     private readonly float _dampMul;
-    private readonly float _nyquistGuard;
+    private readonly float _maxDetune;
 
     public VoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed)
     {
@@ -80,7 +79,7 @@ public sealed class VoiceBank
         _note = new int[n];
         _serial = new long[n];
         _env = new float[n]; _envMul = new float[n]; _envAdd = new float[n]; _gain = new float[n];
-        _decayMul = new float[n];
+        _decayMul = new float[n]; _decayAdd = new float[n];
         _detune = new float[n]; _detuneTarget = new float[n];
         _b0 = new float[n]; _b1 = new float[n]; _b2 = new float[n]; _a1 = new float[n]; _a2 = new float[n];
         _zl1 = new float[n]; _zl2 = new float[n]; _zr1 = new float[n]; _zr2 = new float[n];
@@ -96,7 +95,7 @@ public sealed class VoiceBank
 
         _glide = settings.GlideCoefficient(sampleRate);
         _dampMul = settings.DampMultiplier(sampleRate);
-        _nyquistGuard = VoiceSettings.NyquistGuard(sampleRate, maxDetune);
+        _maxDetune = maxDetune;
         for (int v = 0; v < n; v++) _envMul[v] = 1f;
     }
 
@@ -133,12 +132,11 @@ public sealed class VoiceBank
         _stage[v] = Stage.Attack;
         _note[v] = note;
         _serial[v] = _nextSerial++;
-        // Attack: a linear ramp that is already above zero on the voice's first sample.
+        // Attack and decay: Env.perc's curved segments; the attack is above zero on the first sample.
         _env[v] = 0f;
-        _envAdd[v] = 1f / MathF.Max(1f, _settings.AttackSeconds * _sampleRate);
-        _envMul[v] = 1f;
+        (_envMul[v], _envAdd[v]) = _settings.Segment(_settings.AttackSeconds, _sampleRate, 0f, 1f);
         float decaySeconds = note < _settings.LongReleaseBelow ? _settings.LongReleaseSeconds : _settings.ReleaseSeconds;
-        _decayMul[v] = MathF.Exp(Log1e3 / (decaySeconds * _sampleRate));
+        (_decayMul[v], _decayAdd[v]) = _settings.Segment(decaySeconds, _sampleRate, 1f, 0f);
         _gain[v] = velocity01 * velocity01;
         _detune[v] = detune;
         _detuneTarget[v] = detune;
@@ -156,8 +154,7 @@ public sealed class VoiceBank
         for (int k = 0; k < _partials; k++)
         {
             int i = k * _capacity + v;
-            float frequency = (k + 1) * f0;
-            bool audible = k == 0 || frequency < _nyquistGuard;
+            bool audible = VoiceSettings.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
             _gainLeft[i] = audible ? partialGain * _panLeft[k] : 0f;
             _gainRight[i] = audible ? partialGain * _panRight[k] : 0f;
         }
@@ -223,7 +220,7 @@ public sealed class VoiceBank
                 {
                     _stage[v] = Stage.Decay;
                     _envMul[v] = _decayMul[v];
-                    _envAdd[v] = 0f;
+                    _envAdd[v] = _decayAdd[v];
                 }
                 else if (stage != Stage.Attack && _env[v] < SilenceLevel)
                 {
@@ -385,7 +382,8 @@ public sealed class VoiceBank
         {
             // Per-sample voice controls: the detune glide and the envelope.
             d = Vector256.FusedMultiplyAdd(dt - d, glide, d);
-            e = Vector256.MinNative(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one);
+            // The curved decay passes zero at its end: held at 0 until the voice is freed.
+            e = Vector256.MaxNative(Vector256.MinNative(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one), Vector256<float>.Zero);
             Unsafe.Add(ref levels, s) = e * gain;
 
             // The fundamental is never detuned.
