@@ -284,6 +284,7 @@ public static class CommandLine
         string peakDb = s.Peak > 0 ? (20 * Math.Log10(s.Peak)).ToString("0.0", inv) + " dBFS" : "silent";
         Console.WriteLine(string.Create(inv, $"rendered {s.Input} -> {s.Output}"));
         Console.WriteLine(string.Create(inv, $"  duration {s.DurationSeconds:0.00} s ({s.SampleRate} Hz, block {s.Block}, seed {s.Seed}), peak {peakDb}"));
+        Console.WriteLine(string.Create(inv, $"  loudness {(s.LoudnessLufs is double lufs ? lufs.ToString("0.0", inv) + " LUFS" : "silent")} integrated (BS.1770), true peak {(double.IsFinite(s.TruePeakDbtp) ? s.TruePeakDbtp.ToString("0.0", inv) + " dBTP" : "silent")}"));
         Console.WriteLine(string.Create(inv, $"  notes {s.Notes}, parts visited {string.Join(' ', s.PartsVisited)} ({s.PartChanges} part changes)"));
         Console.WriteLine(string.Create(inv, $"  new targets: {s.CubicTargets} cubic, {s.KnotTargets} knot; {s.GradientSteps} gradient steps{(s.Resets > 0 ? $", {s.Resets} divergence resets" : "")}"));
         if (s.Targets.Length > 0) Console.WriteLine("  loss per target (first step -> last step):");

@@ -96,9 +96,12 @@ public sealed record DetuneSettings
 
 public sealed record MasterSettings
 {
-    [Limits(-60, 12)] public float GainDb { get; init; } = -6f;
-    /// <summary>Level where the soft limiter starts to bend; the output never passes ±1.</summary>
-    [Limits(0.1, 0.99)] public float LimiterThreshold { get; init; } = 0.8f;
+    /// <summary>0 dB puts four-parts.mid at about −18 LUFS integrated, a concert level with headroom.</summary>
+    [Limits(-60, 12)] public float GainDb { get; init; } = 0f;
+    /// <summary>Level where the soft limiter starts to bend towards the ceiling.</summary>
+    [Limits(0.1, 0.99)] public float LimiterThreshold { get; init; } = 0.7f;
+    /// <summary>The limiter's asymptote: the output never reaches it. 0.84 (−1.5 dBFS) keeps true peaks below −1 dBTP.</summary>
+    [Limits(0.1, 1)] public float LimiterCeiling { get; init; } = 0.84f;
 }
 
 /// <summary>Everything the performer can set, loaded from a JSON file; defaults follow the reference performance.</summary>
@@ -203,6 +206,8 @@ public sealed record EngineConfig
 
     private void Validate(string name)
     {
+        if (Master.LimiterThreshold >= Master.LimiterCeiling)
+            throw new ConfigException($"{name}: 'master.limiterThreshold' ({Master.LimiterThreshold}) must be below 'master.limiterCeiling' ({Master.LimiterCeiling})");
         if (Voice.CutoffLowHz > Voice.CutoffHighHz)
             throw new ConfigException($"{name}: 'voice.cutoffLowHz' ({Voice.CutoffLowHz}) must not exceed 'voice.cutoffHighHz' ({Voice.CutoffHighHz})");
     }
