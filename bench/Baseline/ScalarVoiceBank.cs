@@ -68,13 +68,12 @@ public sealed class ScalarVoiceBank
         Voice voice = _voices[v];
         ActiveVoices++;
         float f0 = 440f * MathF.Pow(2f, (note - 69) / 12f);
-        float velocity01 = Math.Clamp(velocity, 1, 127) / 127f;
         voice.Stage = 1;
         voice.Env = 0f;
         (voice.EnvMul, voice.EnvAdd) = _settings.Segment(_settings.AttackSeconds, _sampleRate, 0f, 1f);
         float decaySeconds = note < _settings.LongReleaseBelow ? _settings.LongReleaseSeconds : _settings.ReleaseSeconds;
         (voice.DecayMul, voice.DecayAdd) = _settings.Segment(decaySeconds, _sampleRate, 1f, 0f);
-        voice.Gain = velocity01 * velocity01;
+        voice.Gain = _settings.AmplitudeOf(velocity);
         voice.Detune = voice.DetuneTarget = detune;
         voice.Zl1 = voice.Zl2 = voice.Zr1 = voice.Zr2 = 0f;
         voice.Noise0 = _rng.NextFloat();
@@ -197,7 +196,9 @@ public sealed class ScalarVoiceBank
                 float yr = voice.B0 * sumR + voice.Zr1;
                 voice.Zr1 = voice.B1 * sumR + voice.Zr2 - voice.A1 * yr;
                 voice.Zr2 = voice.B2 * sumR - voice.A2 * yr;
-                float level = voice.Env * voice.Gain;
+                float level = _settings.DetuneAmplitude != 0f
+                    ? voice.Env * voice.Gain * MathF.FusedMultiplyAdd(-_settings.DetuneAmplitude, voice.Detune, 1f)
+                    : voice.Env * voice.Gain;
                 left[s] += yl * level;
                 right[s] += yr * level;
             }

@@ -26,6 +26,7 @@ public static class CommandLine
               --block N            block size in samples, 1..8192 (default 64)
               --sample-rate HZ     8000..384000 (default 48000)
               --config FILE        JSON config (see README; defaults otherwise)
+              --preset NAME        start from a preset instead of the defaults (ldd: the original piece); --config keys override it
               --summary-json FILE  also write the render summary as JSON
               --frames FILE        also write every published frame to a frame log
               --ring NAME          also publish the frames live into the shared-memory ring NAME
@@ -44,6 +45,7 @@ public static class CommandLine
               --ring NAME          ring to publish frames into (default losses)
               --record DIR         record MIDI, frames, config and seed into DIR
               --config FILE        JSON config
+              --preset NAME        start from a preset (ldd)
               --seed N             random seed (default 1)
               --no-connect         do not connect the outputs to the system playback ports
               --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
@@ -51,6 +53,7 @@ public static class CommandLine
               --bench-voices N     hold N voices from the start (DSP-load measurements; see bench dsp)
           devices                  list audio backends, drivers/ports and MIDI inputs here
           config                   print the default config as JSON
+              --preset NAME        print a preset instead (ldd: the original piece)
               --check FILE         validate a config file
           example -o OUT.mid       write the bundled example performance as a MIDI file
           visualise                (launcher) the visualiser: ./losses visualise --help
@@ -108,7 +111,7 @@ public static class CommandLine
 
     private static int Render(Arguments a)
     {
-        string? output = null, configPath = null, summaryJson = null, framesPath = null, ring = null;
+        string? output = null, configPath = null, summaryJson = null, framesPath = null, ring = null, preset = null;
         bool realTime = false;
         ulong seed = 1;
         int block = 64, sampleRate = 48000;
@@ -122,6 +125,7 @@ public static class CommandLine
                 case "--block": block = a.Int(arg, 1, 8192); break;
                 case "--sample-rate": sampleRate = a.Int(arg, 8000, 384000); break;
                 case "--config": configPath = a.Value(arg); break;
+                case "--preset": preset = PresetName(a, arg); break;
                 case "--summary-json": summaryJson = a.Value(arg); break;
                 case "--frames": framesPath = a.Value(arg); break;
                 case "--ring": ring = a.RingName(arg); break;
@@ -136,7 +140,7 @@ public static class CommandLine
         if (input is null) throw new UsageException("render: give a MIDI file (losses render IN.mid -o OUT.wav)");
         if (output is null) throw new UsageException("render: give the output WAV with -o OUT.wav");
 
-        EngineConfig config = configPath is null ? EngineConfig.Default : EngineConfig.Load(configPath);
+        EngineConfig config = LoadConfig(configPath, preset);
         MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
         var options = new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate, RealTime = realTime };
         using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate);
@@ -183,9 +187,10 @@ public static class CommandLine
     private static int Live(Arguments a)
     {
         var o = new Live.LiveOptions { Audio = OperatingSystem.IsWindows() ? "asio" : "jack" };
-        string? configPath = null;
+        string? configPath = null, preset = null;
         while (a.Next(out string arg))
         {
+            if (arg == "--preset") { preset = PresetName(a, arg); continue; }
             o = arg switch
             {
                 "--audio" => o with { Audio = a.Value(arg) },
@@ -204,7 +209,7 @@ public static class CommandLine
             if (arg == "--config") configPath = a.Value(arg);
         }
         if (o.Audio is not ("jack" or "asio")) throw new UsageException($"live: --audio must be jack or asio, not '{o.Audio}'");
-        if (configPath is not null) o = o with { Config = EngineConfig.Load(configPath) };
+        if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
         return Engine.Live.LiveSession.Run(o);
     }
 
@@ -227,23 +232,40 @@ public static class CommandLine
         return 0;
     }
 
+    /// <summary>A preset name from the command line: one of <see cref="EngineConfig.PresetNames"/>, else a usage error.</summary>
+    private static string PresetName(Arguments a, string arg)
+    {
+        string name = a.Value(arg);
+        if (!EngineConfig.PresetNames.Contains(name))
+            throw new UsageException($"{arg}: unknown preset '{name}' (presets: {string.Join(", ", EngineConfig.PresetNames)})");
+        return name;
+    }
+
+    /// <summary>The config: the preset's (or the defaults), with the file's keys over it.</summary>
+    private static EngineConfig LoadConfig(string? path, string? preset)
+    {
+        EngineConfig start = preset is null ? EngineConfig.Default : EngineConfig.FromPreset(preset);
+        return path is null ? start : EngineConfig.Load(path, start);
+    }
+
     private static int Config(Arguments a)
     {
-        string? check = null;
+        string? check = null, preset = null;
         while (a.Next(out string arg))
         {
             switch (arg)
             {
                 case "--check": check = a.Value(arg); break;
+                case "--preset": preset = PresetName(a, arg); break;
                 default: throw new UsageException($"config: unknown option '{arg}' (try: losses help)");
             }
         }
         if (check is null)
         {
-            Console.WriteLine(EngineConfig.Default.ToJson());
+            Console.WriteLine(LoadConfig(null, preset).ToJson());
             return 0;
         }
-        EngineConfig.Load(check);
+        LoadConfig(check, preset);
         Console.WriteLine($"{check}: ok");
         return 0;
     }

@@ -92,6 +92,15 @@ public sealed class CubicModel : Model
         frame.PointCount = count;
     }
 
+    public override float MeanResidual()
+    {
+        ReadOnlySpan<float> theta = Theta;
+        double sum = 0;
+        for (int i = 0; i < Points; i++)
+            sum += theta[0] * _x3[i] + theta[1] * _x2[i] + theta[2] * _x[i] + theta[3] - _y[i];
+        return (float)(sum / Points);
+    }
+
     /// <summary>Newton: G⁻¹·∇L (exact for half MSE: one step at lr 1 lands on the target); plain: ∇L.</summary>
     public override void Direction(ReadOnlySpan<float> gradient, Span<float> direction)
     {

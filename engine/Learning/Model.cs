@@ -145,6 +145,9 @@ public abstract class Model
         Gradient.CopyTo(frame.Gradient);
     }
 
+    /// <summary>Mean of the residuals model − target over the current batch at the current θ (signed: the original piece's detune).</summary>
+    public abstract float MeanResidual();
+
     /// <summary>
     /// Where a step goes from the gradient (before the learning rate): the gradient itself, or a
     /// model's preconditioned version of it. Also for tests and tools.

@@ -148,7 +148,6 @@ public sealed class VoiceBank
         _sounding++;
 
         float f0 = 440f * MathF.Pow(2f, (note - 69) / 12f);
-        float velocity01 = Math.Clamp(velocity, 1, 127) / 127f;
         float partialGain = 1f / _partials;
 
         _stage[v] = Stage.Attack;
@@ -159,7 +158,7 @@ public sealed class VoiceBank
         (_envMul[v], _envAdd[v]) = _settings.Segment(_settings.AttackSeconds, _sampleRate, 0f, 1f);
         float decaySeconds = note < _settings.LongReleaseBelow ? _settings.LongReleaseSeconds : _settings.ReleaseSeconds;
         (_decayMul[v], _decayAdd[v]) = _settings.Segment(decaySeconds, _sampleRate, 1f, 0f);
-        _gain[v] = velocity01 * velocity01;
+        _gain[v] = _settings.AmplitudeOf(velocity);
         _detune[v] = detune;
         _detuneTarget[v] = detune;
         _zl1[v] = _zl2[v] = _zr1[v] = _zr2[v] = 0f;
@@ -338,19 +337,29 @@ public sealed class VoiceBank
     /// Renders up to <see cref="ControlPeriod"/> samples into left/right (overwriting them).
     /// Callers split at sub-block boundaries and at events.
     /// </summary>
-    public void Render(Span<float> left, Span<float> right) => Render<WithFilter>(left, right);
+    public void Render(Span<float> left, Span<float> right)
+    {
+        if (_settings.DetuneAmplitude != 0f) Render<WithFilter, Coupled>(left, right);
+        else Render<WithFilter, Uncoupled>(left, right);
+    }
 
     /// <summary>
     /// The oscillator bank alone — sines and envelope, no low-pass — for the benchmark that
     /// measures it; the same code as <see cref="Render"/> with the filter compiled out.
     /// </summary>
-    internal void RenderOscillators(Span<float> left, Span<float> right) => Render<WithoutFilter>(left, right);
+    internal void RenderOscillators(Span<float> left, Span<float> right) => Render<WithoutFilter, Uncoupled>(left, right);
 
     private interface IFilterMode { static abstract bool Enabled { get; } }
     private readonly struct WithFilter : IFilterMode { public static bool Enabled => true; }
     private readonly struct WithoutFilter : IFilterMode { public static bool Enabled => false; }
 
-    private void Render<TFilter>(Span<float> left, Span<float> right) where TFilter : struct, IFilterMode
+    /// <summary>Whether the amplitude follows the detune (× (1 − k·d), <see cref="VoiceSettings.DetuneAmplitude"/>).</summary>
+    private interface IAmplitudeMode { static abstract bool FollowsDetune { get; } }
+    private readonly struct Coupled : IAmplitudeMode { public static bool FollowsDetune => true; }
+    private readonly struct Uncoupled : IAmplitudeMode { public static bool FollowsDetune => false; }
+
+    private void Render<TFilter, TAmplitude>(Span<float> left, Span<float> right)
+        where TFilter : struct, IFilterMode where TAmplitude : struct, IAmplitudeMode
     {
         int n = left.Length;
         if (n == 0) return;
@@ -364,7 +373,7 @@ public sealed class VoiceBank
         int groups = _capacity / Lanes;
         for (int g = 0; g < groups; g++)
         {
-            if (_groupActive[g] != 0) RenderGroup<TFilter>(g * Lanes, n, mixL, mixR);
+            if (_groupActive[g] != 0) RenderGroup<TFilter, TAmplitude>(g * Lanes, n, mixL, mixR);
         }
 
         for (int s = 0; s < n; s++)
@@ -381,8 +390,8 @@ public sealed class VoiceBank
     /// partials, both filters and the envelope overlap, and the partial sums never leave registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RenderGroup<TFilter>(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
-        where TFilter : struct, IFilterMode
+    private void RenderGroup<TFilter, TAmplitude>(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
+        where TFilter : struct, IFilterMode where TAmplitude : struct, IAmplitudeMode
     {
         ref float detune = ref _detune[v0];
         ref float env = ref _env[v0];
@@ -394,6 +403,7 @@ public sealed class VoiceBank
         Vector256<float> eAdd = Load(ref _envAdd[v0]);
         Vector256<float> gain = Load(ref _gain[v0]);
         Vector256<float> one = Vector256<float>.One;
+        Vector256<float> negativeCoupling = Vector256.Create(-_settings.DetuneAmplitude);
 
         Vector256<float> b0 = Load(ref _b0[v0]), b1 = Load(ref _b1[v0]), b2 = Load(ref _b2[v0]);
         Vector256<float> na1 = -Load(ref _a1[v0]), na2 = -Load(ref _a2[v0]);
@@ -424,7 +434,7 @@ public sealed class VoiceBank
             d = Vector256.FusedMultiplyAdd(dt - d, glide, d);
             // The curved decay passes zero at its end: held at 0 until the voice is freed.
             e = Vector256.MaxNative(Vector256.MinNative(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one), Vector256<float>.Zero);
-            Unsafe.Add(ref levels, s) = e * gain;
+            Unsafe.Add(ref levels, s) = TAmplitude.FollowsDetune ? e * gain * Vector256.FusedMultiplyAdd(negativeCoupling, d, one) : e * gain;
 
             // The fundamental is never detuned.
             phase = Sine.Wrap(phase + increment);

@@ -29,6 +29,18 @@ public sealed record VoiceSettings
     /// <summary>Time constant of the per-sample detune glide.</summary>
     [Limits(0.0001, 1)] public float DetuneGlideSeconds { get; init; } = 0.01f;
     [Limits(1, 16384)] public int Polyphony { get; init; } = 64;
+    /// <summary>0: a note's amplitude is velocity² (velocity/127); above 0, every note has this amplitude whatever its velocity.</summary>
+    [Limits(0, 1)] public float FixedAmplitude { get; init; } = 0f;
+    /// <summary>The amplitude follows the detune: × (1 − this·d). 0: it does not; 1: the original piece's amp = 1 − d.</summary>
+    [Limits(0, 10)] public float DetuneAmplitude { get; init; } = 0f;
+
+    /// <summary>A note's amplitude at this velocity (1..127).</summary>
+    public float AmplitudeOf(int velocity)
+    {
+        if (FixedAmplitude > 0f) return FixedAmplitude;
+        float v = Math.Clamp(velocity, 1, 127) / 127f;
+        return v * v;
+    }
 
     /// <summary>Per-sample coefficient of the one-pole detune glide at this rate.</summary>
     public float GlideCoefficient(float sampleRate) => 1f - MathF.Exp(-1f / (DetuneGlideSeconds * sampleRate));
