@@ -31,13 +31,15 @@ public sealed class ScalarVoiceBank
 
     private readonly VoiceSettings _settings;
     private readonly float _sampleRate, _glide, _dampMul, _maxDetune;
+    private readonly Tuning _tuning;
     private readonly int _partials;
     private readonly float[] _panLeft, _panRight;
     private readonly Voice[] _voices;
     private Rng _rng;
 
-    public ScalarVoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed)
+    public ScalarVoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed, Tuning? tuning = null)
     {
+        _tuning = tuning ?? Tuning.Equal;
         _settings = settings;
         _sampleRate = sampleRate;
         _partials = settings.Partials;
@@ -67,7 +69,7 @@ public sealed class ScalarVoiceBank
         if (v < 0) return -1;
         Voice voice = _voices[v];
         ActiveVoices++;
-        float f0 = 440f * MathF.Pow(2f, (note - 69) / 12f);
+        float f0 = _tuning.Frequency(note);
         voice.Stage = 1;
         voice.Env = 0f;
         (voice.EnvMul, voice.EnvAdd) = _settings.Segment(_settings.AttackSeconds, _sampleRate, 0f, 1f);

@@ -68,7 +68,7 @@ public sealed class LossesProcessor
         if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
         SampleRate = sampleRate;
         MaxBlock = maxBlock;
-        _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed);
+        _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning));
         _piece = new Piece.Piece(_config, sampleRate, _voices, _seed);
         _gain = MathF.Pow(10f, _config.Master.GainDb / 20f);
         _threshold = _config.Master.LimiterThreshold;

@@ -131,6 +131,16 @@ public sealed record DetuneSettings
     [Limits(0, 2)] public float Max { get; init; } = 0.5f;
 }
 
+/// <summary>Where the keys sound: a scale, laid out from a reference note at a reference frequency.</summary>
+public sealed record TuningSettings
+{
+    /// <summary>"equal" (default), a SuperCollider tuning (et12, just, pythagorean, lu, wcHarm, reinhard, perret, catler), or a Scala .scl file.</summary>
+    public string Scale { get; init; } = "equal";
+    /// <summary>The key that sounds at <see cref="ReferenceHz"/>, and degree 0 of the scale.</summary>
+    [Limits(0, 127)] public int ReferenceNote { get; init; } = 69;
+    [Limits(1, 20000)] public double ReferenceHz { get; init; } = 440;
+}
+
 public sealed record MasterSettings
 {
     /// <summary>0 dB puts four-parts.mid at about −18 LUFS integrated, a concert level with headroom.</summary>
@@ -151,6 +161,7 @@ public sealed record EngineConfig
     public LearningSettings Learning { get; init; } = new();
     public DetuneSettings Detune { get; init; } = new();
     public VoiceSettings Voice { get; init; } = new();
+    public TuningSettings Tuning { get; init; } = new();
     public MasterSettings Master { get; init; } = new();
 
     public static EngineConfig Default { get; } = new();
@@ -210,7 +221,8 @@ public sealed record EngineConfig
         {
             throw new ConfigException($"{path}: cannot read the config file ({e.Message})");
         }
-        return Parse(text, name, start);
+        // A Scala file named in the config is found beside it.
+        return Parse(text, name, start, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
     /// <summary>
@@ -218,7 +230,7 @@ public sealed record EngineConfig
     /// with "preset" or <paramref name="start"/> is given. Unknown keys, wrong types and out-of-range
     /// values are errors naming the key.
     /// </summary>
-    public static EngineConfig Parse(string json, string name, EngineConfig? start = null)
+    public static EngineConfig Parse(string json, string name, EngineConfig? start = null, string? directory = null)
     {
         JsonDocument doc;
         try
@@ -241,6 +253,9 @@ public sealed record EngineConfig
                 catch (ConfigException e) { throw new ConfigException($"{name}: {e.Message}"); }
             }
             var config = (EngineConfig)ReadObject(doc.RootElement, typeof(EngineConfig), Copy(origin), "", name);
+            string scale = config.Tuning.Scale;
+            if (scale.EndsWith(".scl", StringComparison.OrdinalIgnoreCase) && directory is not null && !Path.IsPathRooted(scale))
+                config = config with { Tuning = config.Tuning with { Scale = Path.Combine(directory, scale) } };
             config.Validate(name);
             return config;
         }
@@ -275,6 +290,12 @@ public sealed record EngineConfig
                 throw new ConfigException($"{name}: '{key}' must be one of {string.Join(", ", names.Select(n => '"' + n + '"'))}");
             return Enum.GetValues(type).GetValue(index)!;
         }
+        if (type == typeof(string))
+        {
+            if (value.ValueKind != JsonValueKind.String)
+                throw new ConfigException($"{name}: '{key}' must be a string");
+            return value.GetString()!;
+        }
         if (type == typeof(int) || type == typeof(float) || type == typeof(double))
         {
             if (value.ValueKind != JsonValueKind.Number)
@@ -305,8 +326,18 @@ public sealed record EngineConfig
         return (T)copy;
     }
 
+    private void ValidateTuning(string name)
+    {
+        try { Synthesis.Tuning.From(Tuning); }
+        catch (ConfigException e) when (!e.Message.Contains(".scl:"))
+        {
+            throw new ConfigException($"{name}: {e.Message}");
+        }
+    }
+
     private void Validate(string name)
     {
+        ValidateTuning(name);
         if (Master.LimiterThreshold >= Master.LimiterCeiling)
             throw new ConfigException($"{name}: 'master.limiterThreshold' ({Master.LimiterThreshold}) must be below 'master.limiterCeiling' ({Master.LimiterCeiling})");
         if (Voice.CutoffLowHz > Voice.CutoffHighHz)

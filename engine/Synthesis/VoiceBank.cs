@@ -71,9 +71,11 @@ public sealed class VoiceBank
     private readonly float _fadeMul;
     private int _sounding; // voices in attack, decay or damp: at most the polyphony
     private readonly float _maxDetune;
+    private readonly Tuning _tuning;
 
-    public VoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed)
+    public VoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed, Tuning? tuning = null)
     {
+        _tuning = tuning ?? Tuning.Equal;
         _settings = settings;
         _sampleRate = sampleRate;
         _partials = settings.Partials;
@@ -147,7 +149,7 @@ public sealed class VoiceBank
         }
         _sounding++;
 
-        float f0 = 440f * MathF.Pow(2f, (note - 69) / 12f);
+        float f0 = _tuning.Frequency(note);
         float partialGain = 1f / _partials;
 
         _stage[v] = Stage.Attack;
