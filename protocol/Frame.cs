@@ -82,7 +82,7 @@ public struct Frame
     public int KnotTargets;
     /// <summary>Loss of the latest step of the current model (0 before any).</summary>
     public float Loss;
-    /// <summary>The detune that loss gives the overtones (m·L, clamped).</summary>
+    /// <summary>The detune the overtones get now (k·f₀·(1 + Detune)); negative (flat) with the signed-residual mapping.</summary>
     public float Detune;
     /// <summary>Cubic a, b, c, d or knot phases a, b, c (4th unused).</summary>
     public Float4 Target;

@@ -17,12 +17,11 @@ public sealed class ScalarVoiceBank
 {
     public const int ControlPeriod = VoiceBank.ControlPeriod;
     private const float SilenceLevel = 1e-4f;
-    private const float Log1e3 = -6.90775527898f;
 
     private sealed class Voice
     {
         public int Stage; // 0 idle, 1 attack, 2 decay, 3 damp
-        public float Env, EnvMul = 1f, EnvAdd, Gain, DecayMul;
+        public float Env, EnvMul = 1f, EnvAdd, Gain, DecayMul, DecayAdd;
         public float Detune, DetuneTarget;
         public float B0, B1, B2, A1, A2, Zl1, Zl2, Zr1, Zr2;
         public float NoisePos, Noise0, Noise1;
@@ -31,14 +30,16 @@ public sealed class ScalarVoiceBank
     }
 
     private readonly VoiceSettings _settings;
-    private readonly float _sampleRate, _glide, _dampMul, _nyquistGuard;
+    private readonly float _sampleRate, _glide, _dampMul, _maxDetune;
+    private readonly Tuning _tuning;
     private readonly int _partials;
     private readonly float[] _panLeft, _panRight;
     private readonly Voice[] _voices;
     private Rng _rng;
 
-    public ScalarVoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed)
+    public ScalarVoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed, Tuning? tuning = null)
     {
+        _tuning = tuning ?? Tuning.Equal;
         _settings = settings;
         _sampleRate = sampleRate;
         _partials = settings.Partials;
@@ -48,7 +49,7 @@ public sealed class ScalarVoiceBank
         for (int k = 0; k < _partials; k++) (_panLeft[k], _panRight[k]) = settings.Pan(k);
         _glide = settings.GlideCoefficient(sampleRate);
         _dampMul = settings.DampMultiplier(sampleRate);
-        _nyquistGuard = VoiceSettings.NyquistGuard(sampleRate, maxDetune);
+        _maxDetune = maxDetune;
         _voices = new Voice[settings.Polyphony];
         for (int v = 0; v < _voices.Length; v++)
         {
@@ -68,15 +69,13 @@ public sealed class ScalarVoiceBank
         if (v < 0) return -1;
         Voice voice = _voices[v];
         ActiveVoices++;
-        float f0 = 440f * MathF.Pow(2f, (note - 69) / 12f);
-        float velocity01 = Math.Clamp(velocity, 1, 127) / 127f;
+        float f0 = _tuning.Frequency(note);
         voice.Stage = 1;
         voice.Env = 0f;
-        voice.EnvAdd = 1f / MathF.Max(1f, _settings.AttackSeconds * _sampleRate);
-        voice.EnvMul = 1f;
+        (voice.EnvMul, voice.EnvAdd) = _settings.Segment(_settings.AttackSeconds, _sampleRate, 0f, 1f);
         float decaySeconds = note < _settings.LongReleaseBelow ? _settings.LongReleaseSeconds : _settings.ReleaseSeconds;
-        voice.DecayMul = MathF.Exp(Log1e3 / (decaySeconds * _sampleRate));
-        voice.Gain = velocity01 * velocity01;
+        (voice.DecayMul, voice.DecayAdd) = _settings.Segment(decaySeconds, _sampleRate, 1f, 0f);
+        voice.Gain = _settings.AmplitudeOf(velocity);
         voice.Detune = voice.DetuneTarget = detune;
         voice.Zl1 = voice.Zl2 = voice.Zr1 = voice.Zr2 = 0f;
         voice.Noise0 = _rng.NextFloat();
@@ -88,8 +87,7 @@ public sealed class ScalarVoiceBank
         voice.Increment = f0 / _sampleRate;
         for (int k = 0; k < _partials; k++)
         {
-            float frequency = (k + 1) * f0;
-            bool audible = k == 0 || frequency < _nyquistGuard;
+            bool audible = VoiceSettings.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
             voice.GainLeft[k] = audible ? _panLeft[k] / _partials : 0f;
             voice.GainRight[k] = audible ? _panRight[k] / _partials : 0f;
         }
@@ -117,7 +115,7 @@ public sealed class ScalarVoiceBank
             {
                 voice.Stage = 2;
                 voice.EnvMul = voice.DecayMul;
-                voice.EnvAdd = 0f;
+                voice.EnvAdd = voice.DecayAdd;
             }
             else if (voice.Stage != 1 && voice.Env < SilenceLevel)
             {
@@ -170,7 +168,7 @@ public sealed class ScalarVoiceBank
             for (int s = 0; s < left.Length; s++)
             {
                 voice.Detune = MathF.FusedMultiplyAdd(voice.DetuneTarget - voice.Detune, _glide, voice.Detune);
-                voice.Env = MathF.Min(MathF.FusedMultiplyAdd(voice.Env, voice.EnvMul, voice.EnvAdd), 1f);
+                voice.Env = MathF.Max(MathF.Min(MathF.FusedMultiplyAdd(voice.Env, voice.EnvMul, voice.EnvAdd), 1f), 0f);
                 // The fundamental is never detuned; overtones glide with the detune.
                 float phase = voice.Phase + voice.Increment;
                 voice.Phase = phase - MathF.Round(phase);
@@ -200,7 +198,9 @@ public sealed class ScalarVoiceBank
                 float yr = voice.B0 * sumR + voice.Zr1;
                 voice.Zr1 = voice.B1 * sumR + voice.Zr2 - voice.A1 * yr;
                 voice.Zr2 = voice.B2 * sumR - voice.A2 * yr;
-                float level = voice.Env * voice.Gain;
+                float level = _settings.DetuneAmplitude != 0f
+                    ? voice.Env * voice.Gain * MathF.FusedMultiplyAdd(-_settings.DetuneAmplitude, voice.Detune, 1f)
+                    : voice.Env * voice.Gain;
                 left[s] += yl * level;
                 right[s] += yr * level;
             }

@@ -26,6 +26,7 @@ public sealed class LossesProcessor
     private Piece.Piece? _piece;
     private float _gain;
     private float _threshold;
+    private float _ceiling;
     private long _nextControl;
     private Frame _frame;
     private int[] _targetsInFrame = [];
@@ -67,10 +68,11 @@ public sealed class LossesProcessor
         if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
         SampleRate = sampleRate;
         MaxBlock = maxBlock;
-        _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed);
+        _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning));
         _piece = new Piece.Piece(_config, sampleRate, _voices, _seed);
         _gain = MathF.Pow(10f, _config.Master.GainDb / 20f);
         _threshold = _config.Master.LimiterThreshold;
+        _ceiling = _config.Master.LimiterCeiling;
         SampleTime = 0;
         SilentSince = 0;
         _nextControl = 0;
@@ -192,13 +194,13 @@ public sealed class LossesProcessor
         piece.ClearChanges();
     }
 
-    /// <summary>Linear below the threshold, then a tanh knee that approaches but never passes ±1.</summary>
+    /// <summary>Linear below the threshold, then a tanh knee that approaches but never reaches the ceiling.</summary>
     private float Limit(float x)
     {
         float a = MathF.Abs(x);
         if (a <= _threshold) return x;
         if (!float.IsFinite(x)) return 0f;
-        float headroom = 1f - _threshold;
+        float headroom = _ceiling - _threshold;
         float y = _threshold + headroom * MathF.Tanh((a - _threshold) / headroom);
         return x < 0 ? -y : y;
     }

@@ -45,6 +45,10 @@ public sealed record RenderSummary
     public required int Resets { get; init; }
     public required long VoiceSteals { get; init; }
     public required float Peak { get; init; }
+    /// <summary>Integrated loudness (ITU-R BS.1770-4, EBU R128 gating); null for silence.</summary>
+    public required double? LoudnessLufs { get; init; }
+    /// <summary>True peak (4× oversampled at 44.1/48 kHz), dBTP.</summary>
+    public required double TruePeakDbtp { get; init; }
     public required TargetSummary[] Targets { get; init; }
     public required long FramesPublished { get; init; }
 
@@ -80,6 +84,7 @@ public static class OfflineRenderer
         var right = new float[options.Block];
         var blockEvents = new MidiEvent[Math.Max(16, events.Length)];
         float peak = 0f;
+        var loudness = new LoudnessMeter(options.SampleRate);
         int nextEvent = 0;
         long end;
         long progressEvery = Math.Max(1, options.SampleRate / options.Block); // about once a second of audio
@@ -104,6 +109,8 @@ public static class OfflineRenderer
                 }
                 peak = MathF.Max(peak, MathF.Max(processor.PeakLeft, processor.PeakRight));
                 wav.Write(left, right);
+                int measured = (int)Math.Min(options.Block, hardEnd - start); // past the silence it is zeros; past hardEnd it is cut
+                loudness.Add(left.AsSpan(0, measured), right.AsSpan(0, measured));
 
                 long now = processor.SampleTime;
                 if (now > lastEvent && processor.SilentSince >= 0) { end = Math.Max(processor.SilentSince, lastEvent + 1); break; }
@@ -140,6 +147,8 @@ public static class OfflineRenderer
             Resets = piece.Resets,
             VoiceSteals = processor.Voices.Steals,
             Peak = peak,
+            LoudnessLufs = loudness.IntegratedLufs,
+            TruePeakDbtp = loudness.TruePeakDbtp,
             Targets = targets.ToArray(),
             FramesPublished = processor.FramesPublished,
         };

@@ -26,6 +26,7 @@ public static class CommandLine
               --block N            block size in samples, 1..8192 (default 64)
               --sample-rate HZ     8000..384000 (default 48000)
               --config FILE        JSON config (see README; defaults otherwise)
+              --preset NAME        start from a preset instead of the defaults (ldd: the original piece); --config keys override it
               --summary-json FILE  also write the render summary as JSON
               --frames FILE        also write every published frame to a frame log
               --ring NAME          also publish the frames live into the shared-memory ring NAME
@@ -57,6 +58,7 @@ public static class CommandLine
               --record DIR         record MIDI, frames, config and seed into DIR
               --play FILE.mid      play a MIDI file into the engine at its own timing (merged with the MIDI input)
               --config FILE        JSON config
+              --preset NAME        start from a preset (ldd)
               --seed N             random seed (default 1)
               --no-connect         JACK: do not connect the outputs to the system playback ports
               --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
@@ -66,6 +68,7 @@ public static class CommandLine
           recover DIR              turn the recording of a killed live set (live --record DIR) into a complete one
           devices                  list audio backends, drivers/ports and MIDI inputs here
           config                   print the default config as JSON
+              --preset NAME        print a preset instead (ldd: the original piece)
               --check FILE         validate a config file
           example -o OUT.mid       write the bundled example performance as a MIDI file
           visualise                (launcher) the visualiser: ./losses visualise --help
@@ -145,7 +148,7 @@ public static class CommandLine
 
     private static int Render(Arguments a)
     {
-        string? output = null, configPath = null, summaryJson = null, framesPath = null, ring = null;
+        string? output = null, configPath = null, summaryJson = null, framesPath = null, ring = null, preset = null;
         bool realTime = false;
         double maxSeconds = Limits.DefaultMaxSeconds;
         ulong seed = 1;
@@ -160,6 +163,7 @@ public static class CommandLine
                 case "--block": block = a.Int(arg, 1, 8192); break;
                 case "--sample-rate": sampleRate = a.Int(arg, 8000, 384000); break;
                 case "--config": configPath = a.PathValue(arg); break;
+                case "--preset": preset = PresetName(a, arg); break;
                 case "--summary-json": summaryJson = a.PathValue(arg); break;
                 case "--frames": framesPath = a.PathValue(arg); break;
                 case "--ring": ring = a.RingName(arg); break;
@@ -175,7 +179,7 @@ public static class CommandLine
         if (input is null) throw new UsageException("render: give a MIDI file (losses render IN.mid -o OUT.wav)");
         if (output is null) throw new UsageException("render: give the output WAV with -o OUT.wav");
 
-        EngineConfig config = configPath is null ? EngineConfig.Default : EngineConfig.Load(configPath);
+        EngineConfig config = LoadConfig(configPath, preset);
         MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
         var options = new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate, RealTime = realTime };
         RenderBounds.Check(performance, options, maxSeconds, output, framesPath);
@@ -235,9 +239,10 @@ public static class CommandLine
     private static int Live(Arguments a)
     {
         var o = new Live.LiveOptions { Audio = OperatingSystem.IsWindows() ? "asio" : "jack" };
-        string? configPath = null;
+        string? configPath = null, preset = null;
         while (a.Next(out string arg))
         {
+            if (arg == "--preset") { preset = PresetName(a, arg); continue; }
             o = arg switch
             {
                 "--audio" => o with { Audio = a.Value(arg) },
@@ -258,7 +263,7 @@ public static class CommandLine
             if (arg == "--config") configPath = a.PathValue(arg);
         }
         if (o.Audio is not ("jack" or "asio")) throw new UsageException($"live: --audio must be jack or asio, not '{o.Audio}'");
-        if (configPath is not null) o = o with { Config = EngineConfig.Load(configPath) };
+        if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
         return Engine.Live.LiveSession.Run(o);
     }
 
@@ -287,23 +292,40 @@ public static class CommandLine
         return 0;
     }
 
+    /// <summary>A preset name from the command line: one of <see cref="EngineConfig.PresetNames"/>, else a usage error.</summary>
+    private static string PresetName(Arguments a, string arg)
+    {
+        string name = a.Value(arg);
+        if (!EngineConfig.PresetNames.Contains(name))
+            throw new UsageException($"{arg}: unknown preset '{name}' (presets: {string.Join(", ", EngineConfig.PresetNames)})");
+        return name;
+    }
+
+    /// <summary>The config: the preset's (or the defaults), with the file's keys over it.</summary>
+    private static EngineConfig LoadConfig(string? path, string? preset)
+    {
+        EngineConfig start = preset is null ? EngineConfig.Default : EngineConfig.FromPreset(preset);
+        return path is null ? start : EngineConfig.Load(path, start);
+    }
+
     private static int Config(Arguments a)
     {
-        string? check = null;
+        string? check = null, preset = null;
         while (a.Next(out string arg))
         {
             switch (arg)
             {
                 case "--check": check = a.PathValue(arg); break;
+                case "--preset": preset = PresetName(a, arg); break;
                 default: throw new UsageException($"config: unknown option '{arg}' (try: losses help)");
             }
         }
         if (check is null)
         {
-            Console.WriteLine(EngineConfig.Default.ToJson());
+            Console.WriteLine(LoadConfig(null, preset).ToJson());
             return 0;
         }
-        EngineConfig.Load(check);
+        LoadConfig(check, preset);
         Console.WriteLine($"{check}: ok");
         return 0;
     }
@@ -354,6 +376,7 @@ public static class CommandLine
         string peakDb = s.Peak > 0 ? (20 * Math.Log10(s.Peak)).ToString("0.0", inv) + " dBFS" : "silent";
         Console.WriteLine(string.Create(inv, $"rendered {s.Input} -> {s.Output}"));
         Console.WriteLine(string.Create(inv, $"  duration {s.DurationSeconds:0.00} s ({s.SampleRate} Hz, block {s.Block}, seed {s.Seed}), peak {peakDb}"));
+        Console.WriteLine(string.Create(inv, $"  loudness {(s.LoudnessLufs is double lufs ? lufs.ToString("0.0", inv) + " LUFS" : "silent")} integrated (BS.1770), true peak {(double.IsFinite(s.TruePeakDbtp) ? s.TruePeakDbtp.ToString("0.0", inv) + " dBTP" : "silent")}"));
         Console.WriteLine(string.Create(inv, $"  notes {s.Notes}, parts visited {string.Join(' ', s.PartsVisited)} ({s.PartChanges} part changes)"));
         Console.WriteLine(string.Create(inv, $"  new targets: {s.CubicTargets} cubic, {s.KnotTargets} knot; {s.GradientSteps} gradient steps{(s.Resets > 0 ? $", {s.Resets} divergence resets" : "")}"));
         if (s.Targets.Length > 0) Console.WriteLine("  loss per target (first step -> last step):");

@@ -30,11 +30,46 @@ public sealed record PieceSettings
     /// <summary>This controller holds released notes (64 = sustain pedal).</summary>
     [Limits(0, 119)] public int SustainController { get; init; } = 64;
     [Limits(1, 4)] public int StartPart { get; init; } = 1;
+    /// <summary>Parts 1 and 4: a gradient step per key press, or steps at the control rate while an upper note is held.</summary>
+    public CubicStepping CubicStepping { get; init; } = CubicStepping.Press;
+    /// <summary>Parts 2 and 3: which held notes the loss detunes.</summary>
+    public KnotDetunes KnotDetunes { get; init; } = KnotDetunes.AllHeld;
+    /// <summary>Whether a part change damps the sounding notes or lets them ring on.</summary>
+    public PartChange PartChange { get; init; } = PartChange.Release;
+}
+
+public enum CubicStepping
+{
+    /// <summary>Each key press at or above the bass split is one step (default).</summary>
+    Press,
+
+    /// <summary>Steps at <see cref="LearningSettings.StepsPerSecond"/> while any upper note is held (the original piece).</summary>
+    WhileHeld,
+}
+
+public enum KnotDetunes
+{
+    /// <summary>Every held note (default).</summary>
+    AllHeld,
+
+    /// <summary>Only the held notes below the chord split, the lowest three (the original piece).</summary>
+    HeldBass,
+}
+
+public enum PartChange
+{
+    /// <summary>The soft pedal damps every sounding voice and forgets held keys (default).</summary>
+    Release,
+
+    /// <summary>Sounding notes ring on into the next part (the original piece).</summary>
+    LetRing,
 }
 
 public sealed record CubicSettings
 {
+    /// <summary>Per key press the Newton step shrinks the loss by (1 − lr)²: 0.17 spreads a phrase's convergence over its 12 presses.</summary>
     [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = CubicModel.DefaultLearningRate;
+    public CubicDescent Descent { get; init; } = CubicDescent.Newton;
     /// <summary>At most 128: every frame carries all the points to the visualiser.</summary>
     [Limits(1, 128)] public int Points { get; init; } = 100;
 }
@@ -43,7 +78,8 @@ public sealed record KnotSettings
 {
     [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = KnotModel.DefaultLearningRate;
     [Limits(1, 4096)] public int BatchSize { get; init; } = 64;
-    [Limits(1, 64)] public int MaxFrequency { get; init; } = 8;
+    [Limits(0, 64)] public int MinFrequency { get; init; } = 1;
+    [Limits(0, 64)] public int MaxFrequency { get; init; } = 8;
     [Limits(0.1, 1e4)] public float TMax { get; init; } = 100f;
     [Limits(1e-3, 100)] public float TStep { get; init; } = 0.1f;
 }
@@ -53,42 +89,116 @@ public sealed record LearningSettings
     public LossKind Loss { get; init; } = LossKind.HalfMse;
     /// <summary>Continuous steps per second while a chord is held, on the sample clock.</summary>
     [Limits(0.1, 1000)] public float StepsPerSecond { get; init; } = 60f;
-    /// <summary>Below this loss the model has converged and stops stepping.</summary>
-    [Limits(0, 1e3)] public float StopLoss { get; init; } = 1e-3f;
+    /// <summary>
+    /// Below this loss the model has converged and stops stepping. 0 (never stop): with the detune
+    /// relative to each target's first loss, a small absolute threshold would freeze a target that
+    /// started small while it is still audibly out of tune.
+    /// </summary>
+    [Limits(0, 1e3)] public float StopLoss { get; init; } = 0f;
     public CubicSettings Cubic { get; init; } = new();
     public KnotSettings Knot { get; init; } = new();
 }
 
+/// <summary>How a loss becomes the overtones' detune d (overtone k ≥ 2 sounds at k·f₀·(1 + d)).</summary>
+public enum DetuneScale
+{
+    /// <summary>d ∝ loss / the target's first loss: every target starts at <see cref="DetuneSettings.StartCents"/> (default).</summary>
+    FirstLoss,
+
+    /// <summary>d = m·loss with the per-model multipliers (the seed's mapping).</summary>
+    Absolute,
+
+    /// <summary>d = m·mean(model − target): overtones go flat as well as sharp (the original piece).</summary>
+    SignedResidual,
+}
+
 public sealed record DetuneSettings
 {
-    /// <summary>Overtone k ≥ 2 sounds at k·f₀·(1 + m·loss); m while a cubic trains (parts 1, 4).</summary>
+    public DetuneScale Scale { get; init; } = DetuneScale.FirstLoss;
+    /// <summary>
+    /// The overtones' detune at a target's first loss, in cents (scale firstLoss); it then falls in
+    /// proportion to the loss. 50 cents, a quarter tone: out of tune beyond doubt, yet still a chord.
+    /// </summary>
+    [Limits(0, 1200)] public float StartCents { get; init; } = 50f;
+    /// <summary>Scale absolute: overtone k ≥ 2 sounds at k·f₀·(1 + m·loss); m while a cubic trains (parts 1, 4). Scale signedResidual: m·mean residual.</summary>
     [Limits(0, 10)] public float CubicMultiplier { get; init; } = 0.05f;
     /// <summary>
     /// m while a knot trains (parts 2, 3). Knot losses start ≈ 20× smaller than cubic ones (phases
     /// in [0, 1]), so the seed's m = 1 makes them as audible as the cubic's 0.05.
     /// </summary>
     [Limits(0, 10)] public float KnotMultiplier { get; init; } = 1f;
-    /// <summary>Largest detune (multiplier·loss is clamped to this).</summary>
+    /// <summary>Largest detune, either way (d is clamped to ±this).</summary>
     [Limits(0, 2)] public float Max { get; init; } = 0.5f;
+}
+
+/// <summary>Where the keys sound: a scale, laid out from a reference note at a reference frequency.</summary>
+public sealed record TuningSettings
+{
+    /// <summary>"equal" (default), a SuperCollider tuning (et12, just, pythagorean, lu, wcHarm, reinhard, perret, catler), or a Scala .scl file.</summary>
+    public string Scale { get; init; } = "equal";
+    /// <summary>The key that sounds at <see cref="ReferenceHz"/>, and degree 0 of the scale.</summary>
+    [Limits(0, 127)] public int ReferenceNote { get; init; } = 69;
+    [Limits(1, 20000)] public double ReferenceHz { get; init; } = 440;
 }
 
 public sealed record MasterSettings
 {
-    [Limits(-60, 12)] public float GainDb { get; init; } = -6f;
-    /// <summary>Level where the soft limiter starts to bend; the output never passes ±1.</summary>
-    [Limits(0.1, 0.99)] public float LimiterThreshold { get; init; } = 0.8f;
+    /// <summary>0 dB puts four-parts.mid at about −18 LUFS integrated, a concert level with headroom.</summary>
+    [Limits(-60, 12)] public float GainDb { get; init; } = 0f;
+    /// <summary>Level where the soft limiter starts to bend towards the ceiling.</summary>
+    [Limits(0.1, 0.99)] public float LimiterThreshold { get; init; } = 0.7f;
+    /// <summary>The limiter's asymptote: the output never reaches it. 0.84 (−1.5 dBFS) keeps true peaks below −1 dBTP.</summary>
+    [Limits(0.1, 1)] public float LimiterCeiling { get; init; } = 0.84f;
 }
 
 /// <summary>Everything the performer can set, loaded from a JSON file; defaults follow the reference performance.</summary>
 public sealed record EngineConfig
 {
+    /// <summary>The preset the other keys start from (null: the defaults). Presets: "ldd".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Preset { get; init; }
     public PieceSettings Piece { get; init; } = new();
     public LearningSettings Learning { get; init; } = new();
     public DetuneSettings Detune { get; init; } = new();
     public VoiceSettings Voice { get; init; } = new();
+    public TuningSettings Tuning { get; init; } = new();
     public MasterSettings Master { get; init; } = new();
 
     public static EngineConfig Default { get; } = new();
+
+    public static readonly string[] PresetNames = ["ldd"];
+
+    /// <summary>
+    /// A named starting point. "ldd": the original piece (psc-g/musicode, ldd/) — signed detune
+    /// (mean residual × 0.05) with the amplitude following it (1 − d), the cubic stepping 60 times a
+    /// second at lr 0.01 while upper notes are held, any single note below 60 a new knot (at most one
+    /// per 2 s), only held bass notes detuned in the knot parts, knot integers 0..8 at lr 0.025,
+    /// amplitude 0.4 whatever the velocity, part changes that let notes ring. The original frees a
+    /// released note at once, which clicks: here it fades in 5 ms.
+    /// </summary>
+    public static EngineConfig FromPreset(string name) => name switch
+    {
+        "ldd" => new EngineConfig
+        {
+            Preset = "ldd",
+            Piece = new PieceSettings
+            {
+                ChordMinNotes = 1,
+                CubicStepping = CubicStepping.WhileHeld,
+                KnotDetunes = KnotDetunes.HeldBass,
+                PartChange = PartChange.LetRing,
+            },
+            Learning = new LearningSettings
+            {
+                StopLoss = 1e-3f,
+                Cubic = new CubicSettings { LearningRate = 0.01f, Descent = CubicDescent.Plain },
+                Knot = new KnotSettings { LearningRate = 0.025f, MinFrequency = 0, MaxFrequency = 8 },
+            },
+            Detune = new DetuneSettings { Scale = DetuneScale.SignedResidual, CubicMultiplier = 0.05f, KnotMultiplier = 0.05f },
+            Voice = new VoiceSettings { FixedAmplitude = 0.4f, DetuneAmplitude = 1f, DampSeconds = 0.005f },
+        },
+        _ => throw new ConfigException($"unknown preset '{name}' (presets: {string.Join(", ", PresetNames)})"),
+    };
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -99,7 +209,7 @@ public sealed record EngineConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    public static EngineConfig Load(string path)
+    public static EngineConfig Load(string path, EngineConfig? start = null)
     {
         string name = Path.GetFileName(path);
         string text;
@@ -111,11 +221,16 @@ public sealed record EngineConfig
         {
             throw new ConfigException($"{path}: cannot read the config file ({e.Message})");
         }
-        return Parse(text, name);
+        // A Scala file named in the config is found beside it.
+        return Parse(text, name, start, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    /// <summary>Reads a config; keys left out keep their defaults. Unknown keys, wrong types and out-of-range values are errors naming the key.</summary>
-    public static EngineConfig Parse(string json, string name)
+    /// <summary>
+    /// Reads a config; keys left out keep their defaults — or the preset's, when the file names one
+    /// with "preset" or <paramref name="start"/> is given. Unknown keys, wrong types and out-of-range
+    /// values are errors naming the key.
+    /// </summary>
+    public static EngineConfig Parse(string json, string name, EngineConfig? start = null, string? directory = null)
     {
         JsonDocument doc;
         try
@@ -128,7 +243,19 @@ public sealed record EngineConfig
         }
         using (doc)
         {
-            var config = (EngineConfig)ReadObject(doc.RootElement, typeof(EngineConfig), new EngineConfig(), "", name);
+            EngineConfig origin = start ?? new EngineConfig();
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("preset", out JsonElement preset)
+                && preset.ValueKind != JsonValueKind.Null)
+            {
+                if (preset.ValueKind != JsonValueKind.String)
+                    throw new ConfigException($"{name}: 'preset' must be one of {string.Join(", ", PresetNames.Select(n => '"' + n + '"'))}");
+                try { origin = FromPreset(preset.GetString()!); }
+                catch (ConfigException e) { throw new ConfigException($"{name}: {e.Message}"); }
+            }
+            var config = (EngineConfig)ReadObject(doc.RootElement, typeof(EngineConfig), Copy(origin), "", name);
+            string scale = config.Tuning.Scale;
+            if (scale.EndsWith(".scl", StringComparison.OrdinalIgnoreCase) && directory is not null && !Path.IsPathRooted(scale))
+                config = config with { Tuning = config.Tuning with { Scale = Path.Combine(directory, scale) } };
             config.Validate(name);
             return config;
         }
@@ -140,17 +267,18 @@ public sealed record EngineConfig
             throw new ConfigException($"{name}: '{(path.Length == 0 ? "(top level)" : path)}' must be an object");
         foreach (JsonProperty property in element.EnumerateObject())
         {
+            if (path.Length == 0 && property.Name == "preset") continue; // read first, by Parse
             string key = path.Length == 0 ? property.Name : path + "." + property.Name;
             PropertyInfo? info = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .FirstOrDefault(p => p.CanWrite && JsonNamingPolicy.CamelCase.ConvertName(p.Name) == property.Name);
             if (info is null)
                 throw new ConfigException($"{name}: unknown key '{key}' (see the README's config reference)");
-            info.SetValue(instance, ReadValue(property.Value, info, key, name));
+            info.SetValue(instance, ReadValue(property.Value, info, instance, key, name));
         }
         return instance;
     }
 
-    private static object ReadValue(JsonElement value, PropertyInfo info, string key, string name)
+    private static object ReadValue(JsonElement value, PropertyInfo info, object instance, string key, string name)
     {
         Type type = info.PropertyType;
         if (type.IsEnum)
@@ -161,6 +289,12 @@ public sealed record EngineConfig
             if (index < 0)
                 throw new ConfigException($"{name}: '{key}' must be one of {string.Join(", ", names.Select(n => '"' + n + '"'))}");
             return Enum.GetValues(type).GetValue(index)!;
+        }
+        if (type == typeof(string))
+        {
+            if (value.ValueKind != JsonValueKind.String)
+                throw new ConfigException($"{name}: '{key}' must be a string");
+            return value.GetString()!;
         }
         if (type == typeof(int) || type == typeof(float) || type == typeof(double))
         {
@@ -176,11 +310,36 @@ public sealed record EngineConfig
             if (type == typeof(float)) return (float)number;
             return number;
         }
-        return ReadObject(value, type, Activator.CreateInstance(type)!, key, name);
+        return ReadObject(value, type, Copy(info.GetValue(instance)!), key, name);
+    }
+
+    /// <summary>A member-wise copy of a settings record (its sections copied too), for the reader to fill in place.</summary>
+    private static T Copy<T>(T settings) where T : notnull
+    {
+        Type type = settings.GetType();
+        object copy = Activator.CreateInstance(type)!;
+        foreach (PropertyInfo p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            object? v = p.GetValue(settings);
+            p.SetValue(copy, v is not null && p.PropertyType.IsClass && p.PropertyType != typeof(string) ? Copy(v) : v);
+        }
+        return (T)copy;
+    }
+
+    private void ValidateTuning(string name)
+    {
+        try { Synthesis.Tuning.From(Tuning); }
+        catch (ConfigException e) when (!e.Message.Contains(".scl:"))
+        {
+            throw new ConfigException($"{name}: {e.Message}");
+        }
     }
 
     private void Validate(string name)
     {
+        ValidateTuning(name);
+        if (Master.LimiterThreshold >= Master.LimiterCeiling)
+            throw new ConfigException($"{name}: 'master.limiterThreshold' ({Master.LimiterThreshold}) must be below 'master.limiterCeiling' ({Master.LimiterCeiling})");
         if (Voice.CutoffLowHz > Voice.CutoffHighHz)
             throw new ConfigException($"{name}: 'voice.cutoffLowHz' ({Voice.CutoffLowHz}) must not exceed 'voice.cutoffHighHz' ({Voice.CutoffHighHz})");
     }

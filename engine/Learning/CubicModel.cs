@@ -8,12 +8,27 @@ namespace Losses.Engine.Learning;
 /// <summary>
 /// Part 1/4 model: f(x) = a x³ + b x² + c x + d, full-batch gradient descent on θ = (a, b, c, d).
 /// </summary>
-/// <remarks>Defaults: learning rate 1.0 is stable for HalfMse on 100 uniform points
-/// (2/λmax ≈ 1.79) and gives a ≥100× loss drop in at most ~160 steps (measured, see tests).</remarks>
+/// <remarks>
+/// The loss is a quadratic in θ whose Hessian is the points' Gram matrix G = mean(φφᵀ),
+/// φ = (x³, x², x, 1) — condition number ≈ 65 for uniform x — so plain descent removes the error
+/// along x²/1 in a step or two and along x³/x only over a hundred. <see cref="CubicDescent.Newton"/>
+/// steps along G⁻¹·∇L instead: the error shrinks by (1 − lr) per step in every direction, so
+/// every target converges at the same audible pace (the half-MSE loss by (1 − lr)² per step).
+/// </remarks>
 public sealed class CubicModel : Model
 {
-    /// <summary>Default learning rate the engine uses (see remarks).</summary>
-    public const float DefaultLearningRate = 1.0f;
+    /// <summary>
+    /// Default learning rate the engine uses (Newton steps): the loss falls by (1 − 0.17)² ≈ 0.69 per
+    /// key press, so a 12-press phrase starts at the full detune and ends at 1/60 of it.
+    /// </summary>
+    public const float DefaultLearningRate = 0.17f;
+
+    /// <summary>The plain-descent rate that suits these points: stable up to 2/λmax ≈ 1.79.</summary>
+    public const float PlainLearningRate = 1.0f;
+
+    // The inverse Gram matrix, row-major, in double: a Newton direction is 16 multiply-adds.
+    private readonly double[] _inverseGram = new double[16];
+    private readonly double[] _gauss = new double[32];
 
     // Two 8-lane vectors: the arrays are padded so the vector loop's last load stays in bounds.
     private const int Pad = 16;
@@ -23,11 +38,13 @@ public sealed class CubicModel : Model
     private readonly float[] _x3;
     private readonly float[] _y;
 
-    public CubicModel(int points, LossKind loss = LossKind.HalfMse, float learningRate = DefaultLearningRate)
+    public CubicModel(int points, LossKind loss = LossKind.HalfMse, float learningRate = DefaultLearningRate,
+        CubicDescent descent = CubicDescent.Newton)
         : base(parameterCount: 4, loss, learningRate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(points, 1);
         Points = points;
+        Descent = descent;
         int padded = (points + Pad - 1) / Pad * Pad;
         _x = new float[padded];
         _x2 = new float[padded];
@@ -42,6 +59,8 @@ public sealed class CubicModel : Model
     public override ModelKind Kind => ModelKind.Cubic;
 
     public int Points { get; }
+
+    public CubicDescent Descent { get; }
 
     /// <summary>The sample points, length <see cref="Points"/>.</summary>
     public ReadOnlySpan<float> X => new(_x, 0, Points);
@@ -71,6 +90,29 @@ public sealed class CubicModel : Model
         int count = Math.Min(Points, Frame.MaxPoints);
         X[..count].CopyTo(frame.Points);
         frame.PointCount = count;
+    }
+
+    public override float MeanResidual()
+    {
+        ReadOnlySpan<float> theta = Theta;
+        double sum = 0;
+        for (int i = 0; i < Points; i++)
+            sum += theta[0] * _x3[i] + theta[1] * _x2[i] + theta[2] * _x[i] + theta[3] - _y[i];
+        return (float)(sum / Points);
+    }
+
+    /// <summary>Newton: G⁻¹·∇L (exact for half MSE: one step at lr 1 lands on the target); plain: ∇L.</summary>
+    public override void Direction(ReadOnlySpan<float> gradient, Span<float> direction)
+    {
+        if (Descent == CubicDescent.Plain)
+        {
+            gradient.CopyTo(direction);
+            return;
+        }
+        double[] inverse = _inverseGram;
+        for (int i = 0; i < 4; i++)
+            direction[i] = (float)(inverse[4 * i] * gradient[0] + inverse[4 * i + 1] * gradient[1]
+                + inverse[4 * i + 2] * gradient[2] + inverse[4 * i + 3] * gradient[3]);
     }
 
     protected override float VectorPath(Span<float> gradient) =>
@@ -145,8 +187,14 @@ public sealed class CubicModel : Model
         return TLoss.Mean(l, inv);
     }
 
-    /// <summary>x², x³ and the target's y at every point, once per target.</summary>
+    /// <summary>x², x³ and the target's y at every point, and the inverse Gram matrix, once per target.</summary>
     private void Precompute()
+    {
+        PrecomputeValues();
+        if (Descent == CubicDescent.Newton) InvertGram();
+    }
+
+    private void PrecomputeValues()
     {
         ReadOnlySpan<float> target = Target;
         float a = target[0], b = target[1], c = target[2], d = target[3];
@@ -160,4 +208,64 @@ public sealed class CubicModel : Model
             _y[i] = a * x3 + b * x2 + c * x + d;
         }
     }
+
+    /// <summary>
+    /// G = mean(φφᵀ) plus a ridge of 1e-6 of its mean eigenvalue (so fewer than four distinct
+    /// points still give a bounded direction), inverted by Gauss–Jordan with partial pivoting in
+    /// double. Allocation-free; about a microsecond for 100 points.
+    /// </summary>
+    private void InvertGram()
+    {
+        double[] a = _gauss; // 4 rows of [G | I]
+        Array.Clear(a);
+        for (int i = 0; i < Points; i++)
+        {
+            double x = _x[i];
+            Span<double> phi = [x * x * x, x * x, x, 1.0];
+            for (int r = 0; r < 4; r++)
+                for (int c = 0; c < 4; c++)
+                    a[8 * r + c] += phi[r] * phi[c];
+        }
+        double trace = 0;
+        for (int r = 0; r < 4; r++)
+        {
+            for (int c = 0; c < 4; c++) a[8 * r + c] /= Points;
+            trace += a[9 * r];
+        }
+        for (int r = 0; r < 4; r++)
+        {
+            a[9 * r] += 1e-6 * trace / 4;
+            a[8 * r + 4 + r] = 1.0;
+        }
+        for (int c = 0; c < 4; c++)
+        {
+            int pivot = c;
+            for (int r = c + 1; r < 4; r++)
+                if (Math.Abs(a[8 * r + c]) > Math.Abs(a[8 * pivot + c])) pivot = r;
+            if (pivot != c)
+                for (int k = 0; k < 8; k++) (a[8 * c + k], a[8 * pivot + k]) = (a[8 * pivot + k], a[8 * c + k]);
+            double inv = 1.0 / a[8 * c + c];
+            for (int k = 0; k < 8; k++) a[8 * c + k] *= inv;
+            for (int r = 0; r < 4; r++)
+            {
+                if (r == c) continue;
+                double f = a[8 * r + c];
+                if (f == 0) continue;
+                for (int k = 0; k < 8; k++) a[8 * r + k] -= f * a[8 * c + k];
+            }
+        }
+        for (int r = 0; r < 4; r++)
+            for (int c = 0; c < 4; c++)
+                _inverseGram[4 * r + c] = a[8 * r + 4 + c];
+    }
+}
+
+/// <summary>How the cubic steps from its gradient.</summary>
+public enum CubicDescent
+{
+    /// <summary>Along G⁻¹·∇L (Gauss–Newton, the points' Gram matrix G): every target converges at the same pace (default).</summary>
+    Newton,
+
+    /// <summary>Along ∇L: fast along some directions of the error, slow along others (the reference implementation).</summary>
+    Plain,
 }

@@ -44,7 +44,7 @@ public sealed class KnotModel : Model
 
     private readonly float _tStep;
     private readonly int _maxIndex;
-    private readonly int _maxFrequency;
+    private readonly int _minFrequency, _maxFrequency;
     private readonly int[] _n = new int[Axes];
     private readonly int[] _indices;  // grid indices of the current minibatch
     private readonly float[] _batch;  // their t = i·tStep, padded with zeros (the SinCos path)
@@ -57,7 +57,7 @@ public sealed class KnotModel : Model
     private readonly float[]? _rows;               // one row per grid index, see RowWidth
 
     public KnotModel(int batchSize, LossKind loss = LossKind.HalfMse, float learningRate = DefaultLearningRate,
-        float tMax = 100f, float tStep = 0.1f, int maxFrequency = 8)
+        float tMax = 100f, float tStep = 0.1f, int maxFrequency = 8, int minFrequency = 1)
         : base(parameterCount: Axes, loss, learningRate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -67,7 +67,8 @@ public sealed class KnotModel : Model
         if (q > int.MaxValue / 2) throw new ArgumentOutOfRangeException(nameof(tStep), "grid too fine");
         BatchSize = batchSize;
         _tStep = tStep;
-        _maxFrequency = Math.Max(1, maxFrequency);
+        _minFrequency = Math.Max(0, minFrequency);
+        _maxFrequency = Math.Max(_minFrequency, maxFrequency);
         // floor(tMax/tStep), tolerant of binary rounding (100 / 0.1f = 999.99998…).
         _maxIndex = (int)Math.Floor(q * (1 + 1e-6));
         _batch = new float[(batchSize + Pad - 1) / Pad * Pad];
@@ -106,10 +107,10 @@ public sealed class KnotModel : Model
     /// <summary>Grid indices i of the current minibatch (t = i·tStep; zeros before the first draw).</summary>
     public ReadOnlySpan<int> BatchIndices => _indices;
 
-    /// <summary>Order of the draws: nx, ny, nz ~ U{1..maxFrequency}; a, b, c ~ U[0,1]; θ ~ U[0,1].</summary>
+    /// <summary>Order of the draws: nx, ny, nz ~ U{minFrequency..maxFrequency} (1..8 by default); a, b, c ~ U[0,1]; θ ~ U[0,1].</summary>
     protected override void DrawTarget(ref Rng rng)
     {
-        for (int j = 0; j < Axes; j++) _n[j] = rng.NextInt(1, _maxFrequency);
+        for (int j = 0; j < Axes; j++) _n[j] = rng.NextInt(_minFrequency, _maxFrequency);
         Span<float> target = TargetValues;
         for (int j = 0; j < Axes; j++) target[j] = rng.NextFloat();
         DrawTheta(ref rng);
@@ -148,6 +149,23 @@ public sealed class KnotModel : Model
         base.WriteFrame(ref frame, training, newTarget);
         frame.KnotTargets = Targets;
         if (training) Frequencies.CopyTo(frame.KnotN);
+    }
+
+    public override float MeanResidual()
+    {
+        double sum = 0;
+        for (int j = 0; j < Axes; j++)
+        {
+            Coefficients(j, out _, out _, out float dCos, out float dSin);
+            for (int i = 0; i < BatchSize; i++)
+            {
+                float s, c;
+                if (_rows != null) (s, c) = (_rows[_indices[i] * RowWidth + 2 * j], _rows[_indices[i] * RowWidth + 2 * j + 1]);
+                else (s, c) = MathF.SinCos(_n[j] * _batch[i]);
+                sum += c * dCos - s * dSin;
+            }
+        }
+        return (float)(sum / (BatchSize * Axes));
     }
 
     protected override float VectorPath(Span<float> gradient) =>

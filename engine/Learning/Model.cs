@@ -34,6 +34,7 @@ public abstract class Model
     private readonly float[] _theta;
     private readonly float[] _gradient;
     private readonly float[] _scratch;
+    private readonly float[] _direction;
 
     protected Model(int parameterCount, LossKind loss, float learningRate)
     {
@@ -42,6 +43,7 @@ public abstract class Model
         _theta = new float[parameterCount];
         _gradient = new float[parameterCount];
         _scratch = new float[parameterCount];
+        _direction = new float[parameterCount];
         Loss = loss;
         LearningRate = learningRate;
     }
@@ -103,7 +105,7 @@ public abstract class Model
     }
 
     /// <summary>
-    /// One gradient step: draw the batch, evaluate, θ −= lr·g, Steps++. On divergence (non-finite
+    /// One gradient step: draw the batch, evaluate, θ −= lr·<see cref="Direction"/>(g), Steps++. On divergence (non-finite
     /// loss, gradient or new θ, or |θ| &gt; <see cref="MaxTheta"/>) θ is redrawn as for a new target
     /// (<see cref="DrawTheta"/>), Resets++, and the fresh θ is evaluated on the same batch. Always
     /// returns a finite loss.
@@ -143,6 +145,15 @@ public abstract class Model
         Gradient.CopyTo(frame.Gradient);
     }
 
+    /// <summary>Mean of the residuals model − target over the current batch at the current θ (signed: the original piece's detune).</summary>
+    public abstract float MeanResidual();
+
+    /// <summary>
+    /// Where a step goes from the gradient (before the learning rate): the gradient itself, or a
+    /// model's preconditioned version of it. Also for tests and tools.
+    /// </summary>
+    public virtual void Direction(ReadOnlySpan<float> gradient, Span<float> direction) => gradient.CopyTo(direction);
+
     /// <summary>Fills target, θ and the model's own data of a new problem.</summary>
     protected abstract void DrawTarget(ref Rng rng);
 
@@ -153,13 +164,14 @@ public abstract class Model
 
     protected abstract float ScalarPath(Span<float> gradient);
 
-    /// <summary>θ ← θ − lr·∇L, unless the loss, the gradient or the new θ is non-finite or too large: then θ stays and false says so.</summary>
+    /// <summary>θ ← θ − lr·direction, unless the loss, the gradient or the new θ is non-finite or too large: then θ stays and false says so.</summary>
     private bool TryUpdate(float loss)
     {
         if (!float.IsFinite(loss) || !AllFinite(_gradient)) return false;
+        Direction(_gradient, _direction);
         for (int j = 0; j < _theta.Length; j++)
         {
-            float t = _theta[j] - LearningRate * _gradient[j];
+            float t = _theta[j] - LearningRate * _direction[j];
             if (!float.IsFinite(t) || MathF.Abs(t) > MaxTheta) return false;
             _scratch[j] = t;
         }

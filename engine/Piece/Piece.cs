@@ -57,6 +57,9 @@ public sealed class Piece
     private readonly TargetRecord[] _targets = new TargetRecord[MaxTargetRecords];
     private readonly float[] _scratchGradient = new float[Model.MaxParameters];
     private readonly Model[] _models;
+    private readonly float[] _startLoss; // by ModelKind: each model's loss at its target's start
+    private readonly float _startDetune;
+    private float _meanResidual; // of the current model after its latest step (detune scale signedResidual)
     private readonly byte[] _heldVelocity = new byte[128];
     private readonly long[] _pressSample = new long[MaxPendingPresses];
     private readonly byte[] _pressNote = new byte[MaxPendingPresses];
@@ -72,10 +75,12 @@ public sealed class Piece
         _sampleRate = sampleRate;
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
-        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate);
+        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate, _learning.Cubic.Descent);
         Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
-            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency);
+            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency);
         _models = [Cubic, Knot];
+        _startLoss = new float[_models.Length + 1];
+        _startDetune = MathF.Pow(2f, _detune.StartCents / 1200f) - 1f;
         Array.Fill(_voiceOf, NoVoice);
         Part = _settings.StartPart;
         PartsVisited = 1 << Part;
@@ -169,12 +174,20 @@ public sealed class Piece
     /// <summary>A held chord's step on the control-rate grid of the sample clock.</summary>
     public void ContinuousStep(long sample)
     {
-        if (Knot.Targets > 0 && !CubicPart && ChordHeld())
+        if (SteppingWhileHeld())
         {
-            Step(Knot);
-            DetuneHeldNotes(lowest: 0);
+            if (CubicPart)
+            {
+                Step(Cubic);
+                DetuneHeldNotes(lowest: _settings.BassSplit);
+            }
+            else
+            {
+                Step(Knot);
+                DetuneKnotNotes();
+            }
         }
-        UpdateStepping(sample);
+        UpdateStepping(sample, stepped: true);
     }
 
     private void NoteOn(int note, int velocity, long sample)
@@ -191,11 +204,15 @@ public sealed class Piece
             {
                 NewTarget(Cubic, sample, stepAtOnce: false);
             }
-            else if (Cubic.Targets > 0)
+            else if (Cubic.Targets > 0 && _settings.CubicStepping == CubicStepping.Press)
             {
                 Step(Cubic);
                 detune = DetuneFor(Loss);
                 DetuneHeldNotes(lowest: _settings.BassSplit);
+            }
+            else if (Cubic.Targets > 0)
+            {
+                detune = DetuneFor(Loss); // stepping while held: the steps start with the next control-rate tick
             }
         }
         else
@@ -206,9 +223,9 @@ public sealed class Piece
                 _lastKnotSample = sample;
                 // The chord sounds at the new knot's first loss: step once where it lands.
                 NewTarget(Knot, sample, stepAtOnce: true);
-                DetuneHeldNotes(lowest: 0);
+                DetuneKnotNotes();
             }
-            if (Knot.Targets > 0) detune = DetuneFor(Loss);
+            if (Knot.Targets > 0 && (_settings.KnotDetunes == KnotDetunes.AllHeld || note < _settings.ChordSplit)) detune = DetuneFor(Loss);
         }
 
         int voice = _voices.NoteOn(note, velocity, detune);
@@ -261,13 +278,14 @@ public sealed class Piece
 
     private void NextPart(long sample)
     {
-        ReleaseEverything();
+        if (_settings.PartChange == PartChange.Release) ReleaseEverything();
         Part = Part % 4 + 1;
         PartChanges++;
         Changes |= PieceChanges.PartChanged;
         PartsVisited |= 1 << Part;
         Current = PartModel.Targets > 0 ? PartModel : null;
         Loss = Current?.LastLoss ?? 0f;
+        if (Current is not null && _detune.Scale == DetuneScale.SignedResidual) _meanResidual = Current.MeanResidual();
         UpdateStepping(sample);
     }
 
@@ -289,13 +307,16 @@ public sealed class Piece
         Changes |= PieceChanges.NewTarget;
         if (stepAtOnce) Step(model);
         else Loss = model.Evaluate(_scratchGradient);
-        OpenTarget(model.Kind, sample, Loss);
+        _startLoss[(int)model.Kind] = Loss;
+        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
+        OpenTarget(model, sample, Loss);
     }
 
     private void Step(Model model)
     {
         if (model.LastLoss < _learning.StopLoss && model.Steps > 0) { Loss = model.LastLoss; return; }
         Loss = model.Step(ref _rng);
+        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
         Stepped();
         CloseTarget(model.Steps, Loss);
     }
@@ -311,11 +332,11 @@ public sealed class Piece
         }
     }
 
-    private void OpenTarget(ModelKind model, long sample, float loss)
+    private void OpenTarget(Model model, long sample, float loss)
     {
         int index = TargetCount - 1;
         if (index >= MaxTargetRecords) return;
-        _targets[index] = new TargetRecord { Model = model, Part = Part, StartSample = sample, FirstLoss = loss, FinalLoss = loss };
+        _targets[index] = new TargetRecord { Model = model.Kind, Part = Part, StartSample = sample, Steps = model.Steps, FirstLoss = loss, FinalLoss = loss };
     }
 
     private void CloseTarget(long steps, float loss)
@@ -328,19 +349,43 @@ public sealed class Piece
         record.FinalLoss = loss;
     }
 
+    /// <summary>The overtones' detune for a loss of the current model, clamped to [0, max] (signed residual: to ±max).</summary>
     private float DetuneFor(float loss)
     {
-        float d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
+        float d;
+        if (_detune.Scale == DetuneScale.SignedResidual)
+        {
+            d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * _meanResidual;
+            return float.IsNaN(d) ? 0f : Math.Clamp(d, -_detune.Max, _detune.Max);
+        }
+        if (_detune.Scale == DetuneScale.FirstLoss)
+        {
+            float start = _startLoss[(int)ModelKind];
+            d = start > 0f ? _startDetune * (loss / start) : 0f;
+        }
+        else
+        {
+            d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
+        }
         return d >= 0f ? MathF.Min(d, _detune.Max) : (float.IsNaN(d) ? _detune.Max : 0f);
     }
 
-    /// <summary>The loss of the latest step glides into every held note at or above <paramref name="lowest"/>.</summary>
-    private void DetuneHeldNotes(int lowest)
+    /// <summary>Parts 2 and 3: every held note, or the lowest three held below the chord split.</summary>
+    private void DetuneKnotNotes()
+    {
+        if (_settings.KnotDetunes == KnotDetunes.AllHeld) DetuneHeldNotes(lowest: 0);
+        else DetuneHeldNotes(lowest: 0, below: _settings.ChordSplit, most: 3);
+    }
+
+    /// <summary>The loss of the latest step glides into the held notes from <paramref name="lowest"/> up (below <paramref name="below"/>, the lowest <paramref name="most"/>).</summary>
+    private void DetuneHeldNotes(int lowest, int below = 128, int most = 128)
     {
         float detune = DetuneFor(Loss);
-        for (int note = lowest; note < 128; note++)
+        int detuned = 0;
+        for (int note = lowest; note < below && detuned < most; note++)
         {
             if (!_keyDown[note] && !_sustained[note]) continue;
+            detuned++;
             int voice = _voiceOf[note];
             if (voice != NoVoice && _voices.SerialOf(voice) == _serialOf[note] && _voices.IsSounding(voice))
                 _voices.SetDetuneTarget(voice, detune);
@@ -365,15 +410,28 @@ public sealed class Piece
         return held >= _settings.ChordMinNotes;
     }
 
-    /// <summary>Steps continue on the grid k·fs/rate of the sample clock while a chord is held in parts 2 and 3.</summary>
-    private void UpdateStepping(long sample)
+    /// <summary>Whether steps run at the control rate now: a chord held in parts 2 and 3; an upper note held in parts 1 and 4 when the cubic steps while held.</summary>
+    private bool SteppingWhileHeld() => CubicPart
+        ? _settings.CubicStepping == CubicStepping.WhileHeld && Cubic.Targets > 0 && UpperHeld()
+        : Knot.Targets > 0 && ChordHeld();
+
+    private bool UpperHeld()
     {
-        if (CubicPart || Knot.Targets == 0 || !ChordHeld())
+        for (int note = _settings.BassSplit; note < 128; note++)
+            if (_keyDown[note] || _sustained[note]) return true;
+        return false;
+    }
+
+    /// <summary>Steps continue on the grid k·fs/rate of the sample clock while <see cref="SteppingWhileHeld"/>.</summary>
+    private void UpdateStepping(long sample, bool stepped = false)
+    {
+        if (!SteppingWhileHeld())
         {
             NextStepSample = long.MaxValue;
             return;
         }
-        if (NextStepSample != long.MaxValue && NextStepSample > sample) return;
+        // A step due at this very sample still runs (after the events there); one just taken moves on.
+        if (NextStepSample != long.MaxValue && (NextStepSample > sample || (NextStepSample == sample && !stepped))) return;
         double rate = _learning.StepsPerSecond;
         long index = (long)Math.Floor(sample * rate / _sampleRate) + 1;
         long next = (long)Math.Ceiling(index * _sampleRate / rate);

@@ -26,9 +26,12 @@ public sealed class VoiceBank
     public const int ControlPeriod = 32;
     private const int Lanes = 8;
     private const float SilenceLevel = 1e-4f; // −80 dB: a decaying voice below this is free again
-    private const float Log1e3 = -6.90775527898f; // ln(0.001): −60 dB
+    /// <summary>Slots beyond the polyphony where stolen voices fade out while the new notes start.</summary>
+    private const int StealSlots = Lanes;
+    /// <summary>A stolen voice falls 60 dB in this (freed at −80 dB): fast, yet its 16–24 kHz burst stays below −95 dBFS (StealTests).</summary>
+    private const float StealFadeSeconds = 0.01f;
 
-    private enum Stage : byte { Idle, Attack, Decay, Damp }
+    private enum Stage : byte { Idle, Attack, Decay, Damp, Fade }
 
     private readonly float _sampleRate;
     private readonly int _partials;
@@ -41,7 +44,7 @@ public sealed class VoiceBank
     private readonly int[] _note;
     private readonly long[] _serial;
     private readonly float[] _env, _envMul, _envAdd, _gain;
-    private readonly float[] _decayMul;
+    private readonly float[] _decayMul, _decayAdd;
     private readonly float[] _detune, _detuneTarget;
     private readonly float[] _b0, _b1, _b2, _a1, _a2; // low-pass coefficients
     private readonly float[] _zl1, _zl2, _zr1, _zr2;  // low-pass state, left and right
@@ -65,14 +68,18 @@ public sealed class VoiceBank
     private long _nextSerial = 1;
     private readonly float _glide;
     private readonly float _dampMul;
-    private readonly float _nyquistGuard;
+    private readonly float _fadeMul;
+    private int _sounding; // voices in attack, decay or damp: at most the polyphony
+    private readonly float _maxDetune;
+    private readonly Tuning _tuning;
 
-    public VoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed)
+    public VoiceBank(VoiceSettings settings, float sampleRate, float maxDetune, ulong seed, Tuning? tuning = null)
     {
+        _tuning = tuning ?? Tuning.Equal;
         _settings = settings;
         _sampleRate = sampleRate;
         _partials = settings.Partials;
-        _capacity = (settings.Polyphony + Lanes - 1) / Lanes * Lanes;
+        _capacity = (settings.Polyphony + StealSlots + Lanes - 1) / Lanes * Lanes;
         _rng = new Rng(seed, stream: 2);
 
         int n = _capacity;
@@ -80,7 +87,7 @@ public sealed class VoiceBank
         _note = new int[n];
         _serial = new long[n];
         _env = new float[n]; _envMul = new float[n]; _envAdd = new float[n]; _gain = new float[n];
-        _decayMul = new float[n];
+        _decayMul = new float[n]; _decayAdd = new float[n];
         _detune = new float[n]; _detuneTarget = new float[n];
         _b0 = new float[n]; _b1 = new float[n]; _b2 = new float[n]; _a1 = new float[n]; _a2 = new float[n];
         _zl1 = new float[n]; _zl2 = new float[n]; _zr1 = new float[n]; _zr2 = new float[n];
@@ -96,12 +103,14 @@ public sealed class VoiceBank
 
         _glide = settings.GlideCoefficient(sampleRate);
         _dampMul = settings.DampMultiplier(sampleRate);
-        _nyquistGuard = VoiceSettings.NyquistGuard(sampleRate, maxDetune);
+        _fadeMul = MathF.Exp(-6.90775527898f / (StealFadeSeconds * sampleRate));
+        _maxDetune = maxDetune;
         for (int v = 0; v < n; v++) _envMul[v] = 1f;
     }
 
     public int Capacity => _settings.Polyphony;
     public int Partials => _partials;
+    /// <summary>Voices making sound, including stolen ones still fading out.</summary>
     public int ActiveVoices { get; private set; }
     public long Steals { get; private set; }
 
@@ -112,34 +121,46 @@ public sealed class VoiceBank
     public float DetuneOf(int voice) => _detune[voice];
     public float EnvelopeOf(int voice) => _env[voice];
 
-    /// <summary>Starts a voice at the current sample. Returns its index; steals the quietest voice when all are busy.</summary>
+    /// <summary>
+    /// Starts a voice at the current sample and returns its index. When the polyphony is full the
+    /// quietest voice is stolen: it fades out in a few milliseconds in its own slot while the new
+    /// note starts in a spare one (cut at once only if every spare slot is still fading).
+    /// </summary>
     public int NoteOn(int note, int velocity, float detune)
     {
-        int v = FindFreeVoice();
-        if (_stage[v] == Stage.Idle)
+        if (_sounding >= _settings.Polyphony)
+        {
+            int victim = QuietestSounding();
+            _stage[victim] = Stage.Fade;
+            _envMul[victim] = _fadeMul;
+            _envAdd[victim] = 0f;
+            _sounding--;
+            Steals++;
+        }
+        int v = FirstIdle();
+        if (v < 0)
+        {
+            v = QuietestFading();
+        }
+        else
         {
             _groupActive[v / Lanes]++;
             ActiveVoices++;
         }
-        else
-        {
-            Steals++;
-        }
+        _sounding++;
 
-        float f0 = 440f * MathF.Pow(2f, (note - 69) / 12f);
-        float velocity01 = Math.Clamp(velocity, 1, 127) / 127f;
+        float f0 = _tuning.Frequency(note);
         float partialGain = 1f / _partials;
 
         _stage[v] = Stage.Attack;
         _note[v] = note;
         _serial[v] = _nextSerial++;
-        // Attack: a linear ramp that is already above zero on the voice's first sample.
+        // Attack and decay: Env.perc's curved segments; the attack is above zero on the first sample.
         _env[v] = 0f;
-        _envAdd[v] = 1f / MathF.Max(1f, _settings.AttackSeconds * _sampleRate);
-        _envMul[v] = 1f;
+        (_envMul[v], _envAdd[v]) = _settings.Segment(_settings.AttackSeconds, _sampleRate, 0f, 1f);
         float decaySeconds = note < _settings.LongReleaseBelow ? _settings.LongReleaseSeconds : _settings.ReleaseSeconds;
-        _decayMul[v] = MathF.Exp(Log1e3 / (decaySeconds * _sampleRate));
-        _gain[v] = velocity01 * velocity01;
+        (_decayMul[v], _decayAdd[v]) = _settings.Segment(decaySeconds, _sampleRate, 1f, 0f);
+        _gain[v] = _settings.AmplitudeOf(velocity);
         _detune[v] = detune;
         _detuneTarget[v] = detune;
         _zl1[v] = _zl2[v] = _zr1[v] = _zr2[v] = 0f;
@@ -156,8 +177,7 @@ public sealed class VoiceBank
         for (int k = 0; k < _partials; k++)
         {
             int i = k * _capacity + v;
-            float frequency = (k + 1) * f0;
-            bool audible = k == 0 || frequency < _nyquistGuard;
+            bool audible = VoiceSettings.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
             _gainLeft[i] = audible ? partialGain * _panLeft[k] : 0f;
             _gainRight[i] = audible ? partialGain * _panRight[k] : 0f;
         }
@@ -167,7 +187,7 @@ public sealed class VoiceBank
     /// <summary>Key released: the voice damps away (never cut, so never a click).</summary>
     public void Release(int voice)
     {
-        if (_stage[voice] is Stage.Idle or Stage.Damp) return;
+        if (_stage[voice] is Stage.Idle or Stage.Damp or Stage.Fade) return;
         _stage[voice] = Stage.Damp;
         _envMul[voice] = _dampMul;
         _envAdd[voice] = 0f;
@@ -181,22 +201,39 @@ public sealed class VoiceBank
     /// <summary>The detune glides to this value sample by sample from the current sample on.</summary>
     public void SetDetuneTarget(int voice, float detune) => _detuneTarget[voice] = detune;
 
-    private int FindFreeVoice()
+    private int FirstIdle()
     {
-        for (int v = 0; v < _settings.Polyphony; v++)
+        for (int v = 0; v < _capacity; v++)
             if (_stage[v] == Stage.Idle) return v;
+        return -1;
+    }
 
-        // All busy: steal the quietest released voice, else the quietest of all.
+    /// <summary>The quietest released voice, else the quietest of all that sound.</summary>
+    private int QuietestSounding()
+    {
         int best = -1;
         float bestLevel = float.MaxValue;
         for (int pass = 0; pass < 2 && best < 0; pass++)
         {
-            for (int v = 0; v < _settings.Polyphony; v++)
+            for (int v = 0; v < _capacity; v++)
             {
-                if (pass == 0 && _stage[v] != Stage.Damp) continue;
+                Stage stage = _stage[v];
+                if (stage is Stage.Idle or Stage.Fade || (pass == 0 && stage != Stage.Damp)) continue;
                 float level = _env[v] * _gain[v];
                 if (level < bestLevel) { bestLevel = level; best = v; }
             }
+        }
+        return best;
+    }
+
+    private int QuietestFading()
+    {
+        int best = 0;
+        float bestLevel = float.MaxValue;
+        for (int v = 0; v < _capacity; v++)
+        {
+            float level = _env[v] * _gain[v];
+            if (_stage[v] == Stage.Fade && level < bestLevel) { bestLevel = level; best = v; }
         }
         return best;
     }
@@ -223,7 +260,7 @@ public sealed class VoiceBank
                 {
                     _stage[v] = Stage.Decay;
                     _envMul[v] = _decayMul[v];
-                    _envAdd[v] = 0f;
+                    _envAdd[v] = _decayAdd[v];
                 }
                 else if (stage != Stage.Attack && _env[v] < SilenceLevel)
                 {
@@ -248,6 +285,7 @@ public sealed class VoiceBank
     }
     private void Free(int v)
     {
+        if (_stage[v] != Stage.Fade) _sounding--;
         _stage[v] = Stage.Idle;
         _env[v] = 0f;
         _envMul[v] = 1f;
@@ -301,19 +339,29 @@ public sealed class VoiceBank
     /// Renders up to <see cref="ControlPeriod"/> samples into left/right (overwriting them).
     /// Callers split at sub-block boundaries and at events.
     /// </summary>
-    public void Render(Span<float> left, Span<float> right) => Render<WithFilter>(left, right);
+    public void Render(Span<float> left, Span<float> right)
+    {
+        if (_settings.DetuneAmplitude != 0f) Render<WithFilter, Coupled>(left, right);
+        else Render<WithFilter, Uncoupled>(left, right);
+    }
 
     /// <summary>
     /// The oscillator bank alone — sines and envelope, no low-pass — for the benchmark that
     /// measures it; the same code as <see cref="Render"/> with the filter compiled out.
     /// </summary>
-    internal void RenderOscillators(Span<float> left, Span<float> right) => Render<WithoutFilter>(left, right);
+    internal void RenderOscillators(Span<float> left, Span<float> right) => Render<WithoutFilter, Uncoupled>(left, right);
 
     private interface IFilterMode { static abstract bool Enabled { get; } }
     private readonly struct WithFilter : IFilterMode { public static bool Enabled => true; }
     private readonly struct WithoutFilter : IFilterMode { public static bool Enabled => false; }
 
-    private void Render<TFilter>(Span<float> left, Span<float> right) where TFilter : struct, IFilterMode
+    /// <summary>Whether the amplitude follows the detune (× (1 − k·d), <see cref="VoiceSettings.DetuneAmplitude"/>).</summary>
+    private interface IAmplitudeMode { static abstract bool FollowsDetune { get; } }
+    private readonly struct Coupled : IAmplitudeMode { public static bool FollowsDetune => true; }
+    private readonly struct Uncoupled : IAmplitudeMode { public static bool FollowsDetune => false; }
+
+    private void Render<TFilter, TAmplitude>(Span<float> left, Span<float> right)
+        where TFilter : struct, IFilterMode where TAmplitude : struct, IAmplitudeMode
     {
         int n = left.Length;
         if (n == 0) return;
@@ -327,7 +375,7 @@ public sealed class VoiceBank
         int groups = _capacity / Lanes;
         for (int g = 0; g < groups; g++)
         {
-            if (_groupActive[g] != 0) RenderGroup<TFilter>(g * Lanes, n, mixL, mixR);
+            if (_groupActive[g] != 0) RenderGroup<TFilter, TAmplitude>(g * Lanes, n, mixL, mixR);
         }
 
         for (int s = 0; s < n; s++)
@@ -344,8 +392,8 @@ public sealed class VoiceBank
     /// partials, both filters and the envelope overlap, and the partial sums never leave registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RenderGroup<TFilter>(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
-        where TFilter : struct, IFilterMode
+    private void RenderGroup<TFilter, TAmplitude>(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)
+        where TFilter : struct, IFilterMode where TAmplitude : struct, IAmplitudeMode
     {
         ref float detune = ref _detune[v0];
         ref float env = ref _env[v0];
@@ -357,6 +405,7 @@ public sealed class VoiceBank
         Vector256<float> eAdd = Load(ref _envAdd[v0]);
         Vector256<float> gain = Load(ref _gain[v0]);
         Vector256<float> one = Vector256<float>.One;
+        Vector256<float> negativeCoupling = Vector256.Create(-_settings.DetuneAmplitude);
 
         Vector256<float> b0 = Load(ref _b0[v0]), b1 = Load(ref _b1[v0]), b2 = Load(ref _b2[v0]);
         Vector256<float> na1 = -Load(ref _a1[v0]), na2 = -Load(ref _a2[v0]);
@@ -385,8 +434,9 @@ public sealed class VoiceBank
         {
             // Per-sample voice controls: the detune glide and the envelope.
             d = Vector256.FusedMultiplyAdd(dt - d, glide, d);
-            e = Vector256.MinNative(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one);
-            Unsafe.Add(ref levels, s) = e * gain;
+            // The curved decay passes zero at its end: held at 0 until the voice is freed.
+            e = Vector256.MaxNative(Vector256.MinNative(Vector256.FusedMultiplyAdd(e, eMul, eAdd), one), Vector256<float>.Zero);
+            Unsafe.Add(ref levels, s) = TAmplitude.FollowsDetune ? e * gain * Vector256.FusedMultiplyAdd(negativeCoupling, d, one) : e * gain;
 
             // The fundamental is never detuned.
             phase = Sine.Wrap(phase + increment);

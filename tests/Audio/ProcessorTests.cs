@@ -79,7 +79,7 @@ public class ProcessorTests
                 Cubic = new CubicSettings { LearningRate = cubicRate },
                 Knot = new KnotSettings { LearningRate = knotRate },
             },
-            Detune = new DetuneSettings { CubicMultiplier = 10f, KnotMultiplier = 10f, Max = 2f },
+            Detune = new DetuneSettings { Scale = DetuneScale.Absolute, CubicMultiplier = 10f, KnotMultiplier = 10f, Max = 2f },
             Master = new MasterSettings { GainDb = 12f },
         };
         TimedMidiEvent[] events = BusyPerformance(seconds: 10);

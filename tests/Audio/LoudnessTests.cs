@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Losses.Engine.Audio;
+using Losses.Tests.Cli;
+
+namespace Losses.Tests.Audio;
+
+/// <summary>
+/// The render's loudness report: the meter against the standard's known answers, then a render of
+/// four-parts.mid against an independent peer (ffmpeg's ebur128 filter) and the concert bounds.
+/// </summary>
+public class LoudnessTests
+{
+    private const int Rate = 48000;
+
+    private static (float[] Left, float[] Right) Sine(double hz, double amplitude, double seconds, double phase = 0)
+    {
+        int n = (int)(seconds * Rate);
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(amplitude * Math.Sin(2 * Math.PI * hz * i / Rate + phase));
+        return (x, x.ToArray());
+    }
+
+    [Fact]
+    public void A_stereo_997_Hz_sine_at_minus_20_dBFS_measures_minus_20_LUFS()
+    {
+        // BS.1770: a 0 dBFS 997 Hz sine in one channel reads −3.01 LKFS, so one in both channels 0; at −20 dBFS, −20.
+        var meter = new LoudnessMeter(Rate);
+        (float[] l, float[] r) = Sine(997, 0.1, 10);
+        meter.Add(l, r);
+        Assert.InRange(meter.IntegratedLufs!.Value, -20.05, -19.95);
+    }
+
+    [Fact]
+    public void The_relative_gate_leaves_out_a_passage_20_LU_quieter()
+    {
+        // 10 s at −20 dBFS, 10 s at −40: the ungated mean is ≈ −23 LUFS, the relative gate at ≈ −33 drops the quiet half.
+        var meter = new LoudnessMeter(Rate);
+        (float[] l, float[] r) = Sine(997, 0.1, 10);
+        (float[] ql, float[] qr) = Sine(997, 0.01, 10);
+        meter.Add(l, r);
+        meter.Add(ql, qr);
+        Assert.InRange(meter.IntegratedLufs!.Value, -20.1, -19.9);
+        var silent = new LoudnessMeter(Rate);
+        silent.Add(new float[Rate], new float[Rate]);
+        Assert.Null(silent.IntegratedLufs);
+    }
+
+    [Fact]
+    public void A_full_scale_sine_at_a_quarter_of_the_rate_sampled_off_its_crests_has_a_true_peak_of_0_dBTP()
+    {
+        // At fs/4 with a 45° phase every sample is ±0.707 (−3.0 dBFS); the waveform between them reaches ±1.
+        var meter = new LoudnessMeter(Rate);
+        (float[] l, float[] r) = Sine(Rate / 4.0, 1.0, 1, Math.PI / 4);
+        meter.Add(l, r);
+        Assert.InRange(l.Max(), 0.7071f, 0.7072f);
+        Assert.InRange(meter.TruePeakDbtp, -0.1, 0.05);
+    }
+
+    [Fact]
+    public void Four_parts_renders_near_minus_18_LUFS_below_minus_1_dBTP_and_the_report_agrees_with_ffmpeg()
+    {
+        string dir = EngineCli.TempDir();
+        string wav = Path.Combine(dir, "four.wav"), json = Path.Combine(dir, "four.json");
+        EngineCli.Outcome o = EngineCli.Run("render", TestFiles.FourParts, "-o", wav, "--summary-json", json);
+        Assert.True(o.ExitCode == 0, o.Stderr);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(json));
+        double lufs = summary.RootElement.GetProperty("loudnessLufs").GetDouble();
+        double truePeak = summary.RootElement.GetProperty("truePeakDbtp").GetDouble();
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"loudness {lufs:0.0} LUFS integrated (BS.1770), true peak {truePeak:0.0} dBTP"), o.Stdout);
+
+        (double peerLufs, double peerPeak) = Ebur128(wav);
+        Assert.True(Math.Abs(lufs - peerLufs) <= 0.15, $"ours {lufs:0.00} LUFS, ffmpeg {peerLufs:0.0}");
+        Assert.True(Math.Abs(truePeak - peerPeak) <= 0.3, $"ours {truePeak:0.00} dBTP, ffmpeg {peerPeak:0.0}");
+        Assert.InRange(peerLufs, -19, -17);
+        Assert.True(peerPeak < -1, $"true peak {peerPeak} dBTP");
+    }
+
+    /// <summary>ffmpeg's EBU R128 meter (libavfilter ebur128, true peak on): integrated loudness and true peak of a file.</summary>
+    private static (double Lufs, double TruePeak) Ebur128(string wav)
+    {
+        var start = new ProcessStartInfo("ffmpeg", ["-nostats", "-hide_banner", "-i", wav, "-af", "ebur128=peak=true", "-f", "null", "-"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using Process ffmpeg = Process.Start(start)!;
+        Task<string> stdout = ffmpeg.StandardOutput.ReadToEndAsync();
+        string log = ffmpeg.StandardError.ReadToEnd();
+        ffmpeg.WaitForExit();
+        _ = stdout.Result;
+        Assert.True(ffmpeg.ExitCode == 0, log);
+        string tail = log[log.LastIndexOf("Summary:", StringComparison.Ordinal)..];
+        double lufs = double.Parse(Regex.Match(tail, @"I:\s+(-?[\d.]+) LUFS").Groups[1].Value, CultureInfo.InvariantCulture);
+        double peak = double.Parse(Regex.Match(tail, @"Peak:\s+(-?[\d.]+) dBFS").Groups[1].Value, CultureInfo.InvariantCulture);
+        return (lufs, peak);
+    }
+}
