@@ -89,6 +89,11 @@ public sealed class SceneTests
             Assert.True(Black(VisualiserKit.Pixel(image, (int)((t.X + l.X) / 2), (int)((t.Y + l.Y) / 2))));
         }
         Assert.True(checkedPoints >= 12, $"only {checkedPoints} places to check");
+
+        // The curves span x = −1..1 and nothing else is drawn: the lit columns end where x = ±1 land.
+        int[] lit = Enumerable.Range(0, W).Where(c => Enumerable.Range(0, H).Any(y => !Black(VisualiserKit.Pixel(image, c, y)))).ToArray();
+        Assert.InRange(lit[0], CubicPixel(target, -1).X - 3, CubicPixel(target, -1).X + 3);
+        Assert.InRange(lit[^1], CubicPixel(target, 1).X - 3, CubicPixel(target, 1).X + 3);
     }
 
     [Fact]
