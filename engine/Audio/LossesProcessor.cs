@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
@@ -41,7 +42,6 @@ public sealed class LossesProcessor
     public EngineConfig Config => _config;
     public ulong Seed => _seed;
     public int SampleRate { get; private set; }
-    public int MaxBlock { get; private set; }
     /// <summary>The engine's sample clock: samples processed since <see cref="Prepare"/>.</summary>
     public long SampleTime { get; private set; }
     /// <summary>The sample from which no voice has sounded, or −1 while any does.</summary>
@@ -67,7 +67,6 @@ public sealed class LossesProcessor
         if (sampleRate < 8000 || sampleRate > 384000) throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "sample rate must be 8000..384000 Hz");
         if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
         SampleRate = sampleRate;
-        MaxBlock = maxBlock;
         _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning));
         _piece = new Piece.Piece(_config, sampleRate, _voices, _seed);
         _gain = MathF.Pow(10f, _config.Master.GainDb / 20f);
@@ -127,12 +126,18 @@ public sealed class LossesProcessor
             Span<float> l = left.Slice(pos, length);
             Span<float> r = right.Slice(pos, length);
             voices.Render(l, r);
-            for (int i = 0; i < length; i++)
+            if (length > 0) // TensorPrimitives.MaxMagnitude throws on an empty span
             {
-                l[i] = Limit(l[i] * _gain);
-                r[i] = Limit(r[i] * _gain);
-                peakL = MathF.Max(peakL, MathF.Abs(l[i]));
-                peakR = MathF.Max(peakR, MathF.Abs(r[i]));
+                // Gain and peak are exact per element, so the vector width cannot change a bit of the output.
+                TensorPrimitives.Multiply(l, _gain, l);
+                TensorPrimitives.Multiply(r, _gain, r);
+                for (int i = 0; i < length; i++)
+                {
+                    l[i] = Limit(l[i]);
+                    r[i] = Limit(r[i]);
+                }
+                peakL = MathF.Max(peakL, MathF.Abs(TensorPrimitives.MaxMagnitude(l)));
+                peakR = MathF.Max(peakR, MathF.Abs(TensorPrimitives.MaxMagnitude(r)));
             }
             pos += length;
             SampleTime += length;

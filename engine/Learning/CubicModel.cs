@@ -30,7 +30,8 @@ public sealed class CubicModel : Model
     private readonly double[] _inverseGram = new double[16];
     private readonly double[] _gauss = new double[32];
 
-    // Two 8-lane vectors: the arrays are padded so the vector loop's last load stays in bounds.
+    // Arrays padded with zeros to a multiple of 16 floats (one 64-byte cache line): every whole
+    // 8-lane load, the last included, stays inside the array (8 would do for the loads alone).
     private const int Pad = 16;
 
     private readonly float[] _x;   // padded with zeros to a multiple of Pad

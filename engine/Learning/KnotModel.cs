@@ -40,7 +40,7 @@ public sealed class KnotModel : Model
 
     private const int Axes = 3;
     private const int RowWidth = 8; // floats per table row: S_x, C_x, S_y, C_y, S_z, C_z, 0, 0
-    private const int Pad = 16;     // as CubicModel: the SinCos path's last 8-wide load stays in bounds
+    private const int Pad = 16;     // as CubicModel: a multiple of 16 floats, so the SinCos path's last 8-wide load stays in bounds
 
     private readonly float _tStep;
     private readonly int _maxIndex;

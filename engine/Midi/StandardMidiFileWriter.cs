@@ -48,18 +48,6 @@ public sealed class StandardMidiFileWriter
         return (int)Math.Round(60_000_000.0 / bpm);
     }
 
-    /// <summary>The tick (rounded) of a sample time at a constant tempo, e.g. to record a live performance.</summary>
-    public static long TickAt(long sampleTime, int sampleRate, int ticksPerQuarterNote, int microsecondsPerQuarterNote)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(sampleTime);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ticksPerQuarterNote);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(microsecondsPerQuarterNote);
-        Int128 numerator = (Int128)sampleTime * ticksPerQuarterNote * 1_000_000;
-        Int128 denominator = (Int128)sampleRate * microsecondsPerQuarterNote;
-        return (long)((numerator * 2 + denominator) / (denominator * 2));
-    }
-
     /// <summary>
     /// Adds a track. <paramref name="endTick"/> places the end-of-track event later than the last
     /// message, to leave the last notes time to ring.

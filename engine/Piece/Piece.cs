@@ -28,7 +28,7 @@ public struct TargetRecord
 }
 
 /// <summary>
-/// The four parts of the piece (DESIGN.md): what a key or pedal does in each, which model is
+/// The four parts of the piece (docs/design.md): what a key or pedal does in each, which model is
 /// trained, and which sounding notes the loss detunes. Called by the processor at the exact
 /// sample of each event and step; nothing here allocates, locks or throws after construction.
 /// </summary>

@@ -116,10 +116,8 @@ public sealed class VoiceBank
 
     public bool IsSounding(int voice) => _stage[voice] != Stage.Idle;
     public bool IsReleased(int voice) => _stage[voice] == Stage.Damp;
-    public int NoteOf(int voice) => _note[voice];
     public long SerialOf(int voice) => _serial[voice];
     public float DetuneOf(int voice) => _detune[voice];
-    public float EnvelopeOf(int voice) => _env[voice];
 
     /// <summary>
     /// Starts a voice at the current sample and returns its index. When the polyphony is full the
@@ -303,7 +301,7 @@ public sealed class VoiceBank
         ActiveVoices--;
     }
 
-    /// <summary>Butterworth low-pass (RBJ cookbook) at the cutoff the smooth noise gives now, for one voice.</summary>
+    /// <summary>A voice's low-pass at the cutoff the smooth noise gives now: recomputed for its whole lane group (eight voices cost what one does).</summary>
     private void UpdateFilter(int v) => UpdateFilters(v / Lanes * Lanes);
 
     /// <summary>
@@ -386,10 +384,10 @@ public sealed class VoiceBank
     }
 
     /// <summary>
-    /// One lane group, sample by sample: the voice controls, every partial, the low-pass and the
-    /// mix in one pass. Sample-major on purpose: each partial's phase is a loop-carried chain
-    /// (add, round, subtract) that would stall a partial-major loop, while here the chains of all
-    /// partials, both filters and the envelope overlap, and the partial sums never leave registers.
+    /// One lane group in two sample-major passes through small scratch arrays: pass 1 runs the voice
+    /// controls and every partial's oscillator into per-sample sums and levels; pass 2 runs the
+    /// low-pass and the mix. Split so that the oscillators' long loop-carried chains (phase, sine,
+    /// recurrence) of successive samples overlap in the core, apart from the filter's own chain.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RenderGroup<TFilter, TAmplitude>(int v0, int n, Span<Vector256<float>> mixL, Span<Vector256<float>> mixR)

@@ -2,7 +2,7 @@ using Losses.Engine.Config;
 
 namespace Losses.Engine.Synthesis;
 
-/// <summary>The reference voice (DESIGN.md): what every voice of the bank sounds like.</summary>
+/// <summary>The reference voice (docs/design.md): what every voice of the bank sounds like.</summary>
 public sealed record VoiceSettings
 {
     /// <summary>Fundamental plus overtones; 5 = fundamental + 4 overtones.</summary>

@@ -7,7 +7,10 @@ public static class EngineCli
 {
     public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
 
-    public static Outcome Run(params string[] args)
+    public static Outcome Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Run"/>, with these environment variables set for the engine.</summary>
+    public static Outcome RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -15,6 +18,7 @@ public static class EngineCli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "losses-engine.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         using Process process = Process.Start(start)!;

@@ -90,10 +90,10 @@ public class RenderCommandTests
     }
 
     [Theory]
-    [InlineData("""{ "learning": { "cubic": { "learningRat": 0.1 } } }""", "learning.cubic.learningRat")]
-    [InlineData("""{ "voice": { "partials": 0 } }""", "voice.partials")]
-    [InlineData("""{ "detune": { "multiplier": "lots" } }""", "detune.multiplier")]
-    [InlineData("""{ "learning": { "loss": "huber" } }""", "learning.loss")]
+    [InlineData("""{ "learning": { "cubic": { "learningRat": 0.1 } } }""", "unknown key 'learning.cubic.learningRat'")]
+    [InlineData("""{ "voice": { "partials": 0 } }""", "'voice.partials' = 0 is out of range")]
+    [InlineData("""{ "detune": { "cubicMultiplier": "lots" } }""", "'detune.cubicMultiplier' must be a number")]
+    [InlineData("""{ "learning": { "loss": "huber" } }""", "'learning.loss' must be one of")]
     [InlineData("""{ "piece": """, "not valid JSON")]
     public void A_bad_config_names_the_key_and_nothing_is_written(string json, string expectedWord)
     {

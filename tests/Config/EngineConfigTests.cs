@@ -40,4 +40,37 @@ public class EngineConfigTests
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
+
+    /// <summary>
+    /// Each JSON kind where the key wants another: the key exists in the printed defaults (so a
+    /// renamed key fails here instead of passing on "unknown key") and the message says what it must be.
+    /// </summary>
+    [Theory]
+    [InlineData("detune.cubicMultiplier", "\"lots\"", "must be a number")]   // string for a number
+    [InlineData("piece.bassSplit", "[48]", "must be a number")]             // array for a number
+    [InlineData("master.gainDb", "{ \"db\": -6 }", "must be a number")]      // object for a number
+    [InlineData("voice.partials", "null", "must be a number")]               // null for a number
+    [InlineData("learning.knot.batchSize", "true", "must be a number")]      // boolean for a number
+    [InlineData("learning.loss", "3", "must be one of \"halfMse\", \"meanAbsolute\"")] // number for a name
+    [InlineData("learning.loss", "null", "must be one of")]                  // null for a name
+    [InlineData("learning.cubic", "0.01", "must be an object")]              // number for a section
+    [InlineData("voice", "[]", "must be an object")]                        // array for a section
+    [InlineData("detune", "\"lots\"", "must be an object")]                 // string for a section
+    [InlineData("piece", "null", "must be an object")]                      // null for a section
+    public void A_value_of_the_wrong_type_names_the_key_and_the_type_it_must_be(string key, string value, string expected)
+    {
+        string[] path = key.Split('.');
+        using (var defaults = System.Text.Json.JsonDocument.Parse(EngineConfig.Default.ToJson()))
+        {
+            System.Text.Json.JsonElement e = defaults.RootElement;
+            foreach (string part in path)
+                Assert.True(e.TryGetProperty(part, out e), $"'{key}' is not a key of the config: the test has gone stale");
+        }
+        string json = value;
+        for (int i = path.Length - 1; i >= 0; i--) json = $"{{ \"{path[i]}\": {json} }}";
+
+        var error = Assert.Throws<ConfigException>(() => EngineConfig.Parse(json, "c.json"));
+        Assert.StartsWith($"c.json: '{key}' {expected}", error.Message);
+        Assert.DoesNotContain("unknown key", error.Message);
+    }
 }

@@ -7,6 +7,18 @@ internal static class Smf
 {
     public const int Rate = 48_000;
 
+    /// <summary>The tick (rounded) of a sample time at a constant tempo, to turn sample times into a file's ticks.</summary>
+    public static long TickAt(long sampleTime, int sampleRate, int ticksPerQuarterNote, int microsecondsPerQuarterNote)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sampleTime);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ticksPerQuarterNote);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(microsecondsPerQuarterNote);
+        Int128 numerator = (Int128)sampleTime * ticksPerQuarterNote * 1_000_000;
+        Int128 denominator = (Int128)sampleRate * microsecondsPerQuarterNote;
+        return (long)((numerator * 2 + denominator) / (denominator * 2));
+    }
+
     public static byte[] Header(int format, int tracks, int division) =>
         [(byte)'M', (byte)'T', (byte)'h', (byte)'d', 0, 0, 0, 6,
          (byte)(format >> 8), (byte)format, (byte)(tracks >> 8), (byte)tracks, (byte)(division >> 8), (byte)division];

@@ -35,6 +35,33 @@ public sealed class SceneTests
         return false;
     }
 
+    // Where the scenes should draw, worked out here from the layout they promise (not with their own maths).
+
+    /// <summary>
+    /// Cubic view: x in ±1.05 and f(x) in ±3 span the middle 90% of the frame (x to the right, f up),
+    /// so a point lands 0.45·W·x/1.05 right of the centre and 0.45·H·f/3 above it.
+    /// </summary>
+    private static Vector2 CubicPixel(float[] c, double x)
+    {
+        double f = c[0] * x * x * x + c[1] * x * x + c[2] * x + c[3];
+        return new Vector2((float)(W / 2.0 + 0.45 * W * x / 1.05), (float)(H / 2.0 - 0.45 * H * f / 3));
+    }
+
+    /// <summary>
+    /// Knot view: g(t) = (cos(n₁t + φ₁), cos(n₂t + φ₂), cos(n₃t + φ₃)) turned by the orbit (0.35 rad/s
+    /// about the vertical axis), tilted 0.45 rad about the horizontal one, seen from 4 units away with
+    /// a focal length that puts a point 1.2 units in front of the centre at 0.42·H from it.
+    /// </summary>
+    private static Vector2 KnotPixel((int, int, int) n, float[] phase, double t, double now)
+    {
+        double x = Math.Cos(n.Item1 * t + phase[0]), y = Math.Cos(n.Item2 * t + phase[1]), z = Math.Cos(n.Item3 * t + phase[2]);
+        double orbit = now * 0.35, tilt = 0.45;
+        double x1 = x * Math.Cos(orbit) + z * Math.Sin(orbit), z1 = -x * Math.Sin(orbit) + z * Math.Cos(orbit);
+        double y2 = y * Math.Cos(tilt) - z1 * Math.Sin(tilt), z2 = y * Math.Sin(tilt) + z1 * Math.Cos(tilt);
+        double focal = 0.42 * H * (4 - 1.2), depth = 4 - z2;
+        return new Vector2((float)(W / 2.0 + x1 * focal / depth), (float)(H / 2.0 - y2 * focal / depth));
+    }
+
     private static bool White(Vec3b c) => c.Item0 > 200 && c.Item1 > 200 && c.Item2 > 200;
     private static bool Red(Vec3b c) => c.Item2 > 200 && c.Item1 < 110 && c.Item0 < 110;
     private static bool Black(Vec3b c) => c.Item0 < 10 && c.Item1 < 10 && c.Item2 < 10;
@@ -52,8 +79,8 @@ public sealed class SceneTests
         int checkedPoints = 0;
         for (float x = -0.95f; x < 1; x += 0.1f)
         {
-            Vector2 t = CubicScene.ToPixel(x, CubicScene.Evaluate(f.Target, x), W, H);
-            Vector2 l = CubicScene.ToPixel(x, CubicScene.Evaluate(f.Theta, x), W, H);
+            Vector2 t = CubicPixel(target, x);
+            Vector2 l = CubicPixel(theta, x);
             if (Vector2.Distance(t, l) < 12) continue; // where the curves cross, red covers white
             checkedPoints++;
             Assert.True(Near(image, t, 2, White), $"no white target pixel near {t} (x = {x})");
@@ -62,6 +89,11 @@ public sealed class SceneTests
             Assert.True(Black(VisualiserKit.Pixel(image, (int)((t.X + l.X) / 2), (int)((t.Y + l.Y) / 2))));
         }
         Assert.True(checkedPoints >= 12, $"only {checkedPoints} places to check");
+
+        // The curves span x = −1..1 and nothing else is drawn: the lit columns end where x = ±1 land.
+        int[] lit = Enumerable.Range(0, W).Where(c => Enumerable.Range(0, H).Any(y => !Black(VisualiserKit.Pixel(image, c, y)))).ToArray();
+        Assert.InRange(lit[0], CubicPixel(target, -1).X - 3, CubicPixel(target, -1).X + 3);
+        Assert.InRange(lit[^1], CubicPixel(target, 1).X - 3, CubicPixel(target, 1).X + 3);
     }
 
     [Fact]
@@ -69,14 +101,15 @@ public sealed class SceneTests
     {
         using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
         var state = new VisualState();
-        Frame f = SampleFrames.Cubic(1, [0.5f, 0.5f, -0.5f, 0.8f], [0, 0, 0, -0.8f], NoGradient, 1.0, points: 6);
+        float[] target = [0.5f, 0.5f, -0.5f, 0.8f], theta = [0, 0, 0, -0.8f];
+        Frame f = SampleFrames.Cubic(1, target, theta, NoGradient, 1.0, points: 6);
         state.Apply(f);
         Mat image = Draw(r, state, 1.0, "points.png");
         for (int i = 0; i < f.PointCount; i++)
         {
             float x = f.Points[i];
-            Assert.True(Near(image, CubicScene.ToPixel(x, CubicScene.Evaluate(f.Target, x), W, H), 1, White));
-            Assert.True(Near(image, CubicScene.ToPixel(x, CubicScene.Evaluate(f.Theta, x), W, H), 1, Red));
+            Assert.True(Near(image, CubicPixel(target, x), 1, White));
+            Assert.True(Near(image, CubicPixel(theta, x), 1, Red));
         }
     }
 
@@ -97,17 +130,18 @@ public sealed class SceneTests
     {
         using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
         var state = new VisualState();
-        Frame f = SampleFrames.Knot(2, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.9f, 0.1f, 0.3f], NoGradient, 2.0);
+        float[] target = [0.1f, 0.6f, 0.9f], theta = [0.9f, 0.1f, 0.3f];
+        Frame f = SampleFrames.Knot(2, (2, 3, 5), target, theta, NoGradient, 2.0);
         state.Apply(f);
         const double now = 2.0;
         Mat image = Draw(r, state, now, "knot.png");
         int whiteHits = 0, redHits = 0, samples = 0;
         for (int i = 0; i < 60; i++)
         {
-            float t = MathF.Tau * i / 60;
+            double t = 2 * Math.PI * i / 60;
             samples++;
-            if (Near(image, KnotScene.ToPixel(KnotScene.Evaluate(f.KnotN, f.Target, t), now, W, H), 2, White)) whiteHits++;
-            if (Near(image, KnotScene.ToPixel(KnotScene.Evaluate(f.KnotN, f.Theta, t), now, W, H), 2, Red)) redHits++;
+            if (Near(image, KnotPixel((2, 3, 5), target, t, now), 2, White)) whiteHits++;
+            if (Near(image, KnotPixel((2, 3, 5), theta, t, now), 2, Red)) redHits++;
         }
         // The red curve is drawn last and may hide a few white points where they cross.
         Assert.True(whiteHits >= samples * 0.8, $"{whiteHits}/{samples} target points white");

@@ -93,7 +93,8 @@ public sealed class OfflineRender
                 {
                     interruption.ThrowIfRequested();
                     double t = k / Fps;
-                    // Engine frames at or before this video frame's sample (integer maths: exact at any rate).
+                    // Engine frames at or before this video frame's sample; in doubles (the fps may be fractional),
+                    // nudged by 1e-6 so a product that lands on a whole sample is not floored to the one before.
                     ApplyUpTo((long)Math.Floor(k * (double)log.SampleRate / Fps + 1e-6));
                     renderer.SetVideo(feed.FrameAt(t, out bool changed), changed);
                     renderer.Draw(state, t);

@@ -4,7 +4,7 @@ using Losses.Visualiser.Graphics;
 
 namespace Losses.Visualiser.Scenes;
 
-/// <summary>How the gradients distort the performer's video (the numbers of DESIGN.md).</summary>
+/// <summary>How the gradients distort the performer's video (the numbers of docs/design.md, "Distortions").</summary>
 public static class Distortions
 {
     /// <summary>Gradients are clamped to ±this before they move anything.</summary>

@@ -25,11 +25,10 @@ public sealed unsafe class JackBackend : ILiveBackend
     private bool _active;
     private bool _closed;
     private long _frameTimeOfSample0;
-    private long _skippedFrames;
     private readonly long[] _skipFrameTime = new long[256];
     private readonly long[] _skipLength = new long[256];
     private int _skips;
-    private int _seenFirstCycle;
+    private bool _seenFirstCycle; // audio thread only
 
     private JackBackend(nint client, LiveCore core)
     {
@@ -55,12 +54,6 @@ public sealed unsafe class JackBackend : ILiveBackend
     public bool ServerShutDown => Volatile.Read(ref _shutdown) != 0;
     /// <summary>The JACK frame time that corresponds to the engine's sample 0 (as of the latest cycle).</summary>
     public long FrameTimeOfSample0 => Interlocked.Read(ref _frameTimeOfSample0);
-    /// <summary>
-    /// Net frames by which JACK's clock moved against the engine's: a cycle the engine was called
-    /// late for (or not at all) shifts them; 0 on a machine that keeps every deadline.
-    /// </summary>
-    public long SkippedFrames => Interlocked.Read(ref _skippedFrames);
-
     /// <summary>Each slip of JACK's clock against the engine's: the cycle's frame time and the signed shift (the first 256).</summary>
     public (long FrameTime, long Frames)[] Skips()
     {
@@ -72,7 +65,6 @@ public sealed unsafe class JackBackend : ILiveBackend
     public string OutLeftName => JackNative.String(JackNative.jack_port_name(_outLeft))!;
     public string OutRightName => JackNative.String(JackNative.jack_port_name(_outRight))!;
     public string MidiInName => JackNative.String(JackNative.jack_port_name(_midiIn))!;
-    public float CpuLoad => JackNative.jack_cpu_load(_client);
 
     /// <summary>Connects to a running server (never starts one). The processor is prepared here, at the server's rate.</summary>
     public static JackBackend Open(string clientName, Func<int, int, LiveCore> prepare)
@@ -161,17 +153,16 @@ public sealed unsafe class JackBackend : ILiveBackend
     private void Process(uint frames)
     {
         // JACK's frame time against the engine's sample clock: they move together unless JACK
-        // skipped the engine for a cycle or more (the engine was late), which is counted.
+        // skipped the engine for a cycle or more (the engine was late): each slip is kept for Skips().
         uint frameTime = JackNative.jack_last_frame_time(_client);
         long offset = (long)frameTime - _core.Processor.SampleTime;
-        if (_seenFirstCycle == 0)
+        if (!_seenFirstCycle)
         {
-            Volatile.Write(ref _seenFirstCycle, 1);
+            _seenFirstCycle = true;
         }
         else if (offset != _frameTimeOfSample0)
         {
             long skipped = offset - _frameTimeOfSample0; // signed: a late call is often followed by an early one
-            Interlocked.Add(ref _skippedFrames, skipped);
             if (_skips < _skipFrameTime.Length)
             {
                 _skipFrameTime[_skips] = frameTime;
@@ -242,8 +233,6 @@ public sealed unsafe class JackBackend : ILiveBackend
         var self = (JackBackend)GCHandle.FromIntPtr(arg).Target!;
         Volatile.Write(ref self._shutdown, 1);
     }
-
-    public bool HasStarted => Volatile.Read(ref _seenFirstCycle) != 0;
 
     public void Dispose()
     {

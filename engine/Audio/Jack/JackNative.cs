@@ -52,7 +52,6 @@ internal static unsafe class JackNative
     [DllImport(Lib)] public static extern int jack_connect(nint client, byte* source, byte* destination);
     [DllImport(Lib)] public static extern byte** jack_get_ports(nint client, byte* namePattern, byte* typePattern, nuint flags);
     [DllImport(Lib)] public static extern void jack_free(void* ptr);
-    [DllImport(Lib)] public static extern float jack_cpu_load(nint client);
 
     [DllImport(Lib), SuppressGCTransition] public static extern void* jack_port_get_buffer(nint port, uint frames);
     [DllImport(Lib), SuppressGCTransition] public static extern uint jack_midi_get_event_count(void* portBuffer);
