@@ -14,6 +14,7 @@ public static class HardeningKit
 
         public Child(string dll, params string[] args)
         {
+            AllowInterrupts();
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
             foreach (string a in args) start.ArgumentList.Add(a);
@@ -25,6 +26,21 @@ public static class HardeningKit
         }
 
         public static Child Engine(params string[] args) => new("losses-engine.dll", args);
+
+        /// <summary>
+        /// A test run started in the background (nohup, `cmd &amp;` in a script — as CI may be) has
+        /// SIGINT ignored, and an ignored signal stays ignored across exec: the child would rightly
+        /// never see our Ctrl-C. The children are started with SIGINT at its default instead, as
+        /// from a terminal. (The test host then dies on Ctrl-C rather than handling it: fine for tests.)
+        /// </summary>
+        private static void AllowInterrupts()
+        {
+            const int SigInt = 2;
+            signal(SigInt, 0); // SIG_DFL
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc")]
+        private static extern nint signal(int signum, nint handler);
 
         public Process Process { get; }
         public string Stderr { get { lock (_err) return _err.ToString(); } }
