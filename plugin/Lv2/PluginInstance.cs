@@ -24,6 +24,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
 
     private readonly void*[] _ports = new void*[(int)Port.Count];
     private LiveCore? _core;
+    private HeardMidi? _heard;
     private FrameRingWriter? _ring;
     private float _part, _gainDb, _newTarget, _panic;
     private long _allocated;
@@ -85,11 +86,20 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
         _allocated = 0;
         _allocateInRun = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_TEST_ALLOCATE") == "1";
         _core = new LiveCore(processor);
+        string? midiLog = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_MIDI_LOG");
+        if (!string.IsNullOrEmpty(midiLog)) _heard = new HeardMidi(midiLog, _core, SampleRate);
     }
 
     public void Deactivate()
     {
         _core = null;
+        HeardMidi? heard = _heard;
+        _heard = null;
+        try { heard?.Finish(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"losses: plugin: cannot write LOSSES_PLUGIN_MIDI_LOG: {e.Message}");
+        }
         _ring?.Dispose();
         _ring = null;
     }
