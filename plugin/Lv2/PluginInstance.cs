@@ -77,7 +77,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
             }
             catch (Exception e) when (e is RingException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"losses: plugin: no frames for the visualiser: {e.Message}");
+                Console.Error.WriteLine($"losses: plugin: no frames for the visualiser: {e.Message} (in a host: give each instance its own \"Frame ring\" number)");
             }
         }
         _part = Control(Port.Part, 1);
