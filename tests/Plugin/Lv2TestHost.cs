@@ -24,6 +24,7 @@ public sealed unsafe class Lv2TestHost : IDisposable
     private int _capacity;
     private readonly uint _midiType, _sequenceType;
 
+    // lv2.h transcribed again, on purpose: a host sharing the plugin's own struct could not catch a wrong layout.
     [StructLayout(LayoutKind.Sequential)]
     private struct Descriptor
     {
