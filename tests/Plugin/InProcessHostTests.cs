@@ -1,6 +1,7 @@
 using Losses.Engine.Audio;
 using Losses.Engine.Midi;
 using Losses.Tests.Cli;
+using Losses.Tests.Live;
 using Xunit.Abstractions;
 
 namespace Losses.Tests.Plugin;
@@ -67,6 +68,38 @@ public class InProcessHostTests(ITestOutputHelper output)
         Assert.Equal(0, differing);
         Assert.True(offline.Samples[0].Max() > 0.05f, "the render is not silent");
         Assert.Equal(4, host[Lv2TestHost.CurrentPart]);
+        Assert.Equal(0f, host[Lv2TestHost.AllocatedBytes]);
+    }
+
+    [Fact]
+    public void The_gain_and_seed_controls_play_as_the_config_and_seed_of_a_render()
+    {
+        string dir = EngineCli.TempDir();
+        string config = Path.Combine(dir, "loud.json"), wav = Path.Combine(dir, "loud.wav");
+        File.WriteAllText(config, """{ "master": { "gainDb": 3 } }""");
+        EngineCli.Outcome r = EngineCli.Run("render", PlayedSet.File, "-o", wav, "--seed", "9", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        WavData offline = WavData.Read(wav);
+        TimedMidiEvent[] events = MidiPerformance.Load(PlayedSet.File, Rate).Events;
+
+        using var host = new Lv2TestHost(PluginBundle.Library, Rate, new Dictionary<uint, float> { [Lv2TestHost.Seed] = 9, [Lv2TestHost.Gain] = 3, [Lv2TestHost.Ring] = 0 });
+        host.Activate();
+        int next = 0, differing = 0;
+        var blockEvents = new List<(int, byte, byte, byte)>();
+        for (long pos = 0; pos < offline.Frames; pos += 128)
+        {
+            int n = (int)Math.Min(128, offline.Frames - pos);
+            blockEvents.Clear();
+            while (next < events.Length && events[next].SampleTime < pos + n)
+            {
+                TimedMidiEvent e = events[next++];
+                blockEvents.Add(((int)(e.SampleTime - pos), e.Status, e.Data1, e.Data2));
+            }
+            var (l, rr) = host.Run(n, blockEvents.ToArray());
+            for (int i = 0; i < n; i++)
+                if (Math.Abs(l[i] - offline.Samples[0][pos + i]) > 1e-6f || Math.Abs(rr[i] - offline.Samples[1][pos + i]) > 1e-6f) differing++;
+        }
+        Assert.Equal(0, differing);
         Assert.Equal(0f, host[Lv2TestHost.AllocatedBytes]);
     }
 }
