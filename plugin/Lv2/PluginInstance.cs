@@ -107,11 +107,22 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
     public void Run(uint frames)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
+        var sequence = (Lv2Atom*)_ports[(int)Port.MidiIn];
+        if (sequence is not null && _core is not null) ReadMidi(_core, sequence, (int)frames);
+        Render((float*)_ports[(int)Port.OutLeft], (float*)_ports[(int)Port.OutRight], (int)frames, before);
+    }
+
+    /// <summary>A message for the next <see cref="Render"/>, at its frame in that block (other plugin formats' events).</summary>
+    public void AddMidi(int offset, byte status, byte data1, byte data2) => _core?.AddEvent(offset, status, data1, data2);
+
+    /// <summary>
+    /// One block: the controls, the messages added since the last block, the audio, the output
+    /// controls. <paramref name="allocatedBefore"/>: the thread's allocation count when the host's call began.
+    /// </summary>
+    public void Render(float* left, float* right, int n, long allocatedBefore)
+    {
         LiveCore? core = _core;
-        var left = (float*)_ports[(int)Port.OutLeft];
-        var right = (float*)_ports[(int)Port.OutRight];
         if (core is null || left is null || right is null) return;
-        int n = (int)frames;
 
         // Controls act when they change, as a performer's button or knob would.
         float part = Control(Port.Part, _part);
@@ -127,15 +138,13 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
         if (gainDb != _gainDb) core.Processor.SetMasterGain(gainDb);
         _gainDb = gainDb;
 
-        var sequence = (Lv2Atom*)_ports[(int)Port.MidiIn];
-        if (sequence is not null) ReadMidi(core, sequence, n);
         core.Cycle(new Span<float>(left, n), new Span<float>(right, n), (double)n / SampleRate);
         _ring?.Heartbeat();
         if (_allocateInRun) _testGarbage = new byte[40];
 
         Output(Port.Loss, core.Processor.Piece.Loss);
         Output(Port.CurrentPart, core.Processor.Piece.Part);
-        _allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        _allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         Output(Port.AllocatedBytes, _allocated);
     }
 
