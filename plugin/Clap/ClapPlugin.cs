@@ -154,13 +154,13 @@ internal static unsafe class ClapPlugin
         *s_descriptor = new ClapDescriptor
         {
             Major = 1, Minor = 2, Revision = 2,
-            Id = Utf8(Id), Name = Utf8("Losses"), Vendor = Utf8("Losses"), Url = Utf8(""), ManualUrl = Utf8(""), SupportUrl = Utf8(""),
-            Version = Utf8("1.0.0"), Description = Utf8("A piano whose overtones are detuned by the loss of a model trained by the keys."),
+            Id = NativeText.Utf8(Id), Name = NativeText.Utf8("Losses"), Vendor = NativeText.Utf8("Losses"), Url = NativeText.Utf8(""), ManualUrl = NativeText.Utf8(""), SupportUrl = NativeText.Utf8(""),
+            Version = NativeText.Utf8("1.0.0"), Description = NativeText.Utf8("A piano whose overtones are detuned by the loss of a model trained by the keys."),
         };
         s_descriptor->Features = (byte**)NativeMemory.AllocZeroed(4, (nuint)sizeof(nint));
-        s_descriptor->Features[0] = Utf8("instrument");
-        s_descriptor->Features[1] = Utf8("synthesizer");
-        s_descriptor->Features[2] = Utf8("stereo");
+        s_descriptor->Features[0] = NativeText.Utf8("instrument");
+        s_descriptor->Features[1] = NativeText.Utf8("synthesizer");
+        s_descriptor->Features[2] = NativeText.Utf8("stereo");
         s_factory = Alloc<ClapFactory>();
         s_factory->GetPluginCount = &Count;
         s_factory->GetPluginDescriptor = &Descriptor;
@@ -181,7 +181,7 @@ internal static unsafe class ClapPlugin
         s_state = Alloc<ClapStateExtension>();
         s_state->Save = &Save;
         s_state->Load = &Load;
-        s_stereo = Utf8("stereo");
+        s_stereo = NativeText.Utf8("stereo");
         return 1;
     }
 
@@ -192,14 +192,6 @@ internal static unsafe class ClapPlugin
     private static void* GetFactory(byte* id) => Str(id) == "clap.plugin-factory" ? s_factory : null;
 
     private static T* Alloc<T>() where T : unmanaged => (T*)NativeMemory.AllocZeroed((nuint)sizeof(T));
-
-    private static byte* Utf8(string text)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        var p = (byte*)NativeMemory.AllocZeroed((nuint)bytes.Length + 1);
-        bytes.CopyTo(new Span<byte>(p, bytes.Length));
-        return p;
-    }
 
     private static string? Str(byte* p) => p is null ? null : Marshal.PtrToStringUTF8((nint)p);
 

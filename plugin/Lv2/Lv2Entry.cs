@@ -22,7 +22,7 @@ internal static unsafe class Lv2Entry
         {
             // Native memory, never freed: the host may hold the descriptor until it unloads the library.
             var d = (Lv2Descriptor*)NativeMemory.AllocZeroed((nuint)sizeof(Lv2Descriptor));
-            d->Uri = Utf8(PluginUri);
+            d->Uri = NativeText.Utf8(PluginUri);
             d->Instantiate = &Instantiate;
             d->ConnectPort = &ConnectPort;
             d->Activate = &Activate;
@@ -33,15 +33,6 @@ internal static unsafe class Lv2Entry
             s_descriptor = d;
         }
         return s_descriptor;
-    }
-
-    private static byte* Utf8(string text)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-        bytes.CopyTo(new Span<byte>(p, bytes.Length));
-        p[bytes.Length] = 0;
-        return p;
     }
 
     [UnmanagedCallersOnly]

@@ -46,15 +46,11 @@ public class ClapHostTests(ITestOutputHelper output)
     [Fact]
     public void Four_parts_as_clap_notes_and_midi_at_varying_block_sizes_equals_the_offline_render_and_process_allocates_nothing()
     {
-        string dir = EngineCli.TempDir();
-        string wav = Path.Combine(dir, "four-parts.wav");
-        EngineCli.Outcome r = EngineCli.Run("render", TestFiles.FourParts, "-o", wav, "--seed", "5");
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        WavData offline = WavData.Read(wav);
-        TimedMidiEvent[] events = MidiPerformance.Load(TestFiles.FourParts, Rate).Events;
+        WavData offline = FourPartsRender.Offline;
+        TimedMidiEvent[] events = FourPartsRender.Events;
 
         using var host = new ClapTestHost(PluginBundle.Library);
-        host.AddParam(0, 2, 5); // seed, read on activation
+        host.AddParam(0, 2, FourPartsRender.Seed); // seed, read on activation
         host.AddParam(0, 3, 0); // no ring
         host.Flush();
         Assert.True(host.Activate(Rate, 0, 4096));
