@@ -80,6 +80,9 @@ public sealed class LossesProcessor
         FramesPublished = 0;
     }
 
+    /// <summary>A host's master-gain control (the plugin's): from the next sample on; no allocation.</summary>
+    public void SetMasterGain(float gainDb) => _gain = MathF.Pow(10f, Math.Clamp(gainDb, -60f, 12f) / 20f);
+
     /// <summary>
     /// Renders one block into <paramref name="left"/> and <paramref name="right"/> (same length),
     /// applying each event at its sample offset. Offsets outside the block are clamped into it;

@@ -74,6 +74,7 @@ public static class CommandLine
           visualise                (launcher) the visualiser: ./losses visualise --help
           bench                    (launcher) voices | micro [filter] | ring | dsp: ./losses bench help
           publish [win-x64]        (launcher) the engine, self-contained, into out/losses-win-x64 for the concert machine
+          plugin [--install]       (launcher) the LV2/CLAP instrument (NativeAOT) into out/losses.lv2 [-o DIR.lv2], --install to ~/.lv2, ~/.clap
           test                     (launcher) install what the tests need and run them
           help                     this text
         """;

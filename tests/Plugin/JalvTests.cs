@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Losses.Engine.Midi;
+using Losses.Engine.Audio;
+using Losses.Protocol;
+using Losses.Tests.Cli;
+using Losses.Tests.Live;
+using Xunit.Abstractions;
+
+namespace Losses.Tests.Plugin;
+
+/// <summary>
+/// jalv (Debian's reference LV2 host) runs the bundle as a JACK client on the tests' own dummy
+/// server; a second JACK client plays four-parts.mid into it and records what it sounds, a ring
+/// reader follows its frames, and jalv's console reads its output ports.
+/// </summary>
+[Collection("jack")]
+public partial class JalvTests(JackServer server, ITestOutputHelper output)
+{
+    private const int Rate = 48000, Period = 64;
+    private readonly JackServer _server = server;
+
+    [Fact]
+    public void Jalv_plays_four_parts_identically_to_the_offline_render_frames_reach_the_ring_and_run_allocates_nothing()
+    {
+        string dir = EngineCli.TempDir();
+        string client = "losses-p" + Guid.NewGuid().ToString("N")[..6];
+        int ringNumber = 2 + Environment.ProcessId % 60; // a ring of this run's own: one writer per ring
+        string ring = $"losses-plugin-{ringNumber}";
+        FrameRingWriter.Delete(ring);
+        using var piano = new JackTestClient(client + "-piano");
+        using var recorder = new JackTestClient(client + "-rec");
+        piano.Start();
+        recorder.Start();
+        string mid = Path.Combine(dir, "heard.mid");
+        using Process jalv = StartJalv(client, new() { ["LOSSES_PLUGIN_MIDI_LOG"] = mid }, $"ring={ringNumber}", "seed=5");
+        var frames = new List<Frame>();
+        using var follow = new RingFollower(ring, frames);
+        WaitForPort(piano, client);
+        piano.PlayInto(client);
+        recorder.RecordFrom(client);
+        Thread.Sleep(500);
+
+        TimedMidiEvent[] events = MidiPerformance.Load(TestFiles.FourParts, Rate).Events;
+        uint baseFrame = (piano.Now() + Rate / 2) / Period * Period;
+        var schedule = events.Select(e => (Frame: baseFrame + (uint)e.SampleTime, e.Status, e.Data1, e.Data2)).ToList();
+        uint recordFrom = baseFrame - Period * 10;
+        int recordFrames = (int)(events[^1].SampleTime + 6 * Rate);
+        recorder.Record(recordFrom, recordFrames);
+        piano.Play(schedule);
+        var clock = Stopwatch.StartNew();
+        while ((long)piano.Now() - recordFrom < recordFrames + Rate / 4)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(recordFrames / Rate + 30), "the JACK clock stopped");
+            Thread.Sleep(100);
+        }
+        Assert.True(piano.Done, "every message was sent");
+        Dictionary<string, float> monitors = Quit(jalv);
+        follow.Stop();
+
+        // Where the plugin's clock stood against JACK's: every key press it trained on is in the
+        // ring with its sample; the one it heard at the JACK frame it was sent for gives the offset.
+        var sentPresses = schedule.Where(m => (m.Status & 0xF0) == 0x90 && m.Data2 > 0).ToList();
+        var heard = frames.SelectMany(f => Enumerable.Range(0, f.NoteOnCount).Select(i => (f.NoteOns[i].SampleTime, Note: (int)f.NoteOns[i].Note))).ToList();
+        var pressOffsets = new List<(uint Frame, long Offset)>();
+        int h = 0;
+        foreach (var s in sentPresses)
+        {
+            int at = heard.FindIndex(h, p => p.Note == s.Data1);
+            if (at < 0) continue;
+            pressOffsets.Add((s.Frame, s.Frame - heard[at].SampleTime));
+            h = at + 1;
+        }
+        output.WriteLine($"key presses: {sentPresses.Count} sent, {heard.Count} in the ring, {pressOffsets.Count} matched; plugin clock offsets (JACK frame − plugin sample): {string.Join(", ", pressOffsets.Select(p => p.Offset).Distinct())}");
+        Assert.Equal(sentPresses.Count, heard.Count);
+        Assert.Equal(sentPresses.Count, pressOffsets.Count);
+
+        // The offline reference: what the plugin heard, at its own samples (LOSSES_PLUGIN_MIDI_LOG). A
+        // host slip moves the plugin's clock against JACK's by whole periods: the messages after it
+        // land that many samples away from where they were sent, and the render has them there too.
+        var heardMidi = MidiPerformance.Load(mid, Rate).Events;
+        var sent = schedule.Select(m => (m.Status, m.Data1, m.Data2)).ToList();
+        Assert.Equal(sent, heardMidi.Select(m => (m.Status, m.Data1, m.Data2)).ToList());
+        int atTheirOffset = heardMidi.Where((m, i) => schedule[i].Frame - m.SampleTime == pressOffsets[0].Offset).Count();
+        output.WriteLine($"MIDI: all {heardMidi.Length} messages reached the plugin in order, {atTheirOffset} at the frame they were sent for (against the first press's offset)");
+        string wav = Path.Combine(dir, "heard.wav"), log = Path.Combine(dir, "heard.frames");
+        EngineCli.Outcome r = EngineCli.Run("render", mid, "-o", wav, "--seed", "5", "--frames", log);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        WavData offline = WavData.Read(wav);
+
+        // Audio, cycle by cycle: the recorder's cycle at JACK frame F holds plugin samples F − offset,
+        // where the offset is what the messages around F say (a driver skip between two messages moves
+        // it by whole periods: those are searched too). Only cycles the recorder saw exactly once count.
+        var offsets = heardMidi.Select((m, i) => (Frame: (long)schedule[i].Frame, Offset: schedule[i].Frame - m.SampleTime)).ToArray();
+        int exact = 0, slipped = 0, unmatched = 0, unrecorded = 0;
+        long previous = offsets[0].Offset;
+        int next = 0;
+        for (long at = 0; at + Period <= recorder.Left.Length; at += Period)
+        {
+            long jackFrame = at + recordFrom;
+            while (next < offsets.Length && offsets[next].Frame <= jackFrame) next++;
+            long before = offsets[Math.Max(next - 1, 0)].Offset, after = offsets[Math.Min(next, offsets.Length - 1)].Offset;
+            if (jackFrame - before < 0 || jackFrame - before + Period > offline.Frames) continue;
+            if (recorder.Writes.AsSpan((int)at, Period).ContainsAnyExcept((byte)1)) { unrecorded++; continue; }
+            long? found = null;
+            foreach (long candidate in new[] { previous, before, after })
+                if (found is null && Matches(jackFrame - candidate)) found = candidate;
+            // Several skips between two messages: any whole-period offset between theirs (and a little beyond).
+            long low = Math.Min(previous, Math.Min(before, after)) - 4 * Period, high = Math.Max(previous, Math.Max(before, after)) + 4 * Period;
+            for (long candidate = before - (before - low) / Period * Period; candidate <= high && found is null; candidate += Period)
+                if (Matches(jackFrame - candidate)) found = candidate;
+            if (found is not long k) { unmatched++; continue; }
+            previous = k;
+            if (k == before) exact++; else slipped++;
+
+            bool Matches(long m)
+            {
+                if (m < 0 || m + Period > offline.Frames) return false;
+                for (int i = 0; i < Period; i++)
+                    if (Math.Abs(offline.Samples[0][m + i] - recorder.Left[at + i]) > 1e-6f || Math.Abs(offline.Samples[1][m + i] - recorder.Right[at + i]) > 1e-6f)
+                        return false;
+                return true;
+            }
+        }
+        int total = exact + slipped + unmatched;
+        output.WriteLine($"cycles: {exact} sample for sample where the MIDI puts them, {slipped} a whole number of periods from there (a driver skip between messages), {unmatched} unmatched, of {total} ({unrecorded} the recorder missed or saw twice)");
+        Assert.True(total > 30 * Rate / Period, $"compared only {total} cycles");
+        Assert.True(unmatched <= total / 500, $"{unmatched} of {total} cycles of jalv's output match nothing in the offline render");
+
+        // The ring: every frame the reader saw is the offline render's frame of that index, byte for byte.
+        using FrameLogReader expected = FrameLogReader.Open(log);
+        int same = 0, differ = 0;
+        foreach (Frame f in frames)
+        {
+            if (f.Index >= expected.Count) continue;
+            Frame e = expected.Read(f.Index);
+            if (MemoryMarshal.AsBytes(new ReadOnlySpan<Frame>(in f)).SequenceEqual(MemoryMarshal.AsBytes(new ReadOnlySpan<Frame>(in e)))) same++;
+            else differ++;
+        }
+        output.WriteLine($"ring: {frames.Count} frames read ({follow.Lost} lost to the reader), {same} equal to the offline frame log's, {differ} not, of {expected.Count} offline");
+        Assert.True(same > expected.Count * 9 / 10, $"only {same} of {expected.Count} offline frames were seen equal in the ring");
+        Assert.True(differ == 0, $"{differ} ring frames differ from the offline frame log"); // frames follow the plugin's clock, not JACK's
+
+        output.WriteLine($"jalv's monitors at the end: {string.Join(", ", monitors.Select(m => $"{m.Key} = {m.Value}"))}");
+        Assert.Equal(4f, monitors["current_part"]);
+        Assert.Equal(0f, monitors["allocated_bytes"]);
+    }
+
+    [Fact]
+    public void The_allocation_meter_sees_an_allocation_in_run()
+    {
+        string client = "losses-p" + Guid.NewGuid().ToString("N")[..6];
+        using var piano = new JackTestClient(client + "-probe");
+        using Process jalv = StartJalv(client, new() { ["LOSSES_PLUGIN_TEST_ALLOCATE"] = "1" }, "ring=0");
+        WaitForPort(piano, client);
+        Thread.Sleep(1000);
+        Dictionary<string, float> monitors = Quit(jalv);
+        output.WriteLine($"allocated_bytes after about a second with one 40-byte array per run(): {monitors["allocated_bytes"]}");
+        Assert.True(monitors["allocated_bytes"] >= 64 * 100, $"the meter saw {monitors["allocated_bytes"]} bytes");
+    }
+
+    private static Process StartJalv(string client, Dictionary<string, string> env, params string[] controls)
+    {
+        var info = new ProcessStartInfo("jalv") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-x", "-n", client }) info.ArgumentList.Add(a);
+        foreach (string c in controls) { info.ArgumentList.Add("-c"); info.ArgumentList.Add(c); }
+        info.ArgumentList.Add(PluginBundle.Uri);
+        info.Environment["LV2_PATH"] = PluginBundle.Lv2Path;
+        foreach (var (k, v) in env) info.Environment[k] = v;
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start jalv (apt-get install jalv)");
+    }
+
+    /// <summary>Asks jalv's console for the output ports, then closes its input (jalv deactivates and exits).</summary>
+    private static Dictionary<string, float> Quit(Process jalv)
+    {
+        Task<string> stdout = jalv.StandardOutput.ReadToEndAsync(), stderr = jalv.StandardError.ReadToEndAsync();
+        jalv.StandardInput.WriteLine("monitors");
+        jalv.StandardInput.Flush();
+        Thread.Sleep(500);
+        jalv.StandardInput.Close();
+        if (!jalv.WaitForExit(TimeSpan.FromSeconds(20)))
+        {
+            jalv.Kill(entireProcessTree: true);
+            throw new TimeoutException("jalv did not exit when its input closed");
+        }
+        string text = stdout.Result;
+        Assert.DoesNotContain("losses:", stderr.Result);
+        var values = new Dictionary<string, float>();
+        foreach (Match m in Monitor().Matches(text)) values[m.Groups[1].Value] = float.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        Assert.True(values.ContainsKey("allocated_bytes"), $"jalv printed no monitors:\n{text}\n{stderr.Result}");
+        return values;
+    }
+
+    [GeneratedRegex(@"(loss|current_part|allocated_bytes) = ([-0-9.e+]+)")]
+    private static partial Regex Monitor();
+
+    private static void WaitForPort(JackTestClient piano, string client)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!piano.HasPort($"{client}:midi_in"))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("jalv's ports did not appear");
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>Reads the plugin's ring from its first frame on a thread of its own.</summary>
+    private sealed class RingFollower : IDisposable
+    {
+        private readonly Thread _thread;
+        private volatile bool _stop;
+
+        public RingFollower(string ring, List<Frame> frames)
+        {
+            _thread = new Thread(() =>
+            {
+                using FrameRingReader reader = FrameRingReader.Open(ring, RingJoin.FromStart);
+                while (true)
+                {
+                    bool any = false;
+                    while (reader.TryRead(out Frame f)) { frames.Add(f); any = true; }
+                    Lost = reader.Lost;
+                    if (!any)
+                    {
+                        if (_stop) break;
+                        Thread.Sleep(1);
+                    }
+                }
+            }) { IsBackground = true, Name = "plugin ring" };
+            _thread.Start();
+        }
+
+        public long Lost { get; private set; }
+
+        public void Stop()
+        {
+            _stop = true;
+            _thread.Join();
+        }
+
+        public void Dispose() => Stop();
+    }
+}
