@@ -124,7 +124,7 @@ internal static unsafe class ClapPlugin
     private const ushort NoteOn = 0, NoteOff = 1, ParamValue = 5, Midi = 10;
     private static readonly (uint Id, Port Port, string Name, double Min, double Max, double Default, bool Stepped)[] Params =
     [
-        (0, Port.GainDb, "Master gain (dB)", -60, 12, -6, false),
+        (0, Port.GainDb, "Master gain (dB)", -60, 12, Losses.Engine.Config.EngineConfig.Default.Master.GainDb, false),
         (1, Port.Part, "Part", 1, 4, 1, true),
         (2, Port.Seed, "Seed (read on activation)", 0, 16777215, 1, true),
         (3, Port.Ring, "Frame ring (read on activation)", 0, 64, 1, true),

@@ -59,7 +59,7 @@ public sealed unsafe class Lv2TestHost : IDisposable
         _midiType = MapUri("http://lv2plug.in/ns/ext/midi#MidiEvent");
         _sequenceType = MapUri("http://lv2plug.in/ns/ext/atom#Sequence");
 
-        float[] defaults = [0, 0, 0, 1, 1, -6, 0, 0, 0, 0, 0, 0];
+        float[] defaults = [0, 0, 0, 1, 1, Losses.Engine.Config.EngineConfig.Default.Master.GainDb, 0, 0, 0, 0, 0, 0]; // as losses.ttl: gain is the engine's default
         for (uint p = Part; p < Ports; p++)
         {
             _controls[p] = controls.TryGetValue(p, out float v) ? v : defaults[p];
