@@ -175,20 +175,7 @@ public sealed class LiveCore
     /// <summary>A console command becomes MIDI at offset 0, so the recording replays it too.</summary>
     private void InjectCommand(int command)
     {
-        // Make room at the front: commands act before this cycle's own events.
-        int n = Math.Min(_eventCount, MaxEventsPerCycle);
-        int inserted = command == CommandNextPart ? 2 : 1;
-        for (int i = n - 1; i >= 0; i--) _events[i + inserted] = _events[i];
-        int pedal = Processor.Config.Piece.PartPedalController;
-        if (command == CommandNextPart)
-        {
-            _events[0] = MidiEvent.Control(0, pedal, 127);
-            _events[1] = MidiEvent.Control(0, pedal, 0);
-        }
-        else
-        {
-            _events[0] = MidiEvent.Control(0, 123, 0);
-        }
-        _eventCount = n + inserted;
+        if (command == CommandNextPart) InjectPartPresses(1);
+        else InjectFront([MidiEvent.Control(0, 123, 0)]);
     }
 }

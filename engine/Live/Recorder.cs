@@ -242,14 +242,12 @@ public sealed class Recorder
 
         long frames = 0;
         string framesPartial = Path.Combine(dir, FramesJournal);
-        if (File.Exists(framesPartial))
+        if (File.Exists(framesPartial)) // whole frames: written so by Finish, cut so by Recover
         {
-            FrameLogReader.TruncateToWholeFrames(framesPartial);
             using (var log = FrameLogReader.Open(framesPartial)) frames = log.Count;
             File.Move(framesPartial, Path.Combine(dir, "frames.frames"), overwrite: true);
         }
         session["midiEvents"] = events.Count;
-        session["reproduce"] = $"./losses render {mid} -o replay.wav --config {Path.Combine(dir, "config.json")} --seed {seed} --sample-rate {sampleRate}";
         WriteSession(dir, session, seed, sampleRate);
         File.Delete(journal);
         return (events.Count, frames);

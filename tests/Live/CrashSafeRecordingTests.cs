@@ -20,13 +20,8 @@ public class CrashSafeRecordingTests(JackServer server, ITestOutputHelper output
         string client = "losses-k" + Guid.NewGuid().ToString("N")[..6];
         using var piano = new JackTestClient(client + "-piano");
         piano.Start();
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "losses-engine.dll"));
-        foreach (string a in new[] { "live", "--client", client, "--no-connect", "--record", dir, "--duration", "120", "--seed", "4", "--ring", "t-" + client })
-            info.ArgumentList.Add(a);
-        using Process engine = Process.Start(info)!;
-        var clock = Stopwatch.StartNew();
-        while (!piano.HasPort($"{client}:midi_in")) { Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the engine's ports did not appear"); Thread.Sleep(50); }
+        using Process engine = LiveEngineTests.StartEngine(client, dir, seconds: 120, seed: 4);
+        LiveEngineTests.WaitForPort(piano, client);
         piano.PlayInto(client);
         Thread.Sleep(300);
 

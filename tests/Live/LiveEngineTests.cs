@@ -305,7 +305,8 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         return (p.ExitCode, o.Result, e.Result);
     }
 
-    private Process StartEngine(string client, string recordDir, double seconds, ulong seed)
+    /// <summary>`live` as a JACK client of the tests' server, recording into <paramref name="recordDir"/>, on a ring of its own.</summary>
+    internal static Process StartEngine(string client, string recordDir, double seconds, ulong seed)
     {
         Process p = Process.Start(EngineStart([], "live", "--client", client, "--no-connect", "--record", recordDir,
             "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(),
@@ -313,7 +314,7 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         return p;
     }
 
-    private static void WaitForPort(JackTestClient piano, string client)
+    internal static void WaitForPort(JackTestClient piano, string client)
     {
         var clock = Stopwatch.StartNew();
         while (!piano.HasPort($"{client}:midi_in"))

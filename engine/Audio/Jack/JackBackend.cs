@@ -208,9 +208,7 @@ public sealed unsafe class JackBackend : ILiveBackend
         JackNative.jack_port_unregister(_client, probe);
     }
 
-    /// <summary>Graph changes: counted (the notification thread has run managed code).</summary>
-    public long GraphOrders => Interlocked.Read(ref _graphOrders);
-
+    /// <summary>Graph changes: counted, so the warm-up knows the notification thread has run managed code.</summary>
     [UnmanagedCallersOnly]
     private static int OnGraphOrder(nint arg)
     {
