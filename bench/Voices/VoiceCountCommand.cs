@@ -13,14 +13,16 @@ internal static class VoiceCountCommand
 {
     private const double Budget = 0.70;
 
-    public sealed record Options(int[] Blocks, int Partials, bool Quick, string? Json);
+    public sealed record Options(int[] Blocks, int Partials, bool Quick, string? Json, bool AgainstScsynth = false);
 
     public sealed record Row(
         [property: JsonPropertyName("block")] int Block,
         [property: JsonPropertyName("voices")] int Voices,
         [property: JsonPropertyName("nsPerPartialSample")] double NsPerPartialSample,
         [property: JsonPropertyName("baselineVoices")] int BaselineVoices,
-        [property: JsonPropertyName("baselineNsPerPartialSample")] double BaselineNsPerPartialSample);
+        [property: JsonPropertyName("baselineNsPerPartialSample")] double BaselineNsPerPartialSample,
+        [property: JsonPropertyName("scsynthVoices"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ScsynthVoices = null,
+        [property: JsonPropertyName("scsynthRatio"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ScsynthRatio = null);
 
     private readonly record struct Found(int Voices, double NsPerPartialSample);
 
@@ -31,6 +33,7 @@ internal static class VoiceCountCommand
         int partials = 5;
         bool quick = false;
         string? json = null;
+        bool againstScsynth = false;
         error = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -56,17 +59,23 @@ internal static class VoiceCountCommand
                     { error = $"--partials '{value}': must be a whole number 1..32"; return null; }
                     i++;
                     break;
+                case "--against":
+                    if (value != "scsynth") { error = $"--against '{value}': the only peer is scsynth (--against scsynth)"; return null; }
+                    againstScsynth = true;
+                    i++;
+                    break;
                 case "--json":
                     if (string.IsNullOrEmpty(value)) { error = "--json needs a file name"; return null; }
                     json = value;
                     i++;
                     break;
                 default:
-                    error = $"unknown option '{a}' for 'bench voices' (options: --block 32,64,128,256 --partials N --quick --json FILE)";
+                    error = $"unknown option '{a}' for 'bench voices' (options: --block 32,64,128,256 --partials N --quick --json FILE --against scsynth)";
                     return null;
             }
         }
-        return new Options(blocks, partials, quick, json);
+        if (againstScsynth && partials != Scsynth.Partials) { error = $"--against scsynth compares the reference voice's {Scsynth.Partials} partials: leave out --partials {partials}"; return null; }
+        return new Options(blocks, partials, quick, json, againstScsynth);
     }
 
     public static int Run(Options o)
@@ -75,6 +84,15 @@ internal static class VoiceCountCommand
         int repeats = o.Quick ? 1 : 3;
         double precision = o.Quick ? 0.05 : 0.02;
         var progress = new Progress();
+        Scsynth? scsynth = null;
+        if (o.AgainstScsynth)
+        {
+            if (Scsynth.Missing() is string missing) return Fail(missing);
+            progress.Say("sclang: compiling the reference voice's SynthDef");
+            try { scsynth = Scsynth.Prepare(); }
+            catch (ScsynthException e) { progress.Done(); return Fail(e.Message); }
+        }
+        using Scsynth? owned = scsynth;
 
         // Let tiered compilation settle before anything is timed.
         progress.Say("warming up");
@@ -89,7 +107,14 @@ internal static class VoiceCountCommand
         {
             Found engine = Search(false, block, o.Partials, seconds, repeats, precision, progress);
             Found baseline = Search(true, block, o.Partials, seconds, repeats, precision, progress);
-            rows.Add(new Row(block, engine.Voices, engine.NsPerPartialSample, baseline.Voices, baseline.NsPerPartialSample));
+            int? peer = null;
+            if (scsynth is not null)
+            {
+                try { peer = SearchScsynth(scsynth, block, o.Quick ? 1.0 : 2.0, repeats, precision, progress); }
+                catch (ScsynthException e) { progress.Done(); return Fail(e.Message); }
+            }
+            rows.Add(new Row(block, engine.Voices, engine.NsPerPartialSample, baseline.Voices, baseline.NsPerPartialSample,
+                peer, peer > 0 ? Math.Round((double)engine.Voices / peer.Value, 2) : null));
         }
 
         var scaling = new List<(int Voices, double Ns)>();
@@ -105,12 +130,21 @@ internal static class VoiceCountCommand
         Console.WriteLine($"Reference voices per core at {VoiceLoad.SampleRate} Hz, {o.Partials} partials: p99 block time <= {Budget:P0} of the block period");
         Console.WriteLine($"(trials of {seconds:0.##} s of audio, median of {repeats}; every voice sounding, detune targets changing every 256 samples)");
         Console.WriteLine();
-        Console.WriteLine("| block | VoiceBank voices | ns/partial-sample | scalar baseline voices | ns/partial-sample | ratio |");
-        Console.WriteLine("|------:|-----------------:|------------------:|-----------------------:|------------------:|------:|");
+        string peerHeader = scsynth is null ? "" : " scsynth voices | VoiceBank / scsynth |";
+        string peerRule = scsynth is null ? "" : "---------------:|-------------------:|";
+        Console.WriteLine("| block | VoiceBank voices | ns/partial-sample | scalar baseline voices | ns/partial-sample | ratio |" + peerHeader);
+        Console.WriteLine("|------:|-----------------:|------------------:|-----------------------:|------------------:|------:|" + peerRule);
         foreach (Row r in rows)
         {
             string ratio = r.BaselineVoices > 0 ? $"{(double)r.Voices / r.BaselineVoices:0.0}x" : "-";
-            Console.WriteLine($"| {r.Block,5} | {r.Voices,16} | {r.NsPerPartialSample,17:0.000} | {r.BaselineVoices,22} | {r.BaselineNsPerPartialSample,17:0.000} | {ratio,5} |");
+            string peer = scsynth is null ? "" : $" {r.ScsynthVoices,14} | {(r.ScsynthRatio is double x ? $"{x:0.0}x" : "-"),18} |";
+            Console.WriteLine($"| {r.Block,5} | {r.Voices,16} | {r.NsPerPartialSample,17:0.000} | {r.BaselineVoices,22} | {r.BaselineNsPerPartialSample,17:0.000} | {ratio,5} |" + peer);
+        }
+        if (scsynth is not null)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"scsynth: the original synth's SynthDef (compiled by sclang) rendered in NRT mode, one process, {(o.Quick ? 1.0 : 2.0):0.#} s of audio per trial;");
+            Console.WriteLine($"its voices fit when (wall time - wall time of an empty score) <= {Budget:P0} of the audio's duration: a mean, not a p99 (scsynth's easier test).");
         }
         Console.WriteLine();
         Console.WriteLine("Cost against voice count (VoiceBank, block 64, median block time):");
@@ -127,7 +161,31 @@ internal static class VoiceCountCommand
         return 0;
     }
 
-    /// <summary>Doubles until the budget fails, then bisects in steps of 8 voices (one lane group).</summary>
+    /// <summary>
+    /// scsynth's count by the same headroom: NRT gives one wall time per render, so its voices fit when
+    /// the render's time beyond an empty score's is within the budget of the audio's duration —
+    /// a mean block time, which is kinder to scsynth than the engine's p99.
+    /// </summary>
+    private static int SearchScsynth(Scsynth scsynth, int block, double seconds, int repeats, double precision, Progress progress)
+    {
+        double Wall(int voices)
+        {
+            var walls = new List<double>();
+            for (int r = 0; r < repeats; r++) walls.Add(scsynth.Time(voices, seconds, block).TotalSeconds);
+            return Median(walls);
+        }
+        double idle = Wall(0);
+        bool Fits(int voices)
+        {
+            double load = (Wall(voices) - idle) / seconds;
+            bool ok = load <= Budget;
+            progress.Say($"block {block,4}: scsynth   {voices,6} voices  load {load,6:P1} of {Budget:P0}  {(ok ? "fits" : "too many")}");
+            return ok;
+        }
+        return Bracket(Fits, 128, precision);
+    }
+
+    /// <summary>The engine's or the baseline's count: p99 block time within the budget.</summary>
     private static Found Search(bool baseline, int block, int partials, double seconds, int repeats, double precision, Progress progress)
     {
         double budgetNs = Budget * block * 1e9 / VoiceLoad.SampleRate;
@@ -150,11 +208,18 @@ internal static class VoiceCountCommand
             return ok;
         }
 
+        int lo = Bracket(Fits, baseline ? 64 : 512, precision);
+        double ns = lo > 0 ? medianAt[lo] / ((double)lo * partials * block) : double.NaN;
+        return new Found(lo, ns);
+    }
+
+    /// <summary>The largest count that fits: doubling from <paramref name="n"/>, then bisection in steps of 8 voices (one lane group).</summary>
+    private static int Bracket(Func<int, bool> fits, int n, double precision)
+    {
         int lo = 0, hi;
-        int n = baseline ? 64 : 512;
         while (true)
         {
-            if (Fits(n)) { lo = n; n *= 2; }
+            if (fits(n)) { lo = n; n *= 2; }
             else { hi = n; break; }
             if (n > 1 << 20) { hi = n; break; }
         }
@@ -162,16 +227,21 @@ internal static class VoiceCountCommand
         {
             // Even the first guess failed: halve down to one lane group.
             hi = n;
-            while (hi > 8) { int m = hi / 2; if (Fits(m)) { lo = m; break; } hi = m; }
+            while (hi > 8) { int m = hi / 2; if (fits(m)) { lo = m; break; } hi = m; }
         }
         while (hi - lo > Math.Max(8, (int)(lo * precision)))
         {
             int mid = (lo + hi) / 2 / 8 * 8;
             if (mid <= lo) break;
-            if (Fits(mid)) lo = mid; else hi = mid;
+            if (fits(mid)) lo = mid; else hi = mid;
         }
-        double ns = lo > 0 ? medianAt[lo] / ((double)lo * partials * block) : double.NaN;
-        return new Found(lo, ns);
+        return lo;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"losses: bench voices: {message}");
+        return 1;
     }
 
     private static double Median(List<double> values)

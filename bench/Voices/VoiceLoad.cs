@@ -11,8 +11,7 @@ namespace Losses.Bench.Voices;
 /// </summary>
 internal static class VoiceLoad
 {
-    public const int SampleRate = 48000;
-    private const int DetuneEvery = 256;
+    public const int SampleRate = LoadShape.SampleRate;
 
     public readonly record struct Timing(double P99Ns, double MedianNs, double P10Ns);
 
@@ -20,7 +19,7 @@ internal static class VoiceLoad
     {
         var settings = new VoiceSettings { Partials = partials, Polyphony = voices };
         IBank bank = baseline ? new BaselineBank(settings, SampleRate) : new EngineBank(settings, SampleRate);
-        for (int v = 0; v < voices; v++) bank.NoteOn(36 + v % 24, 64 + v % 64, 0f);
+        for (int v = 0; v < voices; v++) bank.NoteOn(LoadShape.Note(v), LoadShape.Velocity(v), 0f);
 
         var left = new float[block];
         var right = new float[block];
@@ -42,12 +41,8 @@ internal static class VoiceLoad
                 if (clock == nextDetune)
                 {
                     // A gradient step: every voice glides to a new detune in [0, 0.05).
-                    for (int v = 0; v < voices; v++)
-                    {
-                        detuneSeed = detuneSeed * 1664525u + 1013904223u;
-                        bank.SetDetuneTarget(v, (detuneSeed >> 8) * (0.05f / 16777216f));
-                    }
-                    nextDetune += DetuneEvery;
+                    for (int v = 0; v < voices; v++) bank.SetDetuneTarget(v, LoadShape.NextDetune(ref detuneSeed));
+                    nextDetune += LoadShape.DetuneEvery;
                 }
                 int length = (int)Math.Min(block - pos, Math.Min(nextControl, nextDetune) - clock);
                 bank.Render(left.AsSpan(pos, length), right.AsSpan(pos, length));
