@@ -13,10 +13,11 @@ public static class Program
                     losses visualise --listen PORT -o OUT.png|OUT.mp4 [--at SECONDS] [offline options]
           offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud] [--max-seconds S]
           still:    losses visualise --frames IN.frames -o OUT.png [--at SECONDS] [--video SRC] [--size WxH] [--hud]
-          bench:    losses visualise --bench [--size WxH] [--count N]
+          bench:    losses visualise --bench [--size WxH] [--count N] [--feed WxH]
 
           --video SRC   a camera index (0), a video file, or 'pattern' (generated); live default: pattern
           --size WxH    window or video size, default 1280x720
+          --feed WxH    bench: a camera-sized feed of new images at 30 fps (default: full size, new every frame)
           --ring NAME   the engine's frame ring, default 'losses'
           --listen PORT draw from /losses/frame blobs on this UDP port instead of the ring
           --monitor N|NAME  full screen on that monitor (the projector); F: a window on it
@@ -58,6 +59,7 @@ public static class Program
         double? at = null;
         bool fullScreen = false, hud = false, bench = false;
         int? listen = null;
+        (int Width, int Height)? feed = null;
 
         for (int i = 0; i < args.Length; i++)
         {
@@ -85,6 +87,7 @@ public static class Program
                 case "--status": status = ParseNumber(arg, Value(), 0.05, 3600); break;
                 case "--bench": bench = true; break;
                 case "--count": count = (int)ParseNumber(arg, Value(), 10, 100_000); break;
+                case "--feed": feed = ParseSize(Value()); break;
                 case "-h" or "--help" or "help":
                     Console.WriteLine(Usage);
                     return 0;
@@ -93,7 +96,7 @@ public static class Program
             }
         }
 
-        if (bench) return new Bench { Width = width, Height = height, Frames = count }.Run();
+        if (bench) return new Bench { Width = width, Height = height, Frames = count, Feed = feed }.Run();
         if (frames is not null)
         {
             if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");

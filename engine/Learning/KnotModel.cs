@@ -49,8 +49,7 @@ public sealed class KnotModel : Model
     private readonly int[] _indices;  // grid indices of the current minibatch
     private readonly float[] _batch;  // their t = i·tStep, padded with zeros (the SinCos path)
     private readonly double[] _sinTarget = new double[Axes], _cosTarget = new double[Axes];
-    private readonly uint _indexLimit;  // rejection bound of the index draw (as Rng.NextInt)
-    private readonly ulong _indexMagic; // ⌈2⁶⁴ / (GridMax + 1)⌉: r mod (GridMax + 1) without a divide
+    private readonly IntRange _grid; // the index draws: U{0..GridMax}
 
     // The table (null when the grid is larger than MaxTabulatedGrid).
     private readonly double[]? _gridSin, _gridCos; // sin and cos of each grid t, for the per-target table
@@ -73,9 +72,7 @@ public sealed class KnotModel : Model
         _maxIndex = (int)Math.Floor(q * (1 + 1e-6));
         _batch = new float[(batchSize + Pad - 1) / Pad * Pad];
         _indices = new int[batchSize];
-        uint range = (uint)_maxIndex + 1;
-        _indexLimit = uint.MaxValue - uint.MaxValue % range;
-        _indexMagic = ulong.MaxValue / range + 1;
+        _grid = new IntRange(_maxIndex + 1);
         if (_maxIndex < MaxTabulatedGrid)
         {
             // sin and cos of the grid's float t, once: a new target only runs short double recurrences.
@@ -125,22 +122,18 @@ public sealed class KnotModel : Model
 
     /// <summary>
     /// <see cref="BatchSize"/> grid indices i ~ U{0..GridMax} with replacement, draw for draw as
-    /// rng.NextInt(0, GridMax) but with the modulo by a precomputed multiply (Lemire's fastmod,
-    /// exact for every 32-bit r): two hardware divides per point cost more than the evaluation.
+    /// rng.NextInt(0, GridMax), by <see cref="Rng.NextInts"/>: no divide and no serial multiply
+    /// chain, which cost more than the evaluation.
     /// </summary>
     public override void DrawBatch(ref Rng rng)
     {
-        // A local copy: the draws then stay in registers rather than going through memory.
+        // A local copy: the generator's state then stays in registers rather than going through memory.
         Rng local = rng;
-        for (int i = 0; i < BatchSize; i++)
-        {
-            uint r;
-            do { r = local.NextUInt(); } while (r >= _indexLimit);
-            int index = (int)Math.BigMul(_indexMagic * r, (ulong)_maxIndex + 1, out _);
-            _indices[i] = index;
-            _batch[i] = index * _tStep;
-        }
+        local.NextInts(_indices, _grid);
         rng = local;
+        // Only the SinCos path reads t itself; the table path reads rows by index.
+        if (_rows == null)
+            for (int i = 0; i < BatchSize; i++) _batch[i] = _indices[i] * _tStep;
     }
 
     /// <summary>Also the integers n while training: the visualiser draws the knot from them.</summary>

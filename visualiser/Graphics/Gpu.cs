@@ -12,7 +12,8 @@ public sealed unsafe class Gpu : IDisposable
 {
     private readonly GL _gl;
     private readonly ShapeProgram _shapes;
-    private readonly VideoProgram _video;
+    private readonly VideoProgram _video, _videoPlanes;
+    private readonly BubbleProgram _bubbles;
     private readonly ImageProgram _image;
     private readonly uint _emptyVao;
     private readonly uint _shapeVao;
@@ -24,7 +25,9 @@ public sealed unsafe class Gpu : IDisposable
         _gl = GL.GetApi(getProcAddress);
         Renderer = _gl.GetStringS(StringName.Renderer) ?? "unknown";
         _shapes = new ShapeProgram(_gl);
-        _video = new VideoProgram(_gl);
+        _video = new VideoProgram(_gl, planes: false);
+        _videoPlanes = new VideoProgram(_gl, planes: true);
+        _bubbles = new BubbleProgram(_gl);
         _image = new ImageProgram(_gl);
         _emptyVao = _gl.GenVertexArray();
         _shapeVao = _gl.GenVertexArray();
@@ -93,14 +96,14 @@ public sealed unsafe class Gpu : IDisposable
         _gl.ActiveTexture(TextureUnit.Texture0);
         _gl.BindTexture(TextureTarget.Texture2D, video.Handle);
         _gl.BindVertexArray(_emptyVao);
-        _video.Use(Width, Height, distortion, distortion.Mode == 1 ? 1 : 0);
+        (distortion.Mode == 1 ? _videoPlanes : _video).Use(Width, Height, distortion);
         _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
         if (distortion.Mode == 2 && distortion.Bubbles is { } bubbles)
         {
-            _video.Use(Width, Height, distortion, 2);
+            _bubbles.Use(Width, Height, distortion);
             for (int i = Math.Min(distortion.BubbleCount, bubbles.Length) - 1; i >= 0; i--)
             {
-                _video.Bubble(bubbles[i]);
+                _bubbles.Bubble(bubbles[i]);
                 _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
             }
         }
@@ -142,6 +145,8 @@ public sealed unsafe class Gpu : IDisposable
     {
         _shapes.Dispose();
         _video.Dispose();
+        _videoPlanes.Dispose();
+        _bubbles.Dispose();
         _image.Dispose();
         _gl.DeleteBuffer(_shapeVbo);
         _gl.DeleteVertexArray(_shapeVao);

@@ -8,36 +8,43 @@ namespace Losses.Visualiser.Modes;
 
 /// <summary>
 /// Frame time of each part at a size, headless on whatever GL is here (llvmpipe without a GPU):
-/// a new full-size video image uploaded every frame (a 60 fps camera: the worst case), the
-/// distortion of the part, the overlay; timed from upload to glFinish. Then the offline path:
-/// draw, read back and encode to mp4v.
+/// the video feed's new images uploaded as they come (by default a full-size image every frame,
+/// a 60 fps camera: the worst case; with <see cref="Feed"/> a camera of that size at 30 fps), the
+/// distortion of the part, the overlay; frames at 60 fps of the clock, each timed from upload to
+/// glFinish. Then the offline path: draw, read back and encode to mp4v.
 /// </summary>
 public sealed class Bench
 {
     public int Width { get; init; } = 1280;
     public int Height { get; init; } = 720;
     public int Frames { get; init; } = 300;
+    /// <summary>A camera-sized feed (its new images at <see cref="FeedFps"/>), or null for the full-size worst case.</summary>
+    public (int Width, int Height)? Feed { get; init; }
+    public const int FeedFps = 30;
 
     public int Run()
     {
         using OffscreenRenderer renderer = OffscreenRenderer.Create(Width, Height);
-        Console.WriteLine($"losses visualiser benchmark: {Width}x{Height}, {Frames} frames per part, {renderer.Gpu.Renderer}, {Environment.ProcessorCount} cores");
-        Mat[] video = MakeVideo(Width, Height, 30);
-        Console.WriteLine("| part | what is drawn | median ms | p99 ms | fps (1/median) |");
-        Console.WriteLine("|---|---|---|---|---|");
+        (int feedWidth, int feedHeight) = Feed ?? (Width, Height);
+        string feed = Feed is null ? $"feed {feedWidth}x{feedHeight} new every frame" : $"feed {feedWidth}x{feedHeight} at {FeedFps} fps";
+        Console.WriteLine($"losses visualiser benchmark: {Width}x{Height}, {feed}, {Frames} frames per part, {renderer.Gpu.Renderer}, {Environment.ProcessorCount} cores");
+        Mat[] video = MakeVideo(feedWidth, feedHeight, 30);
+        Console.WriteLine("| part | what is drawn | median ms | p99 ms | fps (1/median) | CPU ms (median, all threads) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         for (int part = 1; part <= 4; part++)
         {
-            double[] times = TimePart(renderer, part, video, readBack: null);
+            (double[] times, double[] cpu) = TimePart(renderer, part, video, readBack: null);
             Array.Sort(times);
+            Array.Sort(cpu);
             double median = times[times.Length / 2], p99 = times[Math.Min(times.Length - 1, (int)Math.Ceiling(times.Length * 0.99) - 1)];
-            Console.WriteLine($"| {part} | {Describe(part)} | {median:0.00} | {p99:0.00} | {1000 / median:0.0} |");
+            Console.WriteLine($"| {part} | {Describe(part)} | {median:0.00} | {p99:0.00} | {1000 / median:0.0} | {cpu[cpu.Length / 2]:0.00} |");
         }
         string temp = Path.Combine(Path.GetTempPath(), $"losses-bench-{Environment.ProcessId}.mp4");
         try
         {
             using var writer = new VideoWriter(temp, FourCC.FromString("mp4v"), 60, new Size(Width, Height));
             var clock = Stopwatch.StartNew();
-            double[] times = TimePart(renderer, 4, video, readBack: writer);
+            (double[] times, _) = TimePart(renderer, 4, video, readBack: writer);
             double seconds = clock.Elapsed.TotalSeconds;
             Array.Sort(times);
             Console.WriteLine($"offline (part 4 + read back + mp4v encode): {Frames / seconds:0.0} fps, median {times[times.Length / 2]:0.00} ms/frame");
@@ -69,25 +76,34 @@ public sealed class Bench
         return frames;
     }
 
-    private double[] TimePart(OffscreenRenderer renderer, int part, Mat[] video, VideoWriter? readBack)
+    /// <summary>Wall time of each frame, and the process's CPU time in it (llvmpipe's threads too: what the frame cost, whatever else the machine runs).</summary>
+    private (double[] Wall, double[] Cpu) TimePart(OffscreenRenderer renderer, int part, Mat[] video, VideoWriter? readBack)
     {
         var state = new VisualState();
         const int warmUp = 20;
         var times = new double[Frames];
+        var cpu = new double[Frames];
         var clock = new Stopwatch();
+        long shown = -1;
         for (int i = -warmUp; i < Frames; i++)
         {
             double now = (i + warmUp) / 60.0;
             Frame f = FrameFor(part, i + warmUp, now);
             state.Apply(f);
+            TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
             clock.Restart();
-            renderer.SetVideo(part >= 3 ? video[(i + warmUp) % video.Length] : null);
+            // The feed's image at this time, uploaded only when it is a new one (as the live window does).
+            long image = Feed is null ? i + warmUp : (long)Math.Floor(now * FeedFps);
+            renderer.SetVideo(part >= 3 ? video[image % video.Length] : null, changed: Feed is null || image != shown);
+            shown = image;
             renderer.Draw(state, now);
             if (readBack is not null) readBack.Write(renderer.Read());
             clock.Stop();
-            if (i >= 0) times[i] = clock.Elapsed.TotalMilliseconds;
+            if (i < 0) continue;
+            times[i] = clock.Elapsed.TotalMilliseconds;
+            cpu[i] = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds;
         }
-        return times;
+        return (times, cpu);
     }
 
     private static Frame FrameFor(int part, int i, double now)
