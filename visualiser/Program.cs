@@ -87,7 +87,7 @@ public static class Program
                 case "--status": status = ParseNumber(arg, Value(), 0.05, 3600); break;
                 case "--bench": bench = true; break;
                 case "--count": count = (int)ParseNumber(arg, Value(), 10, 100_000); break;
-                case "--feed": feed = ParseSize(Value()); break;
+                case "--feed": feed = ParseSize(Value(), arg); break;
                 case "-h" or "--help" or "help":
                     Console.WriteLine(Usage);
                     return 0;
@@ -109,7 +109,7 @@ public static class Program
     }
 
     /// <summary>"1280x720": both even (video encoders need it), 16..7680 × 16..4320.</summary>
-    public static (int Width, int Height) ParseSize(string text)
+    public static (int Width, int Height) ParseSize(string text, string option = "--size")
     {
         string[] parts = text.ToLowerInvariant().Split('x');
         if (parts.Length == 2
@@ -117,7 +117,7 @@ public static class Program
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h)
             && w is >= 16 and <= 7680 && h is >= 16 and <= 4320 && w % 2 == 0 && h % 2 == 0)
             return (w, h);
-        throw new UsageException($"--size '{text}' is not a size: give WxH with even numbers, 16..7680 by 16..4320 (e.g. 1280x720)");
+        throw new UsageException($"{option} '{text}' is not a size: give WxH with even numbers, 16..7680 by 16..4320 (e.g. 1280x720)");
     }
 
     /// <summary>A file path option: empty or malformed is a usage error (exit 2).</summary>

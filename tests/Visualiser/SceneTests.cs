@@ -189,6 +189,30 @@ public sealed class SceneTests
         Assert.True(max <= 1, $"largest difference {max}");
     }
 
+    [Fact]
+    public void A_camera_smaller_than_the_frame_fills_it_as_a_bilinear_resize_does()
+    {
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        using Mat full = Pattern(4);
+        using var camera = new Mat();
+        Cv2.Resize(full, camera, new Size(W / 2, H / 2), interpolation: InterpolationFlags.Area); // a half-size feed
+        r.SetVideo(camera);
+        var state = new VisualState();
+        state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 1.0));
+        Mat image = Draw(r, state, 1.0, "d1-scaled.png");
+
+        // OpenCV's own bilinear resize (pixel centres at +½, as GL's) is the expected picture; the
+        // outermost pixels are left out (GL blends the black border there, OpenCV repeats the edge).
+        using var resized = new Mat();
+        Cv2.Resize(camera, resized, new Size(W, H), interpolation: InterpolationFlags.Linear);
+        using Mat expected = Bgr(resized);
+        using var diff = new Mat();
+        Cv2.Absdiff(image[new Rect(1, 1, W - 2, H - 2)], expected[new Rect(1, 1, W - 2, H - 2)], diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.True(max <= 2, $"largest difference {max}");
+    }
+
     [Theory]
     [InlineData(0.05f, 0.03f, -0.08f, 5, 3, -8)]
     [InlineData(-0.02f, 0f, 0.04f, -2, 0, 4)]

@@ -18,6 +18,17 @@ public sealed class VisualiserCliErrorTests
         Assert.Equal(2, r.ExitCode);
     }
 
+    [Theory]
+    [InlineData("641x360")]
+    [InlineData("640")]
+    [InlineData("")]
+    public void ABadBenchFeedSizeIsOneLineAndExitTwo(string size)
+    {
+        EngineCli.Outcome r = VisualiserKit.Run("--bench", "--feed", size);
+        VisualiserKit.AssertOneLineError(r, $"--feed '{size}' is not a size");
+        Assert.Equal(2, r.ExitCode);
+    }
+
     [Fact]
     public void AnUnknownOptionIsOneLineAndExitTwo()
     {
