@@ -3,6 +3,7 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Losses.Protocol.Cli;
 
 namespace Losses.Bench.Micro;
 
@@ -13,7 +14,17 @@ namespace Losses.Bench.Micro;
 /// </summary>
 internal static class MicroCommand
 {
-    public static int Run(string? filter)
+    public static Command Command()
+    {
+        string? filter = null;
+        return new Command("bench micro", "[FILTER]", "the BenchmarkDotNet suite of the hot paths (FILTER matches benchmark names, e.g. Cubic)",
+            () => Run(filter))
+        {
+            { "FILTER", null, "run only the benchmarks whose names contain this", r => filter = filter is null ? r.Value() : throw r.Error("one filter at most") },
+        };
+    }
+
+    private static int Run(string? filter)
     {
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(5).WithIterationCount(15))
