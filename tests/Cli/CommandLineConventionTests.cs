@@ -125,6 +125,23 @@ public partial class CommandLineConventionTests
     }
 
     [Fact]
+    public void Bench_micro_json_has_a_row_per_benchmark_run()
+    {
+        string json = Path.Combine(EngineCli.TempDir(), "micro.json");
+        EngineCli.Outcome o = EngineCli.RunBench("micro", "RingBenchmarks.Publish", "--json", json);
+        Assert.True(o.ExitCode == 0, o.Stdout + o.Stderr);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+        var rows = doc.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(new[] { "RingBenchmarks.'frame publish'", "RingBenchmarks.'frame publish + read'" }.Order(StringComparer.Ordinal),
+            rows.Select(r => r.GetProperty("benchmark").GetString()).Order(StringComparer.Ordinal));
+        foreach (JsonElement r in rows)
+        {
+            Assert.True(r.GetProperty("meanNs").GetDouble() > 0, $"{r}");
+            Assert.Equal(0, r.GetProperty("allocatedBytes").GetInt64()); // publishing a frame allocates nothing
+        }
+    }
+
+    [Fact]
     public void Bench_dsp_json_has_a_row_per_period_and_voice_count_from_the_live_engines_own_summary()
     {
         string dir = EngineCli.TempDir();
