@@ -39,7 +39,10 @@ public static class LiveSession
             processor = new LossesProcessor(o.Config, o.Seed);
             processor.Prepare(rate, MaxBlock);
             processor.FrameSink = ring;
-            core = new LiveCore(processor) { HoldVoices = o.HoldVoices, Play = play };
+            // `--bench-voices`: held from sample 0, sounding and detuning like played notes, spread over
+            // the keyboard — started here, before the audio runs, so no benchmark code is on the audio thread.
+            for (int i = 0; i < o.HoldVoices; i++) processor.Voices.NoteOn(24 + i * 7 % 84, 100, 0.01f * (i % 5));
+            core = new LiveCore(processor) { Play = play };
             return core;
         }
         try
