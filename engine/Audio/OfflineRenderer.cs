@@ -52,8 +52,7 @@ public sealed record RenderSummary
     public required TargetSummary[] Targets { get; init; }
     public required long FramesPublished { get; init; }
 
-    /// <summary>How every summary (render, live) is written as JSON: camelCase, indented.</summary>
-    internal static readonly JsonSerializerOptions JsonOptions = new()
+    private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
