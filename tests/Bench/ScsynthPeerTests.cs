@@ -86,8 +86,8 @@ public class ScsynthPeerTests
         BenchRun r = BenchRun.Run(null, ["voices", .. options]);
         Assert.Equal(2, r.ExitCode);
         string line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("losses: bench: ", line);
-        Assert.Contains("--", line);
+        Assert.StartsWith("losses: bench voices: ", line);
+        Assert.Contains("--against", line);
         Assert.Equal("", r.Stdout);
     }
 
