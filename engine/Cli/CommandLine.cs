@@ -84,6 +84,7 @@ public static class CommandLine
         try
         {
             if (args.Length == 0) throw new UsageException("no command given (try: losses help)");
+            if (Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
             string command = args[0];
             var rest = new Arguments(args.AsSpan(1).ToArray(), command);
             return command switch

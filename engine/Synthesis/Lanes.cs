@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Losses.Engine.Synthesis;
 
@@ -41,7 +42,8 @@ internal readonly struct Lanes256 : ILanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Fms(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, -c);
+    public static Vector256<float> Fms(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        System.Runtime.Intrinsics.X86.Fma.IsSupported ? System.Runtime.Intrinsics.X86.Fma.MultiplySubtract(a, b, c) : Vector256.FusedMultiplyAdd(a, b, -c); // one vfmsub, not a negation and an FMA
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ClampUnit(Vector256<float> value) =>
         Vector256.MaxNative(Vector256.MinNative(value, Vector256<float>.One), Vector256<float>.Zero);
@@ -63,7 +65,8 @@ internal readonly struct Lanes512 : ILanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Fms(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, -c);
+    public static Vector512<float> Fms(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+        Avx512F.IsSupported ? Avx512F.FusedMultiplySubtract(a, b, c) : Vector512.FusedMultiplyAdd(a, b, -c); // one vfmsub, not a negation and an FMA
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ClampUnit(Vector512<float> value) =>
         Vector512.MaxNative(Vector512.MinNative(value, Vector512<float>.One), Vector512<float>.Zero);

@@ -557,6 +557,7 @@ public sealed class VoiceBank
         ref float sumsR = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sumRight), lane);
         ref float levels = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_level), lane);
 
+        TVector minusOne = TLanes.Broadcast(-1f), three = TLanes.Broadcast(3f);
         for (int s = 0; s < n; s++)
         {
             // The curved decay passes zero at its end: held at 0 until the voice is freed.
@@ -573,25 +574,37 @@ public sealed class VoiceBank
             TVector sumR = TLanes.Multiply(s0, TLanes.Load(ref gr0));
             if (partials > 1)
             {
-                // Overtones: harmonics 2, 3, … of φ′ by sin((k+1)x) = 2cos x·sin kx − sin((k−1)x).
                 c = TLanes.Fms(c1, tc1, TLanes.Multiply(s1, ts1));
                 s1 = TLanes.Fma(s1, tc1, TLanes.Multiply(c1, ts1));
-                // Held on the unit circle (one Newton step towards 1/|z|): the recurrence below
-                // would turn a magnitude error δ into k²·δ at harmonic k.
-                TVector norm = TLanes.Fma(TLanes.Fma(c, c, TLanes.Multiply(s1, s1)), TLanes.Broadcast(-0.5f), TLanes.Broadcast(1.5f));
-                c1 = TLanes.Multiply(c, norm);
-                s1 = TLanes.Multiply(s1, norm);
-                TVector twoCos = TLanes.Add(c1, c1);
-                TVector previous = s1;
-                TVector x = TLanes.Multiply(twoCos, s1);
-                for (int k = 1; k < partials; k++)
+                c1 = c;
+
+                // Overtones: harmonics 2, 3, … of φ′ by sin((k+1)x) = 2cos x·sin kx − sin((k−1)x),
+                // two a step so the two running harmonics never swap registers. The phasor's
+                // magnitude r drifts from 1 by rounding within a sub-block; the recurrence would
+                // turn that into k²·(r − 1) at harmonic k, so its cosine is taken as c·(3 − r²)/2
+                // (one Newton step to c/r, off the phasor's own chain) and harmonic k comes out
+                // r·sin(kx): the drift stays r − 1.
+                TVector twoCos = TLanes.Multiply(c1, TLanes.Fma(TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1)), minusOne, three));
+                TVector odd = s1;                           // harmonics 1, 3, 5, …
+                TVector even = TLanes.Multiply(twoCos, s1); // harmonics 2, 4, 6, …
+                ref float gl = ref Unsafe.Add(ref gl0, stride);
+                ref float gr = ref Unsafe.Add(ref gr0, stride);
+                int k = 1;
+                for (; k + 1 < partials; k += 2)
                 {
-                    int i = k * stride;
-                    sumL = TLanes.Fma(x, TLanes.Load(ref Unsafe.Add(ref gl0, i)), sumL);
-                    sumR = TLanes.Fma(x, TLanes.Load(ref Unsafe.Add(ref gr0, i)), sumR);
-                    TVector next = TLanes.Fms(twoCos, x, previous);
-                    previous = x;
-                    x = next;
+                    sumL = TLanes.Fma(even, TLanes.Load(ref gl), sumL);
+                    sumR = TLanes.Fma(even, TLanes.Load(ref gr), sumR);
+                    odd = TLanes.Fms(twoCos, even, odd);
+                    sumL = TLanes.Fma(odd, TLanes.Load(ref Unsafe.Add(ref gl, stride)), sumL);
+                    sumR = TLanes.Fma(odd, TLanes.Load(ref Unsafe.Add(ref gr, stride)), sumR);
+                    even = TLanes.Fms(twoCos, odd, even);
+                    gl = ref Unsafe.Add(ref gl, 2 * stride);
+                    gr = ref Unsafe.Add(ref gr, 2 * stride);
+                }
+                if (k < partials)
+                {
+                    sumL = TLanes.Fma(even, TLanes.Load(ref gl), sumL);
+                    sumR = TLanes.Fma(even, TLanes.Load(ref gr), sumR);
                 }
             }
             TLanes.Store(sumL, ref Unsafe.Add(ref sums, s * UnitVoices));
