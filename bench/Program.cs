@@ -15,6 +15,7 @@ public static class Program
     public static int Main(string[] args)
     {
         string command = args.Length > 0 ? args[0] : "help";
+        if (Engine.Synthesis.VectorPath.Problem() is string vector) return Fail(vector);
         switch (command)
         {
             case "voices":
