@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Losses.Engine.Config;
 using Losses.Engine.Learning;
 
 namespace Losses.Engine.Synthesis;
@@ -200,16 +201,18 @@ public sealed class VoiceBank
         float overtoneIncrement = increment * (1f + detune);
         _increment[v] = increment;
         _overtoneIncrement[v] = overtoneIncrement;
-        _phase[v] = Sine.Wrap(MathF.FusedMultiplyAdd(-_elapsed, increment, 0.25f));
-        _overtonePhase[v] = Sine.Wrap(MathF.FusedMultiplyAdd(-_elapsed, overtoneIncrement, 0.25f));
+        // Lane 0 of the control-rate vector maths, so a note's first sub-block turns as the rest do.
+        Vector256<float> phases = Sine.Wrap(Vector256.Create(MathF.FusedMultiplyAdd(-_elapsed, increment, 0.25f), MathF.FusedMultiplyAdd(-_elapsed, overtoneIncrement, 0.25f), 0f, 0f, 0f, 0f, 0f, 0f));
+        _phase[v] = phases[0];
+        _overtonePhase[v] = phases[1];
         _cos[v] = 0f; _sin[v] = 1f;
         _overtoneCos[v] = 0f; _overtoneSin[v] = 1f;
         // The fundamental's turn holds for the whole note: taken once, in double.
         (double turnSin, double turnCos) = Math.SinCos(2 * Math.PI * increment);
         _turnCos[v] = (float)turnCos; _turnSin[v] = (float)turnSin;
-        float overtoneTurn = Sine.Wrap(overtoneIncrement);
-        _overtoneTurnCos[v] = Sine.OfCycles(Sine.Wrap(overtoneTurn + 0.25f));
-        _overtoneTurnSin[v] = Sine.OfCycles(overtoneTurn);
+        (Vector256<float> overtoneTurnCos, Vector256<float> overtoneTurnSin) = Sine.CosSinOfCycles(Sine.Wrap(Vector256.Create(overtoneIncrement)));
+        _overtoneTurnCos[v] = overtoneTurnCos.ToScalar();
+        _overtoneTurnSin[v] = overtoneTurnSin.ToScalar();
         for (int k = 0; k < _partials; k++)
         {
             int i = k * _capacity + v;
@@ -344,14 +347,15 @@ public sealed class VoiceBank
         Store(overtonePhase, ref _overtonePhase[v0]);
 
         Vector256<float> sounding = Vector256.GreaterThan(increment, Vector256<float>.Zero);
-        Vector256<float> quarter = Vector256.Create(0.25f);
-        Store(sounding & Sine.OfCycles(Sine.Wrap(phase + quarter)), ref _cos[v0]);
-        Store(sounding & Sine.OfCycles(phase), ref _sin[v0]);
-        Store(sounding & Sine.OfCycles(Sine.Wrap(overtonePhase + quarter)), ref _overtoneCos[v0]);
-        Store(sounding & Sine.OfCycles(overtonePhase), ref _overtoneSin[v0]);
-        Vector256<float> turn = Sine.Wrap(overtoneIncrement);
-        Store(Sine.OfCycles(Sine.Wrap(turn + quarter)), ref _overtoneTurnCos[v0]);
-        Store(Sine.OfCycles(turn), ref _overtoneTurnSin[v0]);
+        (Vector256<float> cos, Vector256<float> sin) = Sine.CosSinOfCycles(phase);
+        Store(sounding & cos, ref _cos[v0]);
+        Store(sounding & sin, ref _sin[v0]);
+        (cos, sin) = Sine.CosSinOfCycles(overtonePhase);
+        Store(sounding & cos, ref _overtoneCos[v0]);
+        Store(sounding & sin, ref _overtoneSin[v0]);
+        (cos, sin) = Sine.CosSinOfCycles(Sine.Wrap(overtoneIncrement));
+        Store(cos, ref _overtoneTurnCos[v0]);
+        Store(sin, ref _overtoneTurnSin[v0]);
     }
 
     private void Free(int v)
@@ -393,8 +397,7 @@ public sealed class VoiceBank
         Vector256<float> cutoff = Vector256.Create(low) + Vector256.Create(high - low) * noise;
         // w0 in cycles: at most 0.45, inside the sine's [−½, ½].
         Vector256<float> cycles = Vector256.Min(cutoff, Vector256.Create(0.45f * _sampleRate)) / Vector256.Create(_sampleRate);
-        Vector256<float> sin = Sine.OfCycles(cycles);
-        Vector256<float> cos = Sine.OfCycles(Sine.Wrap(cycles + Vector256.Create(0.25f)));
+        (Vector256<float> cos, Vector256<float> sin) = Sine.CosSinOfCycles(cycles);
         Vector256<float> one = Vector256<float>.One;
         Vector256<float> alpha = sin / Vector256.Create(2f * 0.70710678f);
         Vector256<float> a0 = one + alpha;
