@@ -17,6 +17,7 @@ internal interface ILanes<TVector> where TVector : struct
     static abstract void Store(TVector value, ref float at);
     static abstract TVector Broadcast(float value);
     static abstract TVector Add(TVector a, TVector b);
+    static abstract TVector Subtract(TVector a, TVector b);
     static abstract TVector Multiply(TVector a, TVector b);
     /// <summary>a·b + c, one rounding.</summary>
     static abstract TVector Fma(TVector a, TVector b, TVector c);
@@ -37,6 +38,8 @@ internal readonly struct Lanes256 : ILanes<Vector256<float>>
     public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,6 +63,8 @@ internal readonly struct Lanes512 : ILanes<Vector512<float>>
     public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

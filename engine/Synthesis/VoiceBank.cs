@@ -560,7 +560,7 @@ public sealed class VoiceBank
         ref float sumsR = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sumRight), lane);
         ref float levels = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_level), lane);
 
-        TVector minusOne = TLanes.Broadcast(-1f), three = TLanes.Broadcast(3f);
+        TVector minusOne = TLanes.Broadcast(-1f), three = TLanes.Broadcast(3f), zero = TLanes.Broadcast(0f);
         for (int s = 0; s < n; s++)
         {
             // The curved decay passes zero at its end: held at 0 until the voice is freed.
@@ -581,34 +581,29 @@ public sealed class VoiceBank
                 s1 = TLanes.Fma(s1, tc1, TLanes.Multiply(c1, ts1));
                 c1 = c;
 
-                // Overtones: harmonics 2, 3, … of φ′ by sin((k+1)x) = 2cos x·sin kx − sin((k−1)x),
-                // two a step so the two running harmonics never swap registers. The phasor's
-                // magnitude r drifts from 1 by rounding within a sub-block; the recurrence would
-                // turn that into k²·(r − 1) at harmonic k, so its cosine is taken as c·(3 − r²)/2
-                // (one Newton step to c/r, off the phasor's own chain) and harmonic k comes out
-                // r·sin(kx): the drift stays r − 1.
+                // Overtones: Σₘ aₘ·sin(m·x) over harmonics m = 2 … partials of φ′ by Clenshaw's
+                // recurrence bₘ = aₘ + 2cos x·bₘ₊₁ − bₘ₊₂ from the top down, the sum being
+                // sin x·b₁ (a₁ = 0): one FMA and one subtraction per partial and channel. The
+                // phasor's magnitude r drifts from 1 by rounding within a sub-block, and the
+                // recurrence would make k²·(r − 1) of it at harmonic k, so its cosine is taken as
+                // c·(3 − r²)/2 (one Newton step to c/r, off the phasor's own chain): the sum comes
+                // out r·Σₘ aₘ·sin(m·x), the drift staying r − 1.
                 TVector twoCos = TLanes.Multiply(c1, TLanes.Fma(TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1)), minusOne, three));
-                TVector odd = s1;                           // harmonics 1, 3, 5, …
-                TVector even = TLanes.Multiply(twoCos, s1); // harmonics 2, 4, 6, …
-                ref float gl = ref Unsafe.Add(ref gl0, stride);
-                ref float gr = ref Unsafe.Add(ref gr0, stride);
-                int k = 1;
-                for (; k + 1 < partials; k += 2)
+                ref float gl = ref Unsafe.Add(ref gl0, (partials - 1) * stride);
+                ref float gr = ref Unsafe.Add(ref gr0, (partials - 1) * stride);
+                TVector nextL = TLanes.Load(ref gl), nextR = TLanes.Load(ref gr); // bₘ₊₁, from b_partials
+                TVector afterL = zero, afterR = zero;                            // bₘ₊₂
+                for (int k = partials - 2; k >= 1; k--)
                 {
-                    sumL = TLanes.Fma(even, TLanes.Load(ref gl), sumL);
-                    sumR = TLanes.Fma(even, TLanes.Load(ref gr), sumR);
-                    odd = TLanes.Fms(twoCos, even, odd);
-                    sumL = TLanes.Fma(odd, TLanes.Load(ref Unsafe.Add(ref gl, stride)), sumL);
-                    sumR = TLanes.Fma(odd, TLanes.Load(ref Unsafe.Add(ref gr, stride)), sumR);
-                    even = TLanes.Fms(twoCos, odd, even);
-                    gl = ref Unsafe.Add(ref gl, 2 * stride);
-                    gr = ref Unsafe.Add(ref gr, 2 * stride);
+                    gl = ref Unsafe.Subtract(ref gl, stride);
+                    gr = ref Unsafe.Subtract(ref gr, stride);
+                    TVector bl = TLanes.Fma(twoCos, nextL, TLanes.Subtract(TLanes.Load(ref gl), afterL));
+                    TVector br = TLanes.Fma(twoCos, nextR, TLanes.Subtract(TLanes.Load(ref gr), afterR));
+                    afterL = nextL; afterR = nextR;
+                    nextL = bl; nextR = br;
                 }
-                if (k < partials)
-                {
-                    sumL = TLanes.Fma(even, TLanes.Load(ref gl), sumL);
-                    sumR = TLanes.Fma(even, TLanes.Load(ref gr), sumR);
-                }
+                sumL = TLanes.Fma(s1, TLanes.Fms(twoCos, nextL, afterL), sumL);
+                sumR = TLanes.Fma(s1, TLanes.Fms(twoCos, nextR, afterR), sumR);
             }
             TLanes.Store(sumL, ref Unsafe.Add(ref sums, s * UnitVoices));
             TLanes.Store(sumR, ref Unsafe.Add(ref sumsR, s * UnitVoices));
