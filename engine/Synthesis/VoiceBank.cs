@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -285,42 +286,51 @@ public sealed class VoiceBank
     /// </summary>
     public void ControlUpdate()
     {
-        float noiseStep = _settings.SweepHz * ControlPeriod / _sampleRate;
+        Vector256<float> noiseStep = Vector256.Create(_settings.SweepHz * ControlPeriod / _sampleRate);
+        Vector256<float> one = Vector256<float>.One;
         int groups = _capacity / Lanes;
         for (int g = 0; g < groups; g++)
         {
             if (_groupActive[g] == 0) continue;
             int v0 = g * Lanes;
-            for (int v = v0; v < v0 + Lanes; v++)
+            // The voices whose stage changes, found eight at a time and handled one by one (rare).
+            Vector256<float> env = Load(ref _env[v0]);
+            uint attack = StageLanes(v0, Stage.Attack);
+            uint idle = StageLanes(v0, Stage.Idle);
+            uint full = Vector256.GreaterThanOrEqual(env, one).ExtractMostSignificantBits();
+            uint silent = Vector256.LessThan(env, Vector256.Create(SilenceLevel)).ExtractMostSignificantBits();
+            for (uint m = attack & full; m != 0; m &= m - 1)
             {
-                Stage stage = _stage[v];
-                if (stage == Stage.Idle) continue;
-                if (stage == Stage.Attack && _env[v] >= 1f)
-                {
-                    _stage[v] = Stage.Decay;
-                    _envMul[v] = _decayMul[v];
-                    _envAdd[v] = _decayAdd[v];
-                }
-                else if (stage != Stage.Attack && _env[v] < SilenceLevel)
-                {
-                    Free(v);
-                    continue;
-                }
+                int v = v0 + BitOperations.TrailingZeroCount(m);
+                _stage[v] = Stage.Decay;
+                _envMul[v] = _decayMul[v];
+                _envAdd[v] = _decayAdd[v];
+            }
+            uint freed = silent & ~attack & ~idle;
+            for (uint m = freed; m != 0; m &= m - 1) Free(v0 + BitOperations.TrailingZeroCount(m));
 
-                // Random draws in voice order, as the scalar baseline makes them.
-                float pos = _noisePos[v] + noiseStep;
-                if (pos >= 1f)
-                {
-                    pos -= 1f;
-                    _noise0[v] = _noise1[v];
-                    _noise1[v] = _rng.NextFloat();
-                }
-                _noisePos[v] = pos;
+            // The smooth noise moves on; a voice that passes a noise point draws the next one, in
+            // voice order, as the scalar baseline does (an idle voice's position is reset at its note-on).
+            Vector256<float> pos = Load(ref _noisePos[v0]) + noiseStep;
+            Vector256<float> passed = Vector256.GreaterThanOrEqual(pos, one);
+            Store(Vector256.ConditionalSelect(passed, pos - one, pos), ref _noisePos[v0]);
+            for (uint m = passed.ExtractMostSignificantBits() & ~(idle | freed); m != 0; m &= m - 1)
+            {
+                int v = v0 + BitOperations.TrailingZeroCount(m);
+                _noise0[v] = _noise1[v];
+                _noise1[v] = _rng.NextFloat();
             }
             UpdateOscillators(v0);
             UpdateFilters(v0);
         }
         _elapsed = 0;
+    }
+
+    /// <summary>Bit i set where voice v0 + i of the lane group is at <paramref name="stage"/>.</summary>
+    private uint StageLanes(int v0, Stage stage)
+    {
+        ulong stages = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<Stage, byte>(ref _stage[v0]));
+        return Vector128.Equals(Vector128.CreateScalar(stages).AsByte(), Vector128.Create((byte)stage)).ExtractMostSignificantBits() & 0xFFu;
     }
 
     /// <summary>
