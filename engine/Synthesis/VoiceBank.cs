@@ -18,7 +18,7 @@ namespace Losses.Engine.Synthesis;
 /// <see cref="ControlPeriod"/> samples) the accumulated phases advance by the samples rendered and
 /// the phasors are set again from them by the polynomial sine, so rounding never accumulates
 /// beyond one sub-block. The overtones, exact harmonics of f′ = f₀·(1+detune), come from φ′'s
-/// phasor by the Chebyshev recurrence sin((k+1)x) = 2cos x·sin kx − sin((k−1)x). The detune is a
+/// phasor: their panned sum per channel by Clenshaw's recurrence in cos φ′. The detune is a
 /// control-rate value: it glides once per control point and holds through the sub-block, as a
 /// control-rate frequency does in SuperCollider; the envelope runs per sample.
 ///
@@ -538,7 +538,7 @@ public sealed class VoiceBank
 
     /// <summary>
     /// Pass 1 for one vector of voices from <paramref name="v"/>: per sample the envelope, one
-    /// complex multiply per phasor, the overtones by the Chebyshev recurrence, and the panned
+    /// complex multiply per phasor, the overtones by Clenshaw's recurrence, and the panned
     /// partial sums — into the unit's scratch at lane offset <paramref name="lane"/>. Only the
     /// envelope and the two phasors carry from sample to sample.
     /// </summary>
