@@ -1,3 +1,4 @@
+using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Synthesis;
 

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Losses.Engine.Config;
 using Losses.Engine.Synthesis;
 
 namespace Losses.Bench.Micro;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Losses.Engine.Config;
 using Losses.Engine.Synthesis;
 
 namespace Losses.Bench.Voices;

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
-using Losses.Engine.Piece;
+using Losses.Engine.Parts;
 using Losses.Engine.Synthesis;
 using Losses.Protocol;
 
@@ -24,7 +24,7 @@ public sealed class LossesProcessor
     private readonly EngineConfig _config;
     private readonly ulong _seed;
     private VoiceBank? _voices;
-    private Piece.Piece? _piece;
+    private Piece? _piece;
     private float _gain;
     private float _threshold;
     private float _ceiling;
@@ -59,7 +59,7 @@ public sealed class LossesProcessor
     public long FramesPublished { get; private set; }
 
     public VoiceBank Voices => _voices ?? throw new InvalidOperationException("Prepare the processor first.");
-    public Piece.Piece Piece => _piece ?? throw new InvalidOperationException("Prepare the processor first.");
+    public Piece Piece => _piece ?? throw new InvalidOperationException("Prepare the processor first.");
 
     /// <summary>Allocates everything for this sample rate and largest block; starts the piece from the top.</summary>
     public void Prepare(int sampleRate, int maxBlock)
@@ -68,7 +68,7 @@ public sealed class LossesProcessor
         if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
         SampleRate = sampleRate;
         _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning));
-        _piece = new Piece.Piece(_config, sampleRate, _voices, _seed);
+        _piece = new Piece(_config, sampleRate, _voices, _seed);
         _gain = MathF.Pow(10f, _config.Master.GainDb / 20f);
         _threshold = _config.Master.LimiterThreshold;
         _ceiling = _config.Master.LimiterCeiling;
@@ -91,7 +91,7 @@ public sealed class LossesProcessor
     public void Process(Span<float> left, Span<float> right, ReadOnlySpan<MidiEvent> events)
     {
         VoiceBank voices = _voices!;
-        Piece.Piece piece = _piece!;
+        Piece piece = _piece!;
         int n = Math.Min(left.Length, right.Length);
         int last = Math.Max(n - 1, 0);
         int pos = 0, next = 0;
@@ -153,7 +153,7 @@ public sealed class LossesProcessor
     }
 
     /// <summary>Fills the frame from the piece and hands it to the sink; clears what it reported.</summary>
-    private void Publish(Piece.Piece piece, VoiceBank voices)
+    private void Publish(Piece piece, VoiceBank voices)
     {
         IFrameSink? sink = FrameSink;
         if (sink is null)

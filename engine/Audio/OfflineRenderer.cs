@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
-using Losses.Engine.Piece;
+using Losses.Engine.Parts;
 using Losses.Protocol;
 
 namespace Losses.Engine.Audio;
@@ -120,7 +120,7 @@ public static class OfflineRenderer
         }
         progress?.Invoke(1.0);
 
-        Piece.Piece piece = processor.Piece;
+        Piece piece = processor.Piece;
         var parts = new List<int>();
         for (int p = 1; p <= 4; p++) if ((piece.PartsVisited & (1 << p)) != 0) parts.Add(p);
         var targets = new List<TargetSummary>();

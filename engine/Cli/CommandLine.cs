@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using Losses.Engine.Audio;
 using Losses.Engine.Config;
+using Losses.Engine.Live;
 using Losses.Engine.Midi;
 using Losses.Protocol;
 
@@ -114,7 +115,7 @@ public static class CommandLine
             return e.ExitCode;
         }
         catch (Exception e) when (e is MidiFileException or LimitException or ConfigException or IOException or UnauthorizedAccessException
-                                      or RingException or FrameLogException or Audio.Jack.AudioBackendException)
+                                      or RingException or FrameLogException or AudioBackendException)
         {
             Console.Error.WriteLine($"losses: {e.Message}");
             return ExitInput;
@@ -239,14 +240,14 @@ public static class CommandLine
 
     private static int Live(Arguments a)
     {
-        var o = new Live.LiveOptions { Audio = OperatingSystem.IsWindows() ? "asio" : "jack" };
+        var o = new Live.LiveOptions();
         string? configPath = null, preset = null;
         while (a.Next(out string arg))
         {
             if (arg == "--preset") { preset = PresetName(a, arg); continue; }
             o = arg switch
             {
-                "--audio" => o with { Audio = a.Value(arg) },
+                "--audio" => o with { Audio = AudioBackendOf(a.Value(arg)) },
                 "--driver" => o with { Driver = a.Value(arg) },
                 "--midi" => o with { Midi = a.Value(arg) },
                 "--ring" => o with { Ring = a.RingName(arg) },
@@ -263,17 +264,23 @@ public static class CommandLine
             };
             if (arg == "--config") configPath = a.PathValue(arg);
         }
-        if (o.Audio is not ("jack" or "asio")) throw new UsageException($"live: --audio must be jack or asio, not '{o.Audio}'");
         if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
         return Engine.Live.LiveSession.Run(o);
     }
+
+    private static AudioBackend AudioBackendOf(string name) => name switch
+    {
+        "jack" => AudioBackend.Jack,
+        "asio" => AudioBackend.Asio,
+        _ => throw new UsageException($"live: --audio must be jack or asio, not '{name}'"),
+    };
 
     private static int Devices()
     {
         if (OperatingSystem.IsWindows())
         {
             // Windows: ASIO out and WinMM MIDI in; JACK is not used there.
-            var (drivers, inputs) = Audio.Asio.AsioBackend.Describe();
+            var (drivers, inputs) = Engine.Live.Asio.AsioBackend.Describe();
             Console.WriteLine("ASIO drivers (live --audio asio --driver NAME):");
             if (drivers.Length == 0) Console.WriteLine("  (none installed: install your interface's ASIO driver, or ASIO4ALL)");
             foreach (string driver in drivers) Console.WriteLine($"  {driver}");
@@ -283,7 +290,7 @@ public static class CommandLine
             return 0;
         }
         Console.WriteLine("audio backends:");
-        var jack = Audio.Jack.JackBackend.Describe();
+        var jack = Engine.Live.Jack.JackBackend.Describe();
         Console.WriteLine(jack.Running
             ? $"  jack   server running at {jack.Rate} Hz, {jack.Buffer} frames; playback ports: {(jack.Playback.Count == 0 ? "none" : string.Join(", ", jack.Playback))}"
             : "  jack   no server running (start one: jackd -d alsa -r 48000 -p 64, or -d dummy to test)");

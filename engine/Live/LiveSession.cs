@@ -1,38 +1,14 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Losses.Engine.Audio;
-using Losses.Engine.Audio.Jack;
+using Losses.Engine.Live.Jack;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
 using Losses.Protocol;
 using Losses.Protocol.Osc;
 
 namespace Losses.Engine.Live;
-
-public sealed record LiveOptions
-{
-    public string Audio { get; init; } = "jack";
-    public string? Driver { get; init; }
-    public string? Midi { get; init; }
-    public string Ring { get; init; } = ProtocolInfo.DefaultRingName;
-    public string? RecordDir { get; init; }
-    public EngineConfig Config { get; init; } = EngineConfig.Default;
-    public ulong Seed { get; init; } = 1;
-    public bool ConnectOutputs { get; init; } = true;
-    /// <summary>Stop after this much engine audio (tests, timed sets); run until quit otherwise.</summary>
-    public double? DurationSeconds { get; init; }
-    public string ClientName { get; init; } = "losses";
-    /// <summary>Engine seconds after which allocation and GC counts are taken as the steady-state baseline.</summary>
-    public double WarmUpSeconds { get; init; } = 2;
-    /// <summary>`--play FILE.mid`: a performance played into the engine at its own timing, merged with the MIDI input.</summary>
-    public string? PlayFile { get; init; }
-    /// <summary>Benchmark: voices started at once and held, to measure DSP load (`--bench-voices`).</summary>
-    public int HoldVoices { get; init; }
-    /// <summary>UDP port for OSC commands (`--osc-in`); none when null.</summary>
-    public int? OscInPort { get; init; }
-}
 
 /// <summary>
 /// The live engine: a backend drives the processor; the main thread only watches — keys, the
@@ -43,13 +19,11 @@ public sealed record LiveOptions
 public static class LiveSession
 {
     private const int MaxBlock = 8192;
+    private const string AsioOnlyOnWindows = "ASIO runs only on Windows: use --audio jack here";
 
     public static int Run(LiveOptions o)
     {
-        if (o.Audio == "asio" && !OperatingSystem.IsWindows())
-            throw new AudioBackendException("ASIO runs only on Windows: use --audio jack here");
-        if (o.Audio != "jack" && o.Audio != "asio")
-            throw new AudioBackendException($"unknown audio backend '{o.Audio}': use jack (Linux) or asio (Windows)");
+        if (o.Audio == AudioBackend.Asio && !OperatingSystem.IsWindows()) throw new AudioBackendException(AsioOnlyOnWindows);
 
         // The OSC port first: a port another program holds fails the set before anything is made.
         using OscReceiver? oscSocket = o.OscInPort is int oscPort ? OscControl.Listen(oscPort) : null;
@@ -70,7 +44,7 @@ public static class LiveSession
         }
         try
         {
-            backend = o.Audio == "asio" ? OpenAsio(o, Prepare) : JackBackend.Open(o.ClientName, Prepare);
+            backend = o.Audio == AudioBackend.Asio ? OpenAsio(o, Prepare) : JackBackend.Open(o.ClientName, Prepare);
         }
         catch
         {
@@ -153,65 +127,8 @@ public static class LiveSession
 
     private static ILiveBackend OpenAsio(LiveOptions o, Func<int, int, LiveCore> prepare)
     {
-        if (!OperatingSystem.IsWindows()) throw new AudioBackendException("ASIO runs only on Windows: use --audio jack here");
-        return Audio.Asio.AsioBackend.Open(o.Driver, prepare);
-    }
-
-    /// <summary>Ctrl-C and SIGTERM end the session cleanly (the recording is written).</summary>
-    private sealed class StopSignal
-    {
-        private int _requested;
-
-        /// <summary>Kept alive for the session: the SIGTERM handler lives as long as its registration.</summary>
-        public PosixSignalRegistration? Term { get; }
-
-        public StopSignal()
-        {
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; Request(); };
-            if (!OperatingSystem.IsWindows())
-                Term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; Request(); });
-        }
-
-        public bool Requested => Volatile.Read(ref _requested) != 0;
-        public void Request() => Volatile.Write(ref _requested, 1);
-    }
-
-    /// <summary>One status line, formatted into a preallocated buffer (no allocation while live).</summary>
-    private sealed class StatusLine
-    {
-        private readonly char[] _buffer = new char[160];
-        private long _lastMs;
-
-        public void Show(LossesProcessor p, LiveCore core, long xruns, long frames)
-        {
-            long now = Environment.TickCount64;
-            if (now - _lastMs < 200) return;
-            _lastMs = now;
-            Span<char> b = _buffer;
-            int n = 0;
-            Append(b, ref n, "\rpart ");
-            p.Piece.Part.TryFormat(b[n..], out int w, default, CultureInfo.InvariantCulture); n += w;
-            Append(b, ref n, "  voices ");
-            p.Voices.ActiveVoices.TryFormat(b[n..], out w, "000", CultureInfo.InvariantCulture); n += w;
-            Append(b, ref n, "  loss ");
-            p.Piece.Loss.TryFormat(b[n..], out w, "0.000000", CultureInfo.InvariantCulture); n += w;
-            Append(b, ref n, "  dsp ");
-            (core.Meter.Last * 100).TryFormat(b[n..], out w, "00.0", CultureInfo.InvariantCulture); n += w;
-            Append(b, ref n, "%  xruns ");
-            xruns.TryFormat(b[n..], out w, default, CultureInfo.InvariantCulture); n += w;
-            Append(b, ref n, "  frames ");
-            frames.TryFormat(b[n..], out w, default, CultureInfo.InvariantCulture); n += w;
-            Append(b, ref n, "   ");
-            Console.Error.Write(_buffer, 0, n);
-        }
-
-        public void Clear() => Console.Error.WriteLine();
-
-        private static void Append(Span<char> b, ref int n, string s)
-        {
-            s.AsSpan().CopyTo(b[n..]);
-            n += s.Length;
-        }
+        if (!OperatingSystem.IsWindows()) throw new AudioBackendException(AsioOnlyOnWindows);
+        return Asio.AsioBackend.Open(o.Driver, prepare);
     }
 
     /// <summary>

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Losses.Engine.Audio;
-using Losses.Engine.Audio.Jack;
 using Losses.Engine.Midi;
 using Losses.Protocol;
 

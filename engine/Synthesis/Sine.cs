@@ -5,34 +5,17 @@ namespace Losses.Engine.Synthesis;
 
 /// <summary>
 /// sin(2π·x) for a phase x in cycles, |x| ≤ 0.5, by an odd Taylor polynomial of degree 11 on a
-/// quarter wave (error below 1e-7). Scalar and vector forms do the same operations in the same
-/// order, so a lane of the vector equals the scalar result bit for bit.
+/// quarter wave (error below 1e-7). The scalar twin (tests/Synthesis/ScalarSine.cs) does the same
+/// operations in the same order, so a lane of the vector equals the scalar result bit for bit.
 /// </summary>
 public static class Sine
 {
-    private const float TwoPi = 6.28318530717958647692f;
-    private const float C3 = -1f / 6f;
-    private const float C5 = 1f / 120f;
-    private const float C7 = -1f / 5040f;
-    private const float C9 = 1f / 362880f;
-    private const float C11 = -1f / 39916800f;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float OfCycles(float x)
-    {
-        // Fold onto the quarter wave: sin(2π(½−|x|)) = sin(2π|x|), sign restored after.
-        float ax = MathF.Abs(x);
-        float q = MathF.Min(ax, 0.5f - ax);
-        float z = q * TwoPi;
-        float z2 = z * z;
-        float p = MathF.FusedMultiplyAdd(z2, C11, C9);
-        p = MathF.FusedMultiplyAdd(z2, p, C7);
-        p = MathF.FusedMultiplyAdd(z2, p, C5);
-        p = MathF.FusedMultiplyAdd(z2, p, C3);
-        p = MathF.FusedMultiplyAdd(z2, p, 1f);
-        float s = z * p;
-        return x < 0 ? -s : s;
-    }
+    internal const float TwoPi = 6.28318530717958647692f;
+    internal const float C3 = -1f / 6f;
+    internal const float C5 = 1f / 120f;
+    internal const float C7 = -1f / 5040f;
+    internal const float C9 = 1f / 362880f;
+    internal const float C11 = -1f / 39916800f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> OfCycles(Vector256<float> x)
@@ -53,9 +36,6 @@ public static class Sine
     }
 
     /// <summary>Wraps a phase into [−½, ½] cycles (the oscillators' accumulated phase never drifts out).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Wrap(float x) => x - MathF.Round(x);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Wrap(Vector256<float> x) => x - Vector256.Round(x);
 }

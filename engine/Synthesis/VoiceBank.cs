@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Losses.Engine.Config;
 using Losses.Engine.Learning;
 
 namespace Losses.Engine.Synthesis;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Losses.Engine.Audio.Jack;
+using Losses.Engine.Live.Jack;
 
 namespace Losses.Tests.Live;
 

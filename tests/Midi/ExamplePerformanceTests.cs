@@ -1,7 +1,7 @@
 using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
-using Losses.Engine.Piece;
+using Losses.Engine.Parts;
 using Losses.Tests.Audio;
 
 namespace Losses.Tests.Midi;

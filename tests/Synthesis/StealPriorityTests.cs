@@ -1,3 +1,4 @@
+using Losses.Engine.Config;
 using Losses.Engine.Synthesis;
 
 namespace Losses.Tests.Synthesis;

@@ -1,4 +1,5 @@
 using Losses.Bench.Baseline;
+using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Synthesis;
 

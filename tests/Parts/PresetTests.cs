@@ -6,7 +6,7 @@ using Losses.Tests.Cli;
 using Xunit.Abstractions;
 using static Losses.Tests.Audio.Rendering;
 
-namespace Losses.Tests.Piece;
+namespace Losses.Tests.Parts;
 
 /// <summary>The original piece as a preset ("ldd"), and its stepping while held as an ordinary option.</summary>
 public class PresetTests(ITestOutputHelper output)

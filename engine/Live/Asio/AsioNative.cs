@@ -1,10 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
-using Losses.Engine.Audio.Jack;
 using Microsoft.Win32;
 
-namespace Losses.Engine.Audio.Asio;
+namespace Losses.Engine.Live.Asio;
 
 /// <summary>ASIO SDK constants and structures (asio.h), laid out as a Windows driver expects them (long = 32 bits).</summary>
 internal static class AsioSdk

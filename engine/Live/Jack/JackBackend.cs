@@ -2,10 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Losses.Engine.Live;
 
-namespace Losses.Engine.Audio.Jack;
-
-/// <summary>A live backend could not start or lost its device: one line for the performer.</summary>
-public sealed class AudioBackendException(string message) : Exception(message);
+namespace Losses.Engine.Live.Jack;
 
 /// <summary>
 /// JACK (Linux): stereo audio out and a MIDI in port whose events reach the processor at their

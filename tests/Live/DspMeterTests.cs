@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Losses.Engine.Audio;
+using Losses.Engine.Live;
 
-namespace Losses.Tests.Audio;
+namespace Losses.Tests.Live;
 
 /// <summary>The live summary's DSP load: median, 99th percentile and maximum of known cycle times.</summary>
 public class DspMeterTests

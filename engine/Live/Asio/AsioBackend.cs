@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using Losses.Engine.Audio.Jack;
 using Losses.Engine.Live;
 
-namespace Losses.Engine.Audio.Asio;
+namespace Losses.Engine.Live.Asio;
 
 /// <summary>
 /// ASIO (Windows): the driver's buffer switch renders straight into its output buffers (Float32,

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 
-namespace Losses.Engine.Audio.Asio;
+namespace Losses.Engine.Live.Asio;
 
 /// <summary>A short MIDI message as WinMM delivers it (status | data1 &lt;&lt; 8 | data2 &lt;&lt; 16), stamped on arrival.</summary>
 public readonly record struct StampedMidi(long Timestamp, int Message);
@@ -53,7 +53,7 @@ public sealed unsafe class WinMmMidiIn : IDisposable
         int device = Array.FindIndex(names, n => n.Equals(match, StringComparison.OrdinalIgnoreCase));
         if (device < 0) device = Array.FindIndex(names, n => n.Contains(match, StringComparison.OrdinalIgnoreCase));
         if (device < 0)
-            throw new Jack.AudioBackendException($"no MIDI input matches '{match}' (see: losses devices)");
+            throw new AudioBackendException($"no MIDI input matches '{match}' (see: losses devices)");
         var input = new WinMmMidiIn(names[device], queue);
         input._self = GCHandle.Alloc(input);
         uint error = midiInOpen(out input._handle, (uint)device, (nint)(delegate* unmanaged[Stdcall]<nint, uint, nint, nint, nint, void>)&OnMessage,
@@ -61,7 +61,7 @@ public sealed unsafe class WinMmMidiIn : IDisposable
         if (error != 0 || midiInStart(input._handle) != 0)
         {
             input.Dispose();
-            throw new Jack.AudioBackendException($"MIDI input '{names[device]}' could not be opened (MMRESULT {error}): is another program using it?");
+            throw new AudioBackendException($"MIDI input '{names[device]}' could not be opened (MMRESULT {error}): is another program using it?");
         }
         return input;
     }

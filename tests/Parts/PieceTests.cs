@@ -2,7 +2,7 @@ using Losses.Engine.Config;
 using Losses.Engine.Midi;
 using static Losses.Tests.Audio.Rendering;
 
-namespace Losses.Tests.Piece;
+namespace Losses.Tests.Parts;
 
 public class PieceTests
 {

@@ -2,7 +2,7 @@ using Losses.Engine.Config;
 using Losses.Engine.Midi;
 using static Losses.Tests.Audio.Rendering;
 
-namespace Losses.Tests.Piece;
+namespace Losses.Tests.Parts;
 
 /// <summary>
 /// The loss of each step is heard: overtone k ≥ 2 of a held note sounds at k·f₀·(1+d), d falling in

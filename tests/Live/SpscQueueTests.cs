@@ -1,7 +1,7 @@
-using Losses.Engine.Audio;
-using Losses.Engine.Audio.Asio;
+using Losses.Engine.Live;
+using Losses.Engine.Live.Asio;
 
-namespace Losses.Tests.Audio;
+namespace Losses.Tests.Live;
 
 /// <summary>The preallocated queue between a driver's thread and the audio thread (WinMM MIDI in) or the recorder (JACK).</summary>
 public class SpscQueueTests

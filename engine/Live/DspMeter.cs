@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Losses.Engine.Audio;
+namespace Losses.Engine.Live;
 
 /// <summary>
 /// Callback time as a fraction of the period, for every cycle, in a preallocated ring: the audio

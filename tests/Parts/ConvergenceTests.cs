@@ -2,7 +2,7 @@ using System.Globalization;
 using Losses.Engine.Midi;
 using static Losses.Tests.Audio.Rendering;
 
-namespace Losses.Tests.Piece;
+namespace Losses.Tests.Parts;
 
 /// <summary>
 /// The convergence is heard across a phrase, with the default config, for every seed 1–20 of

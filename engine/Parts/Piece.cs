@@ -3,7 +3,7 @@ using Losses.Engine.Learning;
 using Losses.Engine.Midi;
 using Losses.Engine.Synthesis;
 
-namespace Losses.Engine.Piece;
+namespace Losses.Engine.Parts;
 
 /// <summary>What happened since the processor last published a frame (same bits as the protocol's FrameFlags).</summary>
 [Flags]

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Losses.Engine.Audio.Jack;
+namespace Losses.Engine.Live.Jack;
 
 /// <summary>
 /// The slice of libjack (JACK 1/2 client API, Debian `jackd2`) the engine and its tests use.

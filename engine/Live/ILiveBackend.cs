@@ -1,4 +1,4 @@
-namespace Losses.Engine.Audio;
+namespace Losses.Engine.Live;
 
 /// <summary>A live audio backend around the one processor (JACK on Linux, ASIO on Windows).</summary>
 /// <remarks>Dispose may be called more than once (the session stops the audio early, then leaves its scope).</remarks>

@@ -1,6 +1,5 @@
-using Losses.Engine.Config;
 
-namespace Losses.Engine.Synthesis;
+namespace Losses.Engine.Config;
 
 /// <summary>The reference voice (docs/design.md): what every voice of the bank sounds like.</summary>
 public sealed record VoiceSettings

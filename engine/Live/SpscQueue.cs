@@ -1,4 +1,4 @@
-namespace Losses.Engine.Audio;
+namespace Losses.Engine.Live;
 
 /// <summary>
 /// A preallocated single-producer, single-consumer queue: the audio thread hands items to a
