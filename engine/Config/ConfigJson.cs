@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Losses.Engine.Learning;
-using Losses.Engine.Synthesis;
 
 namespace Losses.Engine.Config;
 
