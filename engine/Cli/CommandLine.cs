@@ -68,6 +68,11 @@ public static class CommandLine
               --osc-in PORT        take commands over OSC on this UDP port (README: OSC)
           recover DIR              turn the recording of a killed live set (live --record DIR) into a complete one
           devices                  list audio backends, drivers/ports and MIDI inputs here
+          plugin-preset NAME       an LV2 preset of the plugin holding a config (README: Plugin)
+              --config FILE        the config it holds (defaults otherwise)
+              --preset NAME        start from a preset (ldd); --config keys override it
+              --ring NAME          its frames go to this ring, not the "Frame ring" control's
+              -o DIR.lv2           where the preset bundle goes (default ~/.lv2/losses-NAME.lv2)
           config                   print the default config as JSON
               --preset NAME        print a preset instead (ldd: the original piece)
               --check FILE         validate a config file
@@ -92,6 +97,7 @@ public static class CommandLine
                 "render" => Render(rest),
                 "demo" => Demo(rest),
                 "config" => Config(rest),
+                "plugin-preset" => PluginPreset(rest),
                 "example" => Example(rest),
                 "frames" => FramesCommand.Print(rest),
                 "live" => Live(rest),
@@ -335,6 +341,35 @@ public static class CommandLine
         }
         LoadConfig(check, preset);
         Console.WriteLine($"{check}: ok");
+        return 0;
+    }
+
+    /// <summary>An LV2 preset of the plugin holding a config: how a config gets into a DAW's instance.</summary>
+    private static int PluginPreset(Arguments a)
+    {
+        string? name = null, configPath = null, preset = null, ring = null, output = null;
+        while (a.Next(out string arg))
+        {
+            switch (arg)
+            {
+                case "--config": configPath = a.PathValue(arg); break;
+                case "--preset": preset = PresetName(a, arg); break;
+                case "--ring": ring = a.RingName(arg); break;
+                case "-o" or "--output": output = a.PathValue(arg); break;
+                default:
+                    if (arg.StartsWith('-')) throw new UsageException($"plugin-preset: unknown option '{arg}' (try: losses help)");
+                    if (name is not null) throw new UsageException($"plugin-preset: one name only ('{name}' and '{arg}' given)");
+                    name = arg;
+                    break;
+            }
+        }
+        if (name is null || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            throw new UsageException("plugin-preset: give the preset a name of letters, digits, '-' or '_' (at most 64): losses plugin-preset NAME --config FILE");
+        output ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lv2", $"losses-{name}.lv2");
+        if (!output.TrimEnd('/').EndsWith(".lv2", StringComparison.Ordinal))
+            throw new UsageException($"plugin-preset: -o {output}: an LV2 bundle folder must end in .lv2");
+        new PluginSettings(LoadConfig(configPath, preset), ring).WriteLv2Preset(output, name);
+        Console.WriteLine($"{output}: preset '{name}' of the Losses plugin (rescan plugins in the host, then pick it from the plugin's presets)");
         return 0;
     }
 

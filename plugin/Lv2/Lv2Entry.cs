@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Losses.Engine.Config;
 using System.Text;
 
 namespace Losses.Plugin.Lv2;
@@ -10,7 +11,7 @@ namespace Losses.Plugin.Lv2;
 /// </summary>
 internal static unsafe class Lv2Entry
 {
-    public const string PluginUri = "urn:losses:lv2:instrument";
+    public const string PluginUri = PluginSettings.Lv2PluginUri;
 
     private static Lv2Descriptor* s_descriptor;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Losses.Engine.Config;
 
 namespace Losses.Plugin.Lv2;
 
@@ -63,7 +64,7 @@ internal static class Lv2Uris
     public const string AtomString = "http://lv2plug.in/ns/ext/atom#String";
     public const string StateInterface = "http://lv2plug.in/ns/ext/state#interface";
     /// <summary>The state's one property: <see cref="PluginSettings"/>' JSON, an atom:String.</summary>
-    public const string StateSettings = "urn:losses:lv2:instrument#settings";
+    public const string StateSettings = PluginSettings.Lv2SettingsKey;
 }
 
 /// <summary>The URIs the instance needs, mapped by the host at instantiation.</summary>

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Losses.Engine.Config;
 using Losses.Protocol;
 
-namespace Losses.Plugin;
+namespace Losses.Engine.Config;
 
 /// <summary>
 /// What the plugin's state holds beyond its controls: the engine config and, optionally, a ring
@@ -10,9 +9,11 @@ namespace Losses.Plugin;
 /// and inside CLAP's state, which adds the parameter values CLAP hosts do not save themselves:
 /// <code>{ "ringName": "stage" | null, "config": { …as `./losses config` prints it… }, "parameters": { "gain": 0, … } }</code>
 /// </summary>
-internal sealed record PluginSettings(EngineConfig Config, string? RingName)
+public sealed record PluginSettings(EngineConfig Config, string? RingName)
 {
     public const string Source = "state";
+    /// <summary>The LV2 plugin, and its state's one property (an atom:String holding this JSON).</summary>
+    public const string Lv2PluginUri = "urn:losses:lv2:instrument", Lv2SettingsKey = Lv2PluginUri + "#settings";
 
     public static PluginSettings Default { get; } = new(EngineConfig.Default, null);
 
@@ -37,6 +38,53 @@ internal sealed record PluginSettings(EngineConfig Config, string? RingName)
         }
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// An LV2 preset bundle holding these settings (a folder ending in .lv2, as lilv saves one):
+    /// hosts that scan it list <paramref name="label"/> among the plugin's presets, `jalv -l` loads
+    /// it. Both files are written whole or not at all.
+    /// </summary>
+    public void WriteLv2Preset(string bundle, string label)
+    {
+        const string prefixes = """
+            @prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+            @prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
+            @prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+            @prefix state: <http://lv2plug.in/ns/ext/state#> .
+
+            """;
+        // The preset is the state file itself (its URI), as lilv_state_save makes presets.
+        string manifest = prefixes + "\n" + $"""
+            <state.ttl>
+            	a pset:Preset ;
+            	lv2:appliesTo <{Lv2PluginUri}> ;
+            	rdfs:seeAlso <state.ttl> .
+
+            """;
+        string json = System.Text.Encoding.UTF8.GetString(ToUtf8());
+        string state = prefixes + "\n" + $""""
+            <>
+            	a pset:Preset ;
+            	lv2:appliesTo <{Lv2PluginUri}> ;
+            	rdfs:label "{TurtleEscape(label)}" ;
+            	state:state [
+            		<{Lv2SettingsKey}> """{TurtleEscape(json)}"""
+            	] .
+
+            """";
+        Directory.CreateDirectory(bundle);
+        using var set = new OutputSet();
+        foreach (var (name, text) in new[] { ("manifest.ttl", manifest), ("state.ttl", state) })
+        {
+            var file = new PendingFile(Path.Combine(bundle, name), set: set);
+            file.Stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            file.Commit();
+        }
+        set.Commit();
+    }
+
+    /// <summary>A Turtle string's body: backslashes and quotes escaped (a plain JSON text is a plain atom:String to lilv).</summary>
+    private static string TurtleEscape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"");
 
     /// <summary>
     /// Reads a payload; a key left out keeps its default (LV2: a host resets the state with an empty
