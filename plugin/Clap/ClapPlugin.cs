@@ -455,6 +455,7 @@ internal static unsafe class ClapPlugin
             Instance instance = Of(plugin);
             var parameters = new (string, double)[ReadOnlyParam];
             for (int i = 0; i < ReadOnlyParam; i++) parameters[i] = (Params[i].Key, instance.Controls[(int)Params[i].Port]);
+            instance.Lv2?.Save(); // closes the rings earlier loads left
             byte[] bytes = instance.Settings.ToUtf8(parameters);
             fixed (byte* p = bytes)
             {

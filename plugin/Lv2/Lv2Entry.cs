@@ -130,7 +130,7 @@ internal static unsafe class Lv2Entry
         try
         {
             PluginInstance instance = Of(handle);
-            byte[] payload = instance.Settings.ToUtf8();
+            byte[] payload = instance.Save().ToUtf8();
             byte[] text = new byte[payload.Length + 1];
             payload.CopyTo(text, 0);
             fixed (byte* p = text)

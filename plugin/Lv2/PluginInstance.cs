@@ -31,19 +31,23 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         public required LiveCore Core { get; init; }
         public required string? RingName { get; init; }
         public required float ConfigGainDb { get; init; }
+        public required PluginSettings Settings { get; init; }
         public FrameRingWriter? Ring;
         /// <summary>The ring was made for this performance (another name than the one it replaces).</summary>
         public bool OwnsRing;
-        /// <summary>Set when swapped out for one with its own ring: this one's, for a non-audio call to close.</summary>
+        /// <summary>Set when swapped out for one that does not go on with its ring: the ring, for a non-audio call to close.</summary>
         public FrameRingWriter? RingToClose;
         /// <summary>The retired performances before this one (a chain built on the audio thread without allocating).</summary>
         public Performance? Previous;
+        /// <summary>What played when this one was prepared: what plays still if this one is taken back untaken.</summary>
+        public Performance? Basis;
     }
 
     private readonly void*[] _ports = new void*[(int)Port.Count];
     private Performance? _now;      // the audio thread's, between Activate and Deactivate
     private Performance? _pending;  // a restored state, prepared, waiting for the next block
     private Performance? _retired;  // swapped out by the audio thread: their replaced rings await closing
+    private Performance? _latest;   // the last one activated or restored: what plays once the audio thread has swapped (non-audio threads only)
     private PluginSettings _settings = PluginSettings.Default;
     private HeardMidi? _heard;
     private float _part, _gainDb, _newTarget, _panic;
@@ -57,6 +61,13 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
 
     /// <summary>The config and ring name the instance plays (or will, from the next block): what a host's save stores.</summary>
     public PluginSettings Settings => Volatile.Read(ref _settings);
+
+    /// <summary>A host's save (not the audio thread): the settings, and a moment to close the rings restores left.</summary>
+    public PluginSettings Save()
+    {
+        CloseRetired();
+        return Settings;
+    }
 
     /// <summary>The core the audio thread plays now (the MIDI log follows it).</summary>
     public LiveCore? Core => Volatile.Read(ref _now)?.Core;
@@ -96,7 +107,8 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         _allocated = 0;
         _allocateInRun = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_TEST_ALLOCATE") == "1";
         string? midiLog = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_MIDI_LOG");
-        Volatile.Write(ref _now, Prepare(_settings, current: null, recording: !string.IsNullOrEmpty(midiLog)));
+        _latest = Prepare(_settings, current: null, recording: !string.IsNullOrEmpty(midiLog));
+        Volatile.Write(ref _now, _latest);
         if (!string.IsNullOrEmpty(midiLog)) _heard = new HeardMidi(midiLog, this, SampleRate);
     }
 
@@ -109,13 +121,24 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
     /// </summary>
     public void Restore(PluginSettings settings)
     {
-        // No swap can happen while nothing is pending: what the audio thread plays stays put from here.
+        // Nothing pending from here, so no new swap: what plays is the one taken back's basis, or
+        // the last one prepared (which the audio thread may be swapping in at this very moment).
         Performance? untaken = Interlocked.Exchange(ref _pending, null);
-        if (untaken is { OwnsRing: true }) untaken.Ring?.Dispose();
+        Performance? current = untaken is not null ? untaken.Basis : _latest;
+        if (untaken is not null)
+        {
+            // It never played: should this one fail, the instance plays, and saves, what it played before.
+            if (untaken.OwnsRing) untaken.Ring?.Dispose();
+            _latest = current;
+            if (current is not null) Volatile.Write(ref _settings, current.Settings);
+        }
         CloseRetired();
-        Performance? now = Volatile.Read(ref _now);
-        if (now is not null)
-            Volatile.Write(ref _pending, Prepare(settings, now, recording: _heard is not null));
+        if (current is not null)
+        {
+            Performance next = Prepare(settings, current, recording: _heard is not null);
+            _latest = next;
+            Volatile.Write(ref _pending, next);
+        }
         Volatile.Write(ref _settings, settings);
     }
 
@@ -130,7 +153,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         var processor = new LossesProcessor(config, seed);
         processor.Prepare(SampleRate, 4096);
         string? ringName = settings.RingName ?? RingName(Control(Port.Ring, 1));
-        var performance = new Performance { Core = new LiveCore(processor, recording), RingName = ringName, ConfigGainDb = configGainDb };
+        var performance = new Performance { Core = new LiveCore(processor, recording), RingName = ringName, ConfigGainDb = configGainDb, Settings = settings, Basis = current };
         if (current is not null && current.RingName == ringName)
             performance.Ring = current.Ring; // the same ring goes on: a ring has one writer
         else if (ringName is not null)
@@ -165,6 +188,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         if (untaken is { OwnsRing: true }) untaken.Ring?.Dispose();
         CloseRetired();
         Performance? now = Interlocked.Exchange(ref _now, null);
+        _latest = null;
         HeardMidi? heard = _heard;
         _heard = null;
         try { heard?.Finish(); }
@@ -187,7 +211,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         Performance? now = _now;
         if (now is not null)
         {
-            now.RingToClose = next.OwnsRing ? now.Ring : null;
+            now.RingToClose = next.Ring != now.Ring ? now.Ring : null;
             Performance? head;
             do
             {
@@ -197,7 +221,6 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         }
         Volatile.Write(ref _now, next);
         _gainDb = float.NaN; // the gain control as it is now, over the new config's gain, from the first sample
-
     }
 
     public void Run(uint frames)

@@ -110,6 +110,53 @@ public class StateTests(ITestOutputHelper output)
         Assert.Equal(0f, host[Lv2TestHost.AllocatedBytes]);
     }
 
+    /// <summary>
+    /// A host with state:threadSafeRestore restores while run() goes on in another thread: every
+    /// restore is swapped in whole at some block (never half), run() allocates nothing throughout,
+    /// each ring a restore left is closed, and the instance ends up playing the last one exactly.
+    /// </summary>
+    [Fact]
+    public void Lv2_restores_beside_run_on_another_thread_swap_whole_and_leave_no_ring_open()
+    {
+        string ringA = $"losses-state-a-{Environment.ProcessId}", ringB = $"losses-state-b-{Environment.ProcessId}";
+        using Lv2TestHost host = Lv2();
+        host.Activate();
+        var silence = Array.Empty<(int, byte, byte, byte)>();
+        var done = new ManualResetEventSlim();
+        var restorer = new Thread(() =>
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                string ring = i % 3 == 2 ? "null" : $"\"{(i % 2 == 0 ? ringA : ringB)}\"";
+                byte[] payload = Encoding.UTF8.GetBytes($$"""{ "ringName": {{ring}}, "config": {{(i % 2 == 0 ? Config : "{}")}} }""");
+                Assert.Equal(0, host.RestoreState(new Dictionary<string, Lv2TestHost.StateValue> { [SettingsKey] = Lv2Value(payload) }));
+                Thread.Sleep(3);
+            }
+            done.Set();
+        });
+        restorer.Start();
+        int blocks = 0;
+        while (!done.IsSet) { host.Run(64, silence); blocks++; }
+        restorer.Join();
+        output.WriteLine($"{blocks} blocks ran beside 12 restores");
+        Assert.Equal(0f, host[Lv2TestHost.AllocatedBytes]);
+
+        // Settled: the last restore (defaults, no ring name) plays from the next block, exactly.
+        Assert.Equal(0, host.RestoreState(new Dictionary<string, Lv2TestHost.StateValue> { [SettingsKey] = Lv2Value(Payload("{}")) }));
+        var (left, right) = host.Play(Events, PlayedSet.Offline.Frames, 64);
+        Assert.Equal(0, Differing(PlayedSet.Offline, left, right));
+        Assert.Equal(0f, host[Lv2TestHost.AllocatedBytes]);
+
+        // Every ring the restores made is closed again once the host calls in (the last one's at this save):
+        // a new writer can take each (one writer per ring).
+        Assert.Equal(0, host.SaveState().Status);
+        foreach (string ring in new[] { ringA, ringB })
+        {
+            using (Losses.Protocol.FrameRingWriter.Create(ring)) { }
+            Losses.Protocol.FrameRingWriter.Delete(ring);
+        }
+    }
+
     [Theory]
     [InlineData("""{ "ringName": null, "config": { "piece": { "bassSplit": 200 } } }""", 1)] // out of range
     [InlineData("""{ "ringName": null, "config": { "pice": {} } }""", 1)]                  // unknown key
