@@ -111,12 +111,12 @@ public class StateTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A host with state:threadSafeRestore restores while run() goes on in another thread: every
-    /// restore is swapped in whole at some block (never half), run() allocates nothing throughout,
-    /// each ring a restore left is closed, and the instance ends up playing the last one exactly.
+    /// A host with state:threadSafeRestore restores while run() goes on in another thread: run()
+    /// allocates nothing throughout, each ring a restore left is closed, and the instance ends up
+    /// playing the last restore exactly.
     /// </summary>
     [Fact]
-    public void Lv2_restores_beside_run_on_another_thread_swap_whole_and_leave_no_ring_open()
+    public void Lv2_restores_beside_run_on_another_thread_allocate_nothing_in_run_the_last_plays_exactly_and_no_ring_stays_open()
     {
         string ringA = $"losses-state-a-{Environment.ProcessId}", ringB = $"losses-state-b-{Environment.ProcessId}";
         using Lv2TestHost host = Lv2();
@@ -158,18 +158,18 @@ public class StateTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("""{ "ringName": null, "config": { "piece": { "bassSplit": 200 } } }""", 1)] // out of range
-    [InlineData("""{ "ringName": null, "config": { "pice": {} } }""", 1)]                  // unknown key
-    [InlineData("""{ "ringName": "no/slashes", "config": {} }""", 1)]                     // not a ring name
-    [InlineData("""{ "ringName": null, "config": { """, 1)]                               // cut short
-    [InlineData("[1, 2, 3]", 1)]                                                          // not an object
-    public void Lv2_a_bad_state_is_refused_and_the_instance_plays_on_with_its_config(string bad, int status)
+    [InlineData("""{ "ringName": null, "config": { "piece": { "bassSplit": 200 } } }""")] // out of range
+    [InlineData("""{ "ringName": null, "config": { "pice": {} } }""")]                  // unknown key
+    [InlineData("""{ "ringName": "no/slashes", "config": {} }""")]                     // not a ring name
+    [InlineData("""{ "ringName": null, "config": { """)]                               // cut short
+    [InlineData("[1, 2, 3]")]                                                          // not an object
+    public void Lv2_a_bad_state_is_refused_and_the_instance_plays_on_with_its_config(string bad)
     {
         using Lv2TestHost host = Lv2();
         Assert.Equal(0, host.RestoreState(new Dictionary<string, Lv2TestHost.StateValue> { [SettingsKey] = Lv2Value(Payload(Config)) }));
         host.Activate();
         byte[] before = host.SaveState().Properties[SettingsKey].Value;
-        Assert.Equal(status, host.RestoreState(new Dictionary<string, Lv2TestHost.StateValue> { [SettingsKey] = Lv2Value(Encoding.UTF8.GetBytes(bad)) }));
+        Assert.Equal(1, host.RestoreState(new Dictionary<string, Lv2TestHost.StateValue> { [SettingsKey] = Lv2Value(Encoding.UTF8.GetBytes(bad)) })); // ERR_UNKNOWN
         Assert.Equal(2, host.RestoreState(new Dictionary<string, Lv2TestHost.StateValue> { [SettingsKey] = new(Payload(Config), "http://lv2plug.in/ns/ext/atom#Chunk") })); // ERR_BAD_TYPE
         Assert.Equal(before, host.SaveState().Properties[SettingsKey].Value);
         var (left, right) = host.Play(Events, ConfigRender.Frames, 256);
