@@ -72,7 +72,7 @@ public static class CommandLine
               --config FILE        the config it holds (defaults otherwise)
               --preset NAME        start from a preset (ldd); --config keys override it
               --ring NAME          its frames go to this ring, not the "Frame ring" control's
-              -o DIR.lv2           where the preset bundle goes (default ~/.lv2/losses-NAME.lv2)
+              -o DIR.lv2           where the preset bundle goes (default ~/.lv2/Losses_NAME.preset.lv2)
           config                   print the default config as JSON
               --preset NAME        print a preset instead (ldd: the original piece)
               --check FILE         validate a config file
@@ -365,7 +365,8 @@ public static class CommandLine
         }
         if (name is null || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             throw new UsageException("plugin-preset: give the preset a name of letters, digits, '-' or '_' (at most 64): losses plugin-preset NAME --config FILE");
-        output ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lv2", $"losses-{name}.lv2");
+        // The presets extension's advice for user presets: ~/.lv2/<Plugin>_<Preset>.preset.lv2.
+        output ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lv2", $"Losses_{name}.preset.lv2");
         if (!output.TrimEnd('/').EndsWith(".lv2", StringComparison.Ordinal))
             throw new UsageException($"plugin-preset: -o {output}: an LV2 bundle folder must end in .lv2");
         new PluginSettings(LoadConfig(configPath, preset), ring).WriteLv2Preset(output, name);

@@ -177,6 +177,35 @@ public class StateTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Plugin_preset_goes_to_the_users_lv2_folder_and_refuses_a_bad_name_or_config_writing_nothing()
+    {
+        string home = EngineCli.TempDir();
+        var env = new Dictionary<string, string> { ["HOME"] = home };
+        EngineCli.Outcome r = EngineCli.RunWith(env, "plugin-preset", "stage", "--preset", "ldd");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string bundle = Path.Combine(home, ".lv2", "Losses_stage.preset.lv2");
+        Assert.Equal(["manifest.ttl", "state.ttl"], Directory.GetFiles(bundle).Select(f => Path.GetFileName(f)).Order().ToArray());
+        Assert.Contains("rdfs:label \"stage\"", File.ReadAllText(Path.Combine(bundle, "state.ttl")));
+
+        string bad = Path.Combine(home, "bad.json");
+        File.WriteAllText(bad, """{ "voice": { "partials": 99 } }""");
+        foreach (var (args, exit, says) in new (string[], int, string)[]
+        {
+            (["plugin-preset", "two words"], 2, "letters, digits"),
+            (["plugin-preset", "x", "-o", Path.Combine(home, "x")], 2, "must end in .lv2"),
+            (["plugin-preset", "x", "--config", bad], 1, "'voice.partials' = 99 is out of range"),
+        })
+        {
+            r = EngineCli.RunWith(env, args);
+            Assert.Equal(exit, r.ExitCode);
+            string line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("losses: ", line);
+            Assert.Contains(says, line);
+        }
+        Assert.Equal(["Losses_stage.preset.lv2"], Directory.GetDirectories(Path.Combine(home, ".lv2")).Select(d => Path.GetFileName(d)).ToArray());
+    }
+
+    [Fact]
     public void Clap_a_state_saved_by_one_instance_loads_into_a_fresh_one_and_plays_its_config_even_while_active()
     {
         byte[] saved;
