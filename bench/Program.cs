@@ -1,46 +1,17 @@
 using Losses.Bench.Micro;
 using Losses.Bench.Ring;
 using Losses.Bench.Voices;
+using Losses.Protocol.Cli;
 
 namespace Losses.Bench;
 
-/// <summary>
-/// <c>losses-bench voices [...]</c>: voice counts per core against the scalar baseline.
-/// <c>losses-bench micro [filter]</c>: BenchmarkDotNet suite of the hot paths.
-/// </summary>
+/// <summary><c>losses bench voices | micro | ring | dsp</c>: the project's benchmarks, under the one command-line convention.</summary>
 public static class Program
 {
-    private const string Usage = "usage: ./losses bench voices [--block 32,64,128,256] [--partials N] [--quick] [--json FILE] | ./losses bench micro [filter] | ./losses bench ring [--frames N] [--interval-us N] | ./losses bench dsp [--seconds S]";
-
-    public static int Main(string[] args)
+    public static int Main(string[] args) => ExitCode.Run(() => new CommandSet("losses bench", "Benchmarks (README: Benchmarks).")
     {
-        string command = args.Length > 0 ? args[0] : "help";
-        switch (command)
-        {
-            case "voices":
-                VoiceCountCommand.Options? options = VoiceCountCommand.Parse(args.AsSpan(1), out string? error);
-                if (options is null) return Fail(error!);
-                return VoiceCountCommand.Run(options);
-            case "micro":
-                if (args.Length > 2) return Fail($"'bench micro' takes at most one filter, got {args.Length - 1} arguments");
-                return MicroCommand.Run(args.Length == 2 ? args[1] : null);
-            case "ring":
-                return LatencyCommand.Run(args.AsSpan(1));
-            case "dsp":
-                return DspCommand.Run(args.AsSpan(1));
-            case "ring-reader" when args.Length == 3:
-                return LatencyCommand.Reader(args[1], int.Parse(args[2]));
-            case "help" or "--help" or "-h":
-                Console.WriteLine(Usage);
-                return 0;
-            default:
-                return Fail($"unknown bench '{command}': {Usage}");
-        }
-    }
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"losses: bench: {message}");
-        return 2;
-    }
+        VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(),
+    }.Run(args),
+        // A peer that will not start (jackd missing: Win32Exception) or a run that failed is one line, exit 1.
+        e => e is System.ComponentModel.Win32Exception or InvalidOperationException or Engine.Config.ConfigException);
 }

@@ -1,28 +1,40 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
+using System.Text.Json;
+using Losses.Engine.Audio;
+using Losses.Engine.Live;
+using Losses.Protocol;
+using Losses.Protocol.Cli;
 
 namespace Losses.Bench.Ring;
 
 /// <summary>
-/// <c>bench dsp [--seconds S]</c>: DSP load of the live engine (callback time / period: median,
+/// <c>bench dsp [--seconds S] [--json FILE]</c>: DSP load of the live engine (callback time / period: median,
 /// p99, max) on a real JACK server of its own (dummy driver, 48 kHz) at 64 and 256 frames, with
 /// 16, 64 and 256 voices held sounding. Each run is the real `losses live` process.
 /// </summary>
-internal static partial class DspCommand
+internal static class DspCommand
 {
-    public static int Run(ReadOnlySpan<string> args)
+    /// <summary>One live run: the server's period, the voices held, and the engine's own summary (null when the run failed).</summary>
+    public sealed record Row(int Period, int Voices, float? DspMedian, float? DspP99, float? DspMax, long? Xruns, string? Failure);
+
+    public static Command Command()
     {
         double seconds = 10;
-        for (int i = 0; i < args.Length; i++)
+        string? json = null;
+        return new Command("bench dsp", "", "DSP load of the live engine on a JACK server of its own (64 and 256 frames; 16, 64, 256 voices)",
+            () => Run(seconds, json))
         {
-            if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out seconds) && seconds >= 3) { i++; continue; }
-            Console.Error.WriteLine($"losses: bench dsp: bad option '{args[i]}' (--seconds S, at least 3)");
-            return 2;
-        }
+            { "--seconds", "S", "seconds of each live run, at least 3 (default 10)", r => seconds = r.Number(3, 3600) },
+            { "--json", "FILE", "also write the rows as JSON (for scripts)", r => json = r.Path() },
+        };
+    }
+
+    private static int Run(double seconds, string? json)
+    {
         string engine = Path.Combine(AppContext.BaseDirectory, "losses-engine.dll");
         string server = "losses-dsp-" + Environment.ProcessId;
-        var rows = new List<string>();
+        var rows = new List<Row>();
         foreach (int period in new[] { 64, 256 })
         {
             using Process jackd = StartJack(server, period);
@@ -31,22 +43,31 @@ internal static partial class DspCommand
                 foreach (int voices in new[] { 16, 64, 256 })
                 {
                     Console.Error.WriteLine($"period {period}, {voices} voices: {seconds} s live...");
-                    string config = Path.Combine(Path.GetTempPath(), $"losses-dsp-{Environment.ProcessId}.json");
+                    string temp = Path.Combine(Path.GetTempPath(), $"losses-dsp-{Environment.ProcessId}");
+                    string config = temp + ".json", summaryPath = temp + ".summary.json";
                     File.WriteAllText(config, $$"""{ "voice": { "polyphony": {{Math.Max(64, voices)}}, "releaseSeconds": 60, "longReleaseSeconds": 60 } }""");
                     var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
                     foreach (string a in new[] { engine, "live", "--client", "dsp", "--no-connect", "--ring", server, "--config", config,
-                                 "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--bench-voices", voices.ToString(CultureInfo.InvariantCulture) })
+                                 "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--bench-voices", voices.ToString(CultureInfo.InvariantCulture),
+                                 "--summary-json", summaryPath })
                         info.ArgumentList.Add(a);
                     info.Environment["JACK_DEFAULT_SERVER"] = server;
                     using Process live = Process.Start(info)!;
-                    string output = live.StandardOutput.ReadToEnd() + live.StandardError.ReadToEnd();
+                    Task<string> stderr = live.StandardError.ReadToEndAsync();
+                    live.StandardOutput.ReadToEnd();
                     live.WaitForExit();
-                    Match load = DspLine().Match(output);
-                    Match xruns = XrunLine().Match(output);
-                    rows.Add(load.Success
-                        ? $"| {period,6} | {voices,6} | {load.Groups[1].Value,8}% | {load.Groups[2].Value,8}% | {load.Groups[3].Value,8}% | {(xruns.Success ? xruns.Groups[1].Value : "?"),5} |"
-                        : $"| {period,6} | {voices,6} | failed: {output.Split('\n').FirstOrDefault(l => l.StartsWith("losses:")) ?? "no output"} |");
                     File.Delete(config);
+                    if (live.ExitCode == 0 && File.Exists(summaryPath))
+                    {
+                        LiveSummary s = JsonSerializer.Deserialize<LiveSummary>(File.ReadAllText(summaryPath), BenchJson.Options)!;
+                        rows.Add(new Row(period, voices, s.DspMedian, s.DspP99, s.DspMax, s.Xruns, null));
+                    }
+                    else
+                    {
+                        string line = stderr.Result.Split('\n').FirstOrDefault(l => l.StartsWith("losses:")) ?? $"exit {live.ExitCode}, no output";
+                        rows.Add(new Row(period, voices, null, null, null, null, line));
+                    }
+                    File.Delete(summaryPath);
                 }
             }
             finally
@@ -59,8 +80,12 @@ internal static partial class DspCommand
         }
         Console.WriteLine("| frames | voices | median | p99 | max | xruns |");
         Console.WriteLine("|-------:|-------:|--------:|--------:|--------:|------:|");
-        foreach (string row in rows) Console.WriteLine(row);
-        return 0;
+        foreach (Row r in rows)
+            Console.WriteLine(r.Failure is null
+                ? string.Create(CultureInfo.InvariantCulture, $"| {r.Period,6} | {r.Voices,6} | {r.DspMedian * 100,8:0.00}% | {r.DspP99 * 100,8:0.00}% | {r.DspMax * 100,8:0.00}% | {r.Xruns,5} |")
+                : $"| {r.Period,6} | {r.Voices,6} | failed: {r.Failure} |");
+        if (json is not null) PendingFile.WriteAllText(json, JsonSerializer.Serialize(rows, BenchJson.Options) + "\n");
+        return rows.Exists(r => r.Failure is not null) ? ExitCode.Failed : ExitCode.Done;
     }
 
     private static Process StartJack(string name, int period)
@@ -75,10 +100,4 @@ internal static partial class DspCommand
         Thread.Sleep(1000);
         return p;
     }
-
-    [GeneratedRegex(@"median ([\d.]+)%, p99 ([\d.]+)%, max ([\d.]+)%")]
-    private static partial Regex DspLine();
-
-    [GeneratedRegex(@"Hz, (\d+) xruns")]
-    private static partial Regex XrunLine();
 }

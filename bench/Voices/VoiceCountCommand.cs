@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Losses.Protocol.Cli;
 
 namespace Losses.Bench.Voices;
 
@@ -24,49 +25,33 @@ internal static class VoiceCountCommand
 
     private readonly record struct Found(int Voices, double NsPerPartialSample);
 
-    /// <summary>Parses the options after <c>voices</c>; null and a message when they are bad.</summary>
-    public static Options? Parse(ReadOnlySpan<string> args, out string? error)
+    public static Command Command()
     {
         int[] blocks = [32, 64, 128, 256];
         int partials = 5;
         bool quick = false;
         string? json = null;
-        error = null;
-        for (int i = 0; i < args.Length; i++)
+        return new Command("bench voices", "", "the voice count one core carries, VoiceBank against the scalar baseline",
+            () => Run(new Options(blocks, partials, quick, json)))
         {
-            string a = args[i];
-            string? value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (a)
-            {
-                case "--quick": quick = true; break;
-                case "--block":
-                    if (value is null) { error = "--block needs a list of block sizes, e.g. --block 32,64"; return null; }
-                    var list = new List<int>();
-                    foreach (string part in value.Split(','))
-                    {
-                        if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int b) || b < 1 || b > 8192)
-                        { error = $"--block '{value}': each block size must be a whole number 1..8192"; return null; }
-                        list.Add(b);
-                    }
-                    blocks = [.. list];
-                    i++;
-                    break;
-                case "--partials":
-                    if (value is null || !int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out partials) || partials < 1 || partials > 32)
-                    { error = $"--partials '{value}': must be a whole number 1..32"; return null; }
-                    i++;
-                    break;
-                case "--json":
-                    if (string.IsNullOrEmpty(value)) { error = "--json needs a file name"; return null; }
-                    json = value;
-                    i++;
-                    break;
-                default:
-                    error = $"unknown option '{a}' for 'bench voices' (options: --block 32,64,128,256 --partials N --quick --json FILE)";
-                    return null;
-            }
+            { "--block", "32,64,128,256", "block sizes to search, each 1..8192", r => blocks = BlockSizes(r) },
+            { "--partials", "N", "partials per voice, 1..32 (default 5: the reference voice)", r => partials = r.Int(1, 32) },
+            { "--quick", "shorter trials, coarser search (a smoke test, not a figure)", () => quick = true },
+            { "--json", "FILE", "also write the rows as JSON (for scripts)", r => json = r.Path() },
+        };
+    }
+
+    private static int[] BlockSizes(OptionReader r)
+    {
+        string value = r.Value();
+        var list = new List<int>();
+        foreach (string part in value.Split(','))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int b) || b < 1 || b > 8192)
+                throw r.Error($"--block '{value}': each block size must be a whole number 1..8192");
+            list.Add(b);
         }
-        return new Options(blocks, partials, quick, json);
+        return [.. list];
     }
 
     public static int Run(Options o)

@@ -5,147 +5,44 @@ using Losses.Engine.Config;
 using Losses.Engine.Live;
 using Losses.Engine.Midi;
 using Losses.Protocol;
+using Losses.Protocol.Cli;
 
 namespace Losses.Engine.Cli;
 
-/// <summary>A wrong command line: one line on stderr and exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
-
-/// <summary>The engine's commands. Every error ends as one line on stderr and a non-zero exit.</summary>
+/// <summary>The engine's commands, each a table of its options (the project's one convention: protocol/Cli).</summary>
 public static class CommandLine
 {
-    public const int ExitInput = 1;
-    public const int ExitUsage = 2;
-
-    private const string Usage = """
-        usage: losses <command> [options]
-
-        commands:
-          demo                     render the bundled example performance into out/demo.wav (+ demo.frames)
-          render IN.mid -o OUT.wav render a MIDI performance offline
-              --seed N             random seed (default 1)
-              --block N            block size in samples, 1..8192 (default 64)
-              --sample-rate HZ     8000..384000 (default 48000)
-              --config FILE        JSON config (see README; defaults otherwise)
-              --preset NAME        start from a preset instead of the defaults (ldd: the original piece); --config keys override it
-              --summary-json FILE  also write the render summary as JSON
-              --frames FILE        also write every published frame to a frame log
-              --ring NAME          also publish the frames live into the shared-memory ring NAME
-              --realtime           pace the render at the wall clock (to watch it live)
-              --max-seconds S      refuse performances longer than this (default 14400 = 4 h)
-          frames FILE.frames       print the frames of a frame log
-              --csv                as CSV
-          watch                    print the frames of a live ring as they arrive
-              --ring NAME          ring to read (default losses)
-              --csv                as CSV
-              --count N            stop after N frames
-              --timeout SECONDS    stop when no frame arrives for this long
-          osc                      send the frames of a live ring as OSC over UDP (README: OSC)
-              --ring NAME          ring to read (default losses)
-              --to HOST:PORT       where to send (repeatable)
-              --rate HZ            continuous values at most this often (default 60; 0 = every frame)
-              --frame-blob         also send every whole frame as /losses/frame (remote visualiser)
-              --ldd                the original's messages: sclang :57120, openFrameworks :12345
-              --ldd-sc HOST:PORT   where the original's sclang listens (default 127.0.0.1:57120)
-              --ldd-of HOST:PORT   where the original's openFrameworks app listens (default 127.0.0.1:12345)
-              --config FILE        the engine's config (its note splits)
-              --timeout SECONDS    stop when no frame has arrived for this long
-              --once               stop when the engine stops (one engine run)
-          live                     play live: MIDI in, audio out, frames into the ring
-              --audio jack|asio    audio backend (default: jack on Linux, asio on Windows)
-              --driver NAME        ASIO driver (Windows; default: the first installed)
-              --midi NAME          MIDI input: a JACK MIDI port (Linux) or a MIDI device (Windows)
-              --ring NAME          ring to publish frames into (default losses)
-              --record DIR         record MIDI, frames, config and seed into DIR
-              --play FILE.mid      play a MIDI file into the engine at its own timing (merged with the MIDI input)
-              --config FILE        JSON config
-              --preset NAME        start from a preset (ldd)
-              --seed N             random seed (default 1)
-              --no-connect         JACK: do not connect the outputs to the system playback ports
-              --duration SECONDS   stop after this long (default: until [q] or Ctrl-C)
-              --client NAME        JACK client name (default losses)
-              --bench-voices N     hold N voices from the start (DSP-load measurements; see bench dsp)
-              --osc-in PORT        take commands over OSC on this UDP port (README: OSC)
-          recover DIR              turn the recording of a killed live set (live --record DIR) into a complete one
-          devices                  list audio backends, drivers/ports and MIDI inputs here
-          plugin-preset NAME       an LV2 preset of the plugin holding a config (README: Plugin)
-              --config FILE        the config it holds (defaults otherwise)
-              --preset NAME        start from a preset (ldd); --config keys override it
-              --ring NAME          its frames go to this ring, not the "Frame ring" control's
-              -o DIR.lv2           where the preset bundle goes (default ~/.lv2/Losses_NAME.preset.lv2)
-          config                   print the default config as JSON
-              --preset NAME        print a preset instead (ldd: the original piece)
-              --check FILE         validate a config file
-          example -o OUT.mid       write the bundled example performance as a MIDI file
-          visualise                (launcher) the visualiser: ./losses visualise --help
-          bench                    (launcher) voices | micro [filter] | ring | dsp: ./losses bench help
-          publish [win-x64]        (launcher) the engine, self-contained, into out/losses-win-x64 for the concert machine
-          plugin [--install]       (launcher) the LV2/CLAP instrument (NativeAOT) into out/losses.lv2 [-o DIR.lv2], --install to ~/.lv2, ~/.clap
-          test                     (launcher) install what the tests need and run them
-          help                     this text
+    private const string LauncherCommands = """
+        run by the launcher (./losses), not by the engine:
+          visualise                the visualiser: ./losses visualise --help
+          bench                    voices | micro [filter] | ring | dsp: ./losses bench help
+          publish [win-x64]        the engine, self-contained, into out/losses-win-x64 for the concert machine
+          plugin [--install]       the LV2/CLAP instrument (NativeAOT) into out/losses.lv2 [-o DIR.lv2], --install to ~/.lv2, ~/.clap
+          test                     install what the tests need and run them
         """;
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => ExitCode.Run(() =>
     {
-        try
+        if (args is ["--version"]) return Version();
+        var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands)
         {
-            if (args.Length == 0) throw new UsageException("no command given (try: losses help)");
-            string command = args[0];
-            var rest = new Arguments(args.AsSpan(1).ToArray(), command);
-            return command switch
-            {
-                "render" => Render(rest),
-                "demo" => Demo(rest),
-                "config" => Config(rest),
-                "plugin-preset" => PluginPreset(rest),
-                "example" => Example(rest),
-                "frames" => FramesCommand.Print(rest),
-                "live" => Live(rest),
-                "devices" => Devices(),
-                "recover" => Recover(rest),
-                "watch" => FramesCommand.Watch(rest),
-                "osc" => Osc.OscCommand.Run(rest),
-                "help" or "--help" or "-h" => Help(),
-                "--version" => Version(),
-                _ => throw new UsageException($"unknown command '{command}' (try: losses help)"),
-            };
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"losses: {e.Message}");
-            return ExitUsage;
-        }
-        catch (StoppedException e)
-        {
-            Console.Error.WriteLine($"losses: {e.Message}");
-            return e.ExitCode;
-        }
-        catch (Exception e) when (e is MidiFileException or LimitException or ConfigException or IOException or UnauthorizedAccessException
-                                      or RingException or FrameLogException or AudioBackendException)
-        {
-            Console.Error.WriteLine($"losses: {e.Message}");
-            return ExitInput;
-        }
-    }
+            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(),
+        };
+        return commands.Run(args);
+    }, e => e is MidiFileException or ConfigException or AudioBackendException);
 
-    private static int Recover(Arguments a)
+    private static Command Recover()
     {
         string? dir = null;
-        while (a.Next(out string arg))
+        return new Command("recover", "DIR", "turn the recording of a killed live set (live --record DIR) into a complete one", () =>
         {
-            if (arg.StartsWith('-')) throw new UsageException($"recover: unknown option '{arg}' (usage: losses recover DIR)");
-            if (dir is not null) throw new UsageException("recover: one folder at a time (usage: losses recover DIR)");
-            dir = arg;
-        }
-        if (string.IsNullOrEmpty(dir)) throw new UsageException("recover: which folder? (usage: losses recover DIR, the folder given to live --record)");
-        Console.WriteLine(Engine.Live.Recorder.Recover(dir));
-        return 0;
-    }
-
-    private static int Help()
-    {
-        Console.WriteLine(Usage);
-        return 0;
+            if (string.IsNullOrEmpty(dir)) throw new UsageException("recover: which folder? (usage: losses recover DIR, the folder given to live --record)");
+            Console.WriteLine(Engine.Live.Recorder.Recover(dir));
+            return 0;
+        })
+        {
+            { "DIR", null, "the folder given to live --record", r => dir = dir is null ? r.Value() : throw r.Error("one folder at a time (usage: losses recover DIR)") },
+        };
     }
 
     private static int Version()
@@ -154,134 +51,144 @@ public static class CommandLine
         return 0;
     }
 
-    private static int Render(Arguments a)
+    private static Command Render()
     {
-        string? output = null, configPath = null, summaryJson = null, framesPath = null, ring = null, preset = null;
+        string? input = null, output = null, configPath = null, summaryJson = null, framesPath = null, ring = null, preset = null;
         bool realTime = false;
         double maxSeconds = Limits.DefaultMaxSeconds;
         ulong seed = 1;
         int block = 64, sampleRate = 48000;
-        string? input = null;
-        while (a.Next(out string arg))
+        return new Command("render", "IN.mid -o OUT.wav", "render a MIDI performance offline", () =>
         {
-            switch (arg)
-            {
-                case "-o" or "--output": output = a.PathValue(arg); break;
-                case "--seed": seed = a.ULong(arg); break;
-                case "--block": block = a.Int(arg, 1, 8192); break;
-                case "--sample-rate": sampleRate = a.Int(arg, 8000, 384000); break;
-                case "--config": configPath = a.PathValue(arg); break;
-                case "--preset": preset = PresetName(a, arg); break;
-                case "--summary-json": summaryJson = a.PathValue(arg); break;
-                case "--frames": framesPath = a.PathValue(arg); break;
-                case "--ring": ring = a.RingName(arg); break;
-                case "--realtime": realTime = true; break;
-                case "--max-seconds": maxSeconds = a.Seconds(arg); break;
-                default:
-                    if (arg.StartsWith('-')) throw new UsageException($"render: unknown option '{arg}' (try: losses help)");
-                    if (input is not null) throw new UsageException($"render: one input file only ('{input}' and '{arg}' given)");
-                    input = a.CheckPath("input", arg);
-                    break;
-            }
-        }
-        if (input is null) throw new UsageException("render: give a MIDI file (losses render IN.mid -o OUT.wav)");
-        if (output is null) throw new UsageException("render: give the output WAV with -o OUT.wav");
+            if (input is null) throw new UsageException("render: give a MIDI file (losses render IN.mid -o OUT.wav)");
+            if (output is null) throw new UsageException("render: give the output WAV with -o OUT.wav");
 
-        EngineConfig config = LoadConfig(configPath, preset);
-        MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
-        var options = new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate, RealTime = realTime };
-        RenderBounds.Check(performance, options, maxSeconds, output, framesPath);
-        using var interruption = new Interruption(); // before the first temporary file: a signal from here on cleans up
-        // Every output to a temporary file first; all moved into place together at the end, or none.
-        using var outputs = new OutputSet(input, configPath);
-        outputs.Check(output);
-        using PendingFile? summaryFile = summaryJson is null ? null : new PendingFile(summaryJson, set: outputs);
-        using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate, outputs);
-        using FrameRingWriter? ringWriter = ring is null ? null : FrameRingWriter.Create(ring);
-        IFrameSink? sink = (log, ringWriter) switch
+            EngineConfig config = LoadConfig(configPath, preset);
+            MidiPerformance performance = MidiPerformance.Load(input, sampleRate);
+            var options = new RenderOptions { Seed = seed, Block = block, SampleRate = sampleRate, RealTime = realTime };
+            RenderBounds.Check(performance, options, maxSeconds, output, framesPath);
+            using var interruption = new Interruption(); // before the first temporary file: a signal from here on cleans up
+            // Every output to a temporary file first; all moved into place together at the end, or none.
+            using var outputs = new OutputSet(input, configPath);
+            outputs.Check(output);
+            using PendingFile? summaryFile = summaryJson is null ? null : new PendingFile(summaryJson, set: outputs);
+            using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate, outputs);
+            using FrameRingWriter? ringWriter = ring is null ? null : FrameRingWriter.Create(ring);
+            IFrameSink? sink = (log, ringWriter) switch
+            {
+                (null, null) => null,
+                (not null, null) => log,
+                (null, not null) => ringWriter,
+                _ => new FrameTee(ringWriter, log),
+            };
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(interruption.Token, ringWriter?.Broken ?? CancellationToken.None);
+            RenderSummary summary = RenderWithProgress(performance, config, options with { Outputs = outputs, Cancel = stop.Token },
+                output, summaryFile, sink, interruption, ringWriter);
+            log?.Commit();
+            outputs.Commit();
+            Print(summary);
+            if (framesPath is not null) Console.WriteLine($"  {log!.Count} frames -> {framesPath}");
+            return 0;
+        })
         {
-            (null, null) => null,
-            (not null, null) => log,
-            (null, not null) => ringWriter,
-            _ => new FrameTee(ringWriter, log),
+            { "IN.mid", null, "the performance: a Standard MIDI File", r => input = input is null ? r.Path("input") : throw r.Error($"one input file only ('{input}' and '{r.Value()}' given)") },
+            { "-o|--output", "OUT.wav", "the WAV to write (32-bit float stereo)", r => output = r.Path() },
+            { "--seed", "N", "random seed (default 1)", r => seed = r.ULong() },
+            { "--block", "N", "block size in samples, 1..8192 (default 64)", r => block = r.Int(1, 8192) },
+            { "--sample-rate", "HZ", "8000..384000 (default 48000)", r => sampleRate = r.Int(8000, 384000) },
+            { "--config", "FILE", "JSON config (see README; defaults otherwise)", r => configPath = r.Path() },
+            { "--preset", "NAME", "start from a preset instead of the defaults (ldd: the original piece); --config keys override it", r => preset = PresetName(r) },
+            { "--summary-json", "FILE", "also write the render summary as JSON", r => summaryJson = r.Path() },
+            { "--frames", "FILE", "also write every published frame to a frame log", r => framesPath = r.Path() },
+            { "--ring", "NAME", "also publish the frames live into the shared-memory ring NAME", r => ring = r.Ring() },
+            { "--realtime", "pace the render at the wall clock (to watch it live)", () => realTime = true },
+            { "--max-seconds", "S", "refuse performances longer than this (default 14400 = 4 h)", r => maxSeconds = r.Seconds() },
         };
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interruption.Token, ringWriter?.Broken ?? CancellationToken.None);
-        RenderSummary summary = RenderWithProgress(performance, config, options with { Outputs = outputs, Cancel = stop.Token },
-            output, summaryFile, sink, interruption, ringWriter);
-        log?.Commit();
-        outputs.Commit();
-        Print(summary);
-        if (framesPath is not null) Console.WriteLine($"  {log!.Count} frames -> {framesPath}");
-        return 0;
     }
 
-    private static int Demo(Arguments a)
+    private static Command Demo()
     {
         string outDir = "out";
+        string? visualiser = null;
         ulong seed = 1;
-        while (a.Next(out string arg))
+        return new Command("demo", "", "render the bundled example performance into out/demo.wav (+ demo.json, demo.frames; the launcher adds demo.mp4)", () =>
         {
-            switch (arg)
-            {
-                case "-o" or "--out-dir": outDir = a.Value(arg); break;
-                case "--seed": seed = a.ULong(arg); break;
-                default: throw new UsageException($"demo: unknown option '{arg}' (try: losses help)");
-            }
-        }
-        Directory.CreateDirectory(outDir);
-        MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", RenderOptions.DefaultSampleRate);
-        string wav = Path.Combine(outDir, "demo.wav");
-        using var interruption = new Interruption();
-        using var outputs = new OutputSet();
-        using var summaryFile = new PendingFile(Path.Combine(outDir, "demo.json"), set: outputs);
-        // The frame log lets the launcher render the visuals of the demo (out/demo.mp4).
-        using var log = new FrameLogWriter(Path.Combine(outDir, "demo.frames"), RenderOptions.DefaultSampleRate, outputs);
-        var options = new RenderOptions { Seed = seed, Outputs = outputs, Cancel = interruption.Token };
-        RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, summaryFile, log, interruption);
-        log.Commit();
-        outputs.Commit();
-        Print(summary);
-        return 0;
+            Directory.CreateDirectory(outDir);
+            MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", RenderOptions.DefaultSampleRate);
+            string wav = Path.Combine(outDir, "demo.wav");
+            using var interruption = new Interruption();
+            using var outputs = new OutputSet();
+            using var summaryFile = new PendingFile(Path.Combine(outDir, "demo.json"), set: outputs);
+            // The frame log lets the launcher render the visuals of the demo (out/demo.mp4).
+            string frames = Path.Combine(outDir, "demo.frames");
+            using var log = new FrameLogWriter(frames, RenderOptions.DefaultSampleRate, outputs);
+            var options = new RenderOptions { Seed = seed, Outputs = outputs, Cancel = interruption.Token };
+            RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, summaryFile, log, interruption);
+            log.Commit();
+            outputs.Commit();
+            Print(summary);
+            Console.WriteLine($"  {log.Count} frames -> {frames}");
+            return visualiser is null ? 0 : RenderDemoVideo(visualiser, frames, Path.Combine(outDir, "demo.mp4"), interruption);
+        })
+        {
+            { "-o|--out-dir", "DIR", "the folder to write into (default out)", r => outDir = r.Value() is { Length: > 0 } dir ? dir : throw r.Error("-o is empty: give a folder") },
+            { "--visualiser", "DLL", "then render demo.mp4 with this visualiser (the launcher gives it)", r => visualiser = r.Path() },
+            { "--seed", "N", "random seed (default 1)", r => seed = r.ULong() },
+        };
     }
 
-    private static int Live(Arguments a)
+    /// <summary>The demo's visuals: the visualiser renders the frame log over a generated background (no camera needed).</summary>
+    private static int RenderDemoVideo(string visualiser, string frames, string video, Interruption interruption)
     {
-        var o = new Live.LiveOptions();
-        string? configPath = null, preset = null;
-        while (a.Next(out string arg))
-        {
-            if (arg == "--preset") { preset = PresetName(a, arg); continue; }
-            o = arg switch
-            {
-                "--audio" => o with { Audio = AudioBackendOf(a.Value(arg)) },
-                "--driver" => o with { Driver = a.Value(arg) },
-                "--midi" => o with { Midi = a.Value(arg) },
-                "--ring" => o with { Ring = a.RingName(arg) },
-                "--record" => o with { RecordDir = a.Value(arg) },
-                "--seed" => o with { Seed = a.ULong(arg) },
-                "--no-connect" => o with { ConnectOutputs = false },
-                "--duration" => o with { DurationSeconds = a.Seconds(arg) },
-                "--client" => o with { ClientName = a.Value(arg) },
-                "--bench-voices" => o with { HoldVoices = a.Int(arg, 0, 16384) },
-                "--play" => o with { PlayFile = a.Value(arg) },
-                "--osc-in" => o with { OscInPort = a.Int(arg, 1, 65535) },
-                "--config" => o with { },
-                _ => throw new UsageException($"live: unknown option '{arg}' (try: losses help)"),
-            };
-            if (arg == "--config") configPath = a.PathValue(arg);
-        }
-        if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
-        return Engine.Live.LiveSession.Run(o);
+        // The host that runs this engine (dotnet), unless the engine is a published executable of its own.
+        string host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new System.Diagnostics.ProcessStartInfo(host) { UseShellExecute = false };
+        foreach (string arg in (string[])[visualiser, "--frames", frames, "-o", video, "--video", "pattern", "--size", "640x360", "--fps", "30", "--hud"])
+            start.ArgumentList.Add(arg);
+        using var child = System.Diagnostics.Process.Start(start) ?? throw new IOException($"cannot start the visualiser {visualiser}");
+        // Ctrl-C reaches the child from the terminal; a SIGTERM sent to the engine alone is passed on,
+        // so the child stops as a render does (its temporary files gone, 143).
+        using (interruption.Token.Register(() => System.Diagnostics.Process.Start("kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit()))
+            child.WaitForExit();
+        return child.ExitCode;
     }
 
-    private static AudioBackend AudioBackendOf(string name) => name switch
+    private static Command Live()
+    {
+        var o = new LiveOptions();
+        string? configPath = null, preset = null;
+        return new Command("live", "", "play live: MIDI in, audio out, frames into the ring", () =>
+        {
+            if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
+            return LiveSession.Run(o);
+        })
+        {
+            { "--audio", "jack|asio", "audio backend (default: jack on Linux, asio on Windows)", r => o = o with { Audio = AudioBackendOf(r) } },
+            { "--driver", "NAME", "ASIO driver (Windows; default: the first installed)", r => o = o with { Driver = r.Value() } },
+            { "--midi", "NAME", "MIDI input: a JACK MIDI port (Linux) or a MIDI device (Windows)", r => o = o with { Midi = r.Value() } },
+            { "--ring", "NAME", "ring to publish frames into (default losses)", r => o = o with { Ring = r.Ring() } },
+            { "--record", "DIR", "record MIDI, frames, config and seed into DIR", r => o = o with { RecordDir = r.Value() } },
+            { "--play", "FILE.mid", "play a MIDI file into the engine at its own timing (merged with the MIDI input)", r => o = o with { PlayFile = r.Value() } },
+            { "--config", "FILE", "JSON config", r => configPath = r.Path() },
+            { "--preset", "NAME", "start from a preset (ldd)", r => preset = PresetName(r) },
+            { "--seed", "N", "random seed (default 1)", r => o = o with { Seed = r.ULong() } },
+            { "--no-connect", "JACK: do not connect the outputs to the system playback ports", () => o = o with { ConnectOutputs = false } },
+            { "--duration", "SECONDS", "stop after this long (default: until [q] or Ctrl-C)", r => o = o with { DurationSeconds = r.Seconds() } },
+            { "--client", "NAME", "JACK client name (default losses)", r => o = o with { ClientName = r.Value() } },
+            { "--bench-voices", "N", "hold N voices from the start (DSP-load measurements; see bench dsp)", r => o = o with { HoldVoices = r.Int(0, 16384) } },
+            { "--osc-in", "PORT", "take commands over OSC on this UDP port (README: OSC)", r => o = o with { OscInPort = r.Int(1, 65535) } },
+            { "--summary-json", "FILE", "also write the end-of-set summary as JSON (for scripts)", r => o = o with { SummaryJson = r.Path() } },
+        };
+    }
+
+    private static AudioBackend AudioBackendOf(OptionReader r) => r.Value() switch
     {
         "jack" => AudioBackend.Jack,
         "asio" => AudioBackend.Asio,
-        _ => throw new UsageException($"live: --audio must be jack or asio, not '{name}'"),
+        string name => throw r.Error($"--audio must be jack or asio, not '{name}'"),
     };
 
-    private static int Devices()
+    private static Command Devices() => new("devices", "", "list audio backends, drivers/ports and MIDI inputs here", () =>
     {
         if (OperatingSystem.IsWindows())
         {
@@ -304,14 +211,14 @@ public static class CommandLine
         if (jack.MidiSources.Count == 0) Console.WriteLine("  (no JACK MIDI sources; a USB piano appears through a2jmidid -e)");
         foreach (string source in jack.MidiSources) Console.WriteLine($"  jack   {source}");
         return 0;
-    }
+    });
 
     /// <summary>A preset name from the command line: one of <see cref="EngineConfig.PresetNames"/>, else a usage error.</summary>
-    private static string PresetName(Arguments a, string arg)
+    private static string PresetName(OptionReader r)
     {
-        string name = a.Value(arg);
+        string name = r.Value();
         if (!EngineConfig.PresetNames.Contains(name))
-            throw new UsageException($"{arg}: unknown preset '{name}' (presets: {string.Join(", ", EngineConfig.PresetNames)})");
+            throw r.Error($"--preset must be one of {string.Join(", ", EngineConfig.PresetNames)}, not '{name}'");
         return name;
     }
 
@@ -322,73 +229,69 @@ public static class CommandLine
         return path is null ? start : EngineConfig.Load(path, start);
     }
 
-    private static int Config(Arguments a)
+    private static Command Config()
     {
         string? check = null, preset = null;
-        while (a.Next(out string arg))
+        return new Command("config", "", "print the default config as JSON", () =>
         {
-            switch (arg)
+            if (check is null)
             {
-                case "--check": check = a.PathValue(arg); break;
-                case "--preset": preset = PresetName(a, arg); break;
-                default: throw new UsageException($"config: unknown option '{arg}' (try: losses help)");
+                Console.WriteLine(LoadConfig(null, preset).ToJson());
+                return 0;
             }
-        }
-        if (check is null)
-        {
-            Console.WriteLine(LoadConfig(null, preset).ToJson());
+            LoadConfig(check, preset);
+            Console.WriteLine($"{check}: ok");
             return 0;
-        }
-        LoadConfig(check, preset);
-        Console.WriteLine($"{check}: ok");
-        return 0;
+        })
+        {
+            { "--preset", "NAME", "print a preset instead (ldd: the original piece)", r => preset = PresetName(r) },
+            { "--check", "FILE", "validate a config file", r => check = r.Path() },
+        };
     }
 
     /// <summary>An LV2 preset of the plugin holding a config: how a config gets into a DAW's instance.</summary>
-    private static int PluginPreset(Arguments a)
+    private static Command PluginPreset()
     {
         string? name = null, configPath = null, preset = null, ring = null, output = null;
-        while (a.Next(out string arg))
+        return new Command("plugin-preset", "NAME", "an LV2 preset of the plugin holding a config (README: Plugin)", () =>
         {
-            switch (arg)
-            {
-                case "--config": configPath = a.PathValue(arg); break;
-                case "--preset": preset = PresetName(a, arg); break;
-                case "--ring": ring = a.RingName(arg); break;
-                case "-o" or "--output": output = a.PathValue(arg); break;
-                default:
-                    if (arg.StartsWith('-')) throw new UsageException($"plugin-preset: unknown option '{arg}' (try: losses help)");
-                    if (name is not null) throw new UsageException($"plugin-preset: one name only ('{name}' and '{arg}' given)");
-                    name = arg;
-                    break;
-            }
-        }
-        if (name is null || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            throw new UsageException("plugin-preset: give the preset a name of letters, digits, '-' or '_' (at most 64): losses plugin-preset NAME --config FILE");
-        // The presets extension's advice for user presets: ~/.lv2/<Plugin>_<Preset>.preset.lv2.
-        output ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lv2", $"Losses_{name}.preset.lv2");
-        if (!output.TrimEnd('/').EndsWith(".lv2", StringComparison.Ordinal))
-            throw new UsageException($"plugin-preset: -o {output}: an LV2 bundle folder must end in .lv2");
-        new PluginSettings(LoadConfig(configPath, preset), ring).WriteLv2Preset(output, name);
-        Console.WriteLine($"{output}: preset '{name}' of the Losses plugin (rescan plugins in the host, then pick it from the plugin's presets)");
-        return 0;
+            if (name is null) throw new UsageException("plugin-preset: give the preset a name: losses plugin-preset NAME --config FILE");
+            // The presets extension's advice for user presets: ~/.lv2/<Plugin>_<Preset>.preset.lv2.
+            output ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lv2", $"Losses_{name}.preset.lv2");
+            new PluginSettings(LoadConfig(configPath, preset), ring).WriteLv2Preset(output, name);
+            Console.WriteLine($"{output}: preset '{name}' of the Losses plugin (rescan plugins in the host, then pick it from the plugin's presets)");
+            return 0;
+        })
+        {
+            { "NAME", null, "the preset's name in the host: letters, digits, '-' or '_' (at most 64)", r => name = name is null ? PresetLabel(r) : throw r.Error($"one name only ('{name}' and '{r.Value()}' given)") },
+            { "--config", "FILE", "the config it holds (defaults otherwise)", r => configPath = r.Path() },
+            { "--preset", "NAME", "start from a preset (ldd); --config keys override it", r => preset = PresetName(r) },
+            { "--ring", "NAME", "its frames go to this ring, not the \"Frame ring\" control's", r => ring = r.Ring() },
+            { "-o|--output", "DIR.lv2", "where the preset bundle goes (default ~/.lv2/Losses_NAME.preset.lv2)",
+                r => output = r.Value() is var dir && dir.TrimEnd('/').EndsWith(".lv2", StringComparison.Ordinal) ? dir : throw r.Error($"-o {dir}: an LV2 bundle folder must end in .lv2") },
+        };
     }
 
-    private static int Example(Arguments a)
+    private static string PresetLabel(OptionReader r)
+    {
+        string name = r.Value();
+        return name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? name : throw r.Error($"give the preset a name of letters, digits, '-' or '_' (at most 64), not '{name}'");
+    }
+
+    private static Command Example()
     {
         string? output = null;
-        while (a.Next(out string arg))
+        return new Command("example", "-o OUT.mid", "write the bundled example performance as a MIDI file", () =>
         {
-            switch (arg)
-            {
-                case "-o" or "--output": output = a.PathValue(arg); break;
-                default: throw new UsageException($"example: unknown option '{arg}' (try: losses help)");
-            }
-        }
-        if (output is null) throw new UsageException("example: give the output file with -o OUT.mid");
-        PendingFile.WriteAllBytes(output, ExamplePerformance.Create());
-        Console.WriteLine($"wrote {output}");
-        return 0;
+            if (output is null) throw new UsageException("example: give the output file with -o OUT.mid");
+            PendingFile.WriteAllBytes(output, ExamplePerformance.Create());
+            Console.WriteLine($"wrote {output}");
+            return 0;
+        })
+        {
+            { "-o|--output", "OUT.mid", "the MIDI file to write", r => output = r.Path() },
+        };
     }
 
     private static RenderSummary RenderWithProgress(MidiPerformance performance, EngineConfig config, RenderOptions options,
@@ -429,64 +332,6 @@ public static class CommandLine
             TargetSummary t = s.Targets[i];
             Console.WriteLine(string.Create(inv,
                 $"    {i + 1,3} {t.Model,-5} part {t.Part} at {t.StartSeconds,7:0.00} s  {t.Steps,5} steps  {t.FirstLoss,10:0.000000} -> {t.FinalLoss:0.000000}"));
-        }
-    }
-
-    /// <summary>Reads options one by one; a missing or malformed value is a usage error naming the option.</summary>
-    internal sealed class Arguments(string[] args, string command)
-    {
-        private int _index;
-
-        public bool Next(out string arg)
-        {
-            if (_index >= args.Length) { arg = ""; return false; }
-            arg = args[_index++];
-            return true;
-        }
-
-        public string Value(string option)
-        {
-            if (_index >= args.Length || args[_index].StartsWith("--"))
-                throw new UsageException($"{command}: {option} needs a value");
-            return args[_index++];
-        }
-
-        public int Int(string option, int min, int max)
-        {
-            string text = Value(option);
-            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
-                throw new UsageException($"{command}: {option} must be a whole number in {min}..{max}, not '{text}'");
-            return value;
-        }
-
-        /// <summary>A file path option: empty or malformed is a usage error (exit 2).</summary>
-        public string PathValue(string option) => CheckPath(option, Value(option));
-
-        public string CheckPath(string what, string path) =>
-            OutputSet.PathProblem(path) is string problem ? throw new UsageException($"{command}: {what} {problem}") : path;
-
-        public string RingName(string option)
-        {
-            string name = Value(option);
-            if (!RingLayout.IsValidName(name))
-                throw new UsageException($"{command}: {option} '{name}' is not a valid ring name (letters, digits, '-', '_', '.')");
-            return name;
-        }
-
-        public double Seconds(string option)
-        {
-            string text = Value(option);
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value > Limits.HighestMaxSeconds)
-                throw new UsageException($"{command}: {option} must be a positive number of seconds, not '{text}'");
-            return value;
-        }
-
-        public ulong ULong(string option)
-        {
-            string text = Value(option);
-            if (!ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong value))
-                throw new UsageException($"{command}: {option} must be a non-negative whole number, not '{text}'");
-            return value;
         }
     }
 }

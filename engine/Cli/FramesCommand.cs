@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Losses.Protocol;
+using Losses.Protocol.Cli;
 
 namespace Losses.Engine.Cli;
 
@@ -11,49 +12,44 @@ internal static class FramesCommand
         "index,seconds,part,model,flags,loss,detune,targetSteps,totalSteps,cubicTargets,knotTargets," +
         "target0,target1,target2,target3,theta0,theta1,theta2,theta3,grad0,grad1,grad2,grad3,knotN,voices,peakL,peakR,heldNotes,noteOns";
 
-    public static int Print(CommandLine.Arguments a)
+    public static Command Print()
     {
         string? path = null;
         bool csv = false;
-        while (a.Next(out string arg))
+        return new Command("frames", "FILE.frames", "print the frames of a frame log", () =>
         {
-            switch (arg)
-            {
-                case "--csv": csv = true; break;
-                default:
-                    if (arg.StartsWith('-')) throw new UsageException($"frames: unknown option '{arg}' (try: losses help)");
-                    path = a.CheckPath("frame log", arg);
-                    break;
-            }
-        }
-        if (path is null) throw new UsageException("frames: give a frame log (losses frames OUT.frames)");
-        using FrameLogReader log = FrameLogReader.Open(path);
-        var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
-        if (csv) output.WriteLine(CsvHeader);
-        foreach (Frame f in log.ReadAll()) output.WriteLine(csv ? Csv(f) : Text(f));
-        if (!csv) output.WriteLine($"{log.Count} frames, {log.SampleRate} Hz");
-        output.Flush();
-        return 0;
+            if (path is null) throw new UsageException("frames: give a frame log (losses frames OUT.frames)");
+            using FrameLogReader log = FrameLogReader.Open(path);
+            var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+            if (csv) output.WriteLine(CsvHeader);
+            foreach (Frame f in log.ReadAll()) output.WriteLine(csv ? Csv(f) : Text(f));
+            if (!csv) output.WriteLine($"{log.Count} frames, {log.SampleRate} Hz");
+            output.Flush();
+            return 0;
+        })
+        {
+            { "FILE.frames", null, "the frame log (render --frames, live --record)", r => path = r.Path("frame log") },
+            { "--csv", "as CSV", () => csv = true },
+        };
     }
 
-    public static int Watch(CommandLine.Arguments a)
+    public static Command Watch()
     {
         string ring = ProtocolInfo.DefaultRingName;
         bool csv = false;
         long count = long.MaxValue;
         double timeout = double.PositiveInfinity;
-        while (a.Next(out string arg))
+        return new Command("watch", "", "print the frames of a live ring as they arrive", () => Follow(ring, csv, count, timeout))
         {
-            switch (arg)
-            {
-                case "--ring": ring = a.RingName(arg); break;
-                case "--csv": csv = true; break;
-                case "--count": count = a.Int(arg, 1, int.MaxValue); break;
-                case "--timeout": timeout = a.Seconds(arg); break;
-                default: throw new UsageException($"watch: unknown option '{arg}' (try: losses help)");
-            }
-        }
+            { "--ring", "NAME", "ring to read (default losses)", r => ring = r.Ring() },
+            { "--csv", "as CSV", () => csv = true },
+            { "--count", "N", "stop after N frames", r => count = r.Int(1, int.MaxValue) },
+            { "--timeout", "SECONDS", "stop when no frame arrives for this long", r => timeout = r.Seconds() },
+        };
+    }
 
+    private static int Follow(string ring, bool csv, long count, double timeout)
+    {
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using FrameRingReader reader = FrameRingReader.Open(ring);

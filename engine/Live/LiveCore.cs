@@ -41,9 +41,6 @@ public sealed class LiveCore
     /// <summary>Set when the processor threw (a bug): the cycle is silent and the session should end.</summary>
     public bool Faulted { get; private set; }
 
-    /// <summary>Benchmark: this many voices are started on the first cycle and held (DSP-load measurements).</summary>
-    public int HoldVoices { get; init; }
-
     /// <summary>
     /// `--play FILE.mid`: a performance fed in at its own sample times on the engine's clock (its
     /// sample 0 is the first cycle's), merged with the MIDI that arrives live. Preallocated: the
@@ -80,11 +77,6 @@ public sealed class LiveCore
     public void Cycle(Span<float> left, Span<float> right, double periodSeconds)
     {
         long start = Stopwatch.GetTimestamp();
-        if (Cycles == 0)
-        {
-            // Sounding and detuning like played notes, spread over the keyboard.
-            for (int i = 0; i < HoldVoices; i++) Processor.Voices.NoteOn(24 + i * 7 % 84, 100, 0.01f * (i % 5));
-        }
         int command = Interlocked.Exchange(ref _command, CommandNone);
         int part = Interlocked.Exchange(ref _partRequest, 0);
         bool newTarget = Interlocked.Exchange(ref _newTargetRequest, 0) != 0;

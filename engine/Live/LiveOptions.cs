@@ -28,4 +28,6 @@ public sealed record LiveOptions
     public int HoldVoices { get; init; }
     /// <summary>UDP port for OSC commands (`--osc-in`); none when null.</summary>
     public int? OscInPort { get; init; }
+    /// <summary>`--summary-json`: the end-of-set summary also as JSON, for scripts; none when null.</summary>
+    public string? SummaryJson { get; init; }
 }

@@ -39,7 +39,10 @@ public static class LiveSession
             processor = new LossesProcessor(o.Config, o.Seed);
             processor.Prepare(rate, MaxBlock);
             processor.FrameSink = ring;
-            core = new LiveCore(processor) { HoldVoices = o.HoldVoices, Play = play };
+            // `--bench-voices`: held from sample 0, sounding and detuning like played notes, spread over
+            // the keyboard — started here, before the audio runs, so no benchmark code is on the audio thread.
+            for (int i = 0; i < o.HoldVoices; i++) processor.Voices.NoteOn(24 + i * 7 % 84, 100, 0.01f * (i % 5));
+            core = new LiveCore(processor) { Play = play };
             return core;
         }
         try
@@ -116,6 +119,33 @@ public static class LiveSession
             if (o.PlayFile is not null) Console.WriteLine(string.Create(inv, $"  played {core.Played} of {core.Play.Length} events of {o.PlayFile}"));
             if (osc is not null) Console.WriteLine(string.Create(inv, $"  osc in: {osc.Packets} packets, {osc.Commands} commands, {osc.Malformed} malformed, {osc.Oversized} oversized, {osc.Unknown} unknown (dropped)"));
             if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
+            if (o.SummaryJson is not null)
+            {
+                var summary = new LiveSummary
+                {
+                    Seconds = processor.SampleTime / (double)backend.SampleRate,
+                    SampleRate = backend.SampleRate,
+                    BufferSize = backend.BufferSize,
+                    Cycles = core.Cycles,
+                    Xruns = backend.Xruns,
+                    ClockSlips = backend.Skips().Length,
+                    ClockSlipFrames = backend.Skips().Sum(k => k.Frames),
+                    DspMedian = median,
+                    DspP99 = p99,
+                    DspMax = max,
+                    DspCycles = cycles,
+                    MidiEvents = core.MidiEventsIn,
+                    MidiDropped = core.Recording.Dropped,
+                    Frames = ring.Position,
+                    Notes = processor.Piece.NoteOns,
+                    GradientSteps = processor.Piece.GradientSteps,
+                    GcCollections = baseline is { } b2 ? [GC.CollectionCount(0) - b2.G0, GC.CollectionCount(1) - b2.G1, GC.CollectionCount(2) - b2.G2] : null,
+                    AllocatedBytes = baseline is null ? null : allocated,
+                    Played = o.PlayFile is null ? null : core.Played,
+                    Ending = ending,
+                };
+                PendingFile.WriteAllText(o.SummaryJson, summary.ToJson());
+            }
             if (ending is not null)
             {
                 Console.Error.WriteLine($"losses: {ending}{(o.RecordDir is null ? "" : $"; the recording so far is in {o.RecordDir}")}");

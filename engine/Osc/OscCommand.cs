@@ -3,6 +3,7 @@ using System.Net;
 using Losses.Engine.Cli;
 using Losses.Engine.Config;
 using Losses.Protocol;
+using Losses.Protocol.Cli;
 using Losses.Protocol.Osc;
 
 namespace Losses.Engine.Osc;
@@ -16,7 +17,7 @@ internal static class OscCommand
 {
     private const int PacketBytes = 8192;
 
-    public static int Run(CommandLine.Arguments a)
+    public static Command Command()
     {
         string ring = ProtocolInfo.DefaultRingName;
         var to = new List<IPEndPoint>();
@@ -25,23 +26,24 @@ internal static class OscCommand
         string sc = $"127.0.0.1:{LddMessages.SuperColliderPort}", of = $"127.0.0.1:{LddMessages.OpenFrameworksPort}";
         string? configPath = null;
         double timeout = double.PositiveInfinity;
-        while (a.Next(out string arg))
+        return new Command("osc", "", "send the frames of a live ring as OSC over UDP (README: OSC)",
+            () => Run(ring, to, rate, blob, ldd, once, sc, of, configPath, timeout))
         {
-            switch (arg)
-            {
-                case "--ring": ring = a.RingName(arg); break;
-                case "--to": to.Add(Endpoint(a.Value(arg))); break;
-                case "--rate": rate = Rate(a.Value(arg)); break;
-                case "--frame-blob": blob = true; break;
-                case "--ldd": ldd = true; break;
-                case "--ldd-sc": sc = a.Value(arg); ldd = true; break;
-                case "--ldd-of": of = a.Value(arg); ldd = true; break;
-                case "--config": configPath = a.Value(arg); break;
-                case "--timeout": timeout = a.Seconds(arg); break;
-                case "--once": once = true; break;
-                default: throw new UsageException($"osc: unknown option '{arg}' (try: losses help)");
-            }
-        }
+            { "--ring", "NAME", "ring to read (default losses)", r => ring = r.Ring() },
+            { "--to", "HOST:PORT", "where to send (repeatable)", r => to.Add(Endpoint(r.Value())) },
+            { "--rate", "HZ", "continuous values at most this often (default 60; 0 = every frame)", r => rate = Rate(r.Value()) },
+            { "--frame-blob", "also send every whole frame as /losses/frame (remote visualiser)", () => blob = true },
+            { "--ldd", "the original's messages: sclang :57120, openFrameworks :12345", () => ldd = true },
+            { "--ldd-sc", "HOST:PORT", "where the original's sclang listens (default 127.0.0.1:57120)", r => { sc = r.Value(); ldd = true; } },
+            { "--ldd-of", "HOST:PORT", "where the original's openFrameworks app listens (default 127.0.0.1:12345)", r => { of = r.Value(); ldd = true; } },
+            { "--config", "FILE", "the engine's config (its note splits)", r => configPath = r.Path() },
+            { "--timeout", "SECONDS", "stop when no frame has arrived for this long", r => timeout = r.Seconds() },
+            { "--once", "stop when the engine stops (one engine run)", () => once = true },
+        };
+    }
+
+    private static int Run(string ring, List<IPEndPoint> to, double rate, bool blob, bool ldd, bool once, string sc, string of, string? configPath, double timeout)
+    {
         if (to.Count == 0 && !ldd) throw new UsageException("osc: give at least one --to HOST:PORT (or --ldd for the original's programs)");
         EngineConfig config = configPath is null ? EngineConfig.Default : EngineConfig.Load(configPath);
 

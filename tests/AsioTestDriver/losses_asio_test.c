@@ -119,6 +119,7 @@ struct Driver {
     volatile LONG64 samplePosition;
     volatile LONG64 switches;
     volatile LONG64 outputReadyCalls;
+    volatile LONG inSwitch; /* the host's outputReady counts only from inside a switch (not the SDK's probe before start) */
     LONG64 late;
     ASIOTime time;
     HANDLE capture;
@@ -251,6 +252,7 @@ static DWORD WINAPI ClockThread(void *arg)
         if ((double)now.QuadPart > next + period) { d->late++; next = (double)now.QuadPart; } /* the host fell behind: no burst */
         WaitUntil((LONGLONG)next, frequency.QuadPart);
         if (!d->running) break;
+        d->inSwitch = 1;
         if (d->useTimeInfo)
         {
             memset(&d->time, 0, sizeof d->time);
@@ -265,6 +267,7 @@ static DWORD WINAPI ClockThread(void *arg)
         {
             d->callbacks.bufferSwitch(index, 1);
         }
+        d->inSwitch = 0;
         Capture(d, index);
         d->samplePosition += d->size;
         d->switches++;
@@ -437,7 +440,8 @@ static ASIOError DriverFuture(Driver *d, long selector, void *opt) { (void)d; (v
 static ASIOError DriverOutputReady(Driver *d)
 {
     if (!d->outputReadySupported) return ASE_NotPresent;
-    if (d->running) d->outputReadyCalls++;
+    /* Not `running`: a stop that lands during a switch would drop that switch's outputReady but not the switch. */
+    if (d->inSwitch) d->outputReadyCalls++;
     return ASE_OK;
 }
 

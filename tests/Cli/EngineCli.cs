@@ -10,7 +10,21 @@ public static class EngineCli
     public static Outcome Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="Run"/>, with these environment variables set for the engine.</summary>
-    public static Outcome RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Outcome RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProgram(Path.Combine(AppContext.BaseDirectory, "losses-engine.dll"), environment, args);
+
+    /// <summary>The bench program (bench/bin, built in the tests' configuration: the tests reference it without its assembly).</summary>
+    public static Outcome RunBench(params string[] args)
+    {
+        // bin/CONFIG/net10.0 of the tests names the configuration the bench was built in.
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string dll = Path.Combine(TestFiles.RepositoryRoot, "bench", "bin", output.Parent!.Name, output.Name, "losses-bench.dll");
+        Assert.True(File.Exists(dll), $"{dll} not built");
+        return RunProgram(dll, new Dictionary<string, string>(), args);
+    }
+
+    /// <summary>Runs one of the project's programs (a .dll) under dotnet; fails the test after three minutes.</summary>
+    public static Outcome RunProgram(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -19,7 +33,7 @@ public static class EngineCli
             UseShellExecute = false,
         };
         foreach (var (key, value) in environment) start.Environment[key] = value;
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "losses-engine.dll"));
+        start.ArgumentList.Add(dll);
         foreach (string a in args) start.ArgumentList.Add(a);
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
@@ -27,7 +41,7 @@ public static class EngineCli
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"losses {string.Join(' ', args)} did not finish");
+            throw new TimeoutException($"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', args)} did not finish");
         }
         return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
     }

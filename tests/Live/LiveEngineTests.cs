@@ -183,15 +183,15 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         piano.Play(schedule);
         string summary = Finish(engine);
         output.WriteLine(summary);
-        var xruns = System.Text.RegularExpressions.Regex.Match(summary, @"(\d+) xruns, (\d+) clock slips");
-        output.WriteLine($"under load: {xruns.Groups[1].Value} xruns, {xruns.Groups[2].Value} clock slips");
-        Assert.Contains("gc collections 0/0/0", summary);
-        Assert.Matches(@"allocated bytes 0\b", summary);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(SummaryOf(dir)));
+        JsonElement s = json.RootElement;
+        output.WriteLine($"under load: {s.GetProperty("xruns")} xruns, {s.GetProperty("clockSlips")} clock slips");
+        Assert.Equal([0, 0, 0], s.GetProperty("gcCollections").EnumerateArray().Select(c => c.GetInt32()));
+        Assert.Equal(0, s.GetProperty("allocatedBytes").GetInt64());
         // The set ran its whole length on the server's clock, every cycle counted.
-        var cycles = System.Text.RegularExpressions.Regex.Match(summary, @"live: ([0-9.]+) s, (\d+) cycles of 64 at 48000 Hz, (\d+) xruns");
-        Assert.True(cycles.Success, summary);
-        Assert.True(double.Parse(cycles.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 33, summary);
-        Assert.True(long.Parse(cycles.Groups[2].Value) >= 33L * Rate / 64, summary);
+        Assert.True(s.GetProperty("seconds").GetDouble() >= 33, summary);
+        Assert.Equal(64, s.GetProperty("bufferSize").GetInt32());
+        Assert.True(s.GetProperty("cycles").GetInt64() >= 33L * Rate / 64, summary);
     }
 
     [Fact]
@@ -306,13 +306,17 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
     }
 
     /// <summary>`live` as a JACK client of the tests' server, recording into <paramref name="recordDir"/>, on a ring of its own.</summary>
+    /// <summary>A live engine on the test server, recording into <paramref name="recordDir"/>; its JSON summary goes to <see cref="SummaryOf"/>.</summary>
     internal static Process StartEngine(string client, string recordDir, double seconds, ulong seed)
     {
         Process p = Process.Start(EngineStart([], "live", "--client", client, "--no-connect", "--record", recordDir,
             "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(),
-            "--ring", "t-" + client))!;
+            "--ring", "t-" + client, "--summary-json", SummaryOf(recordDir)))!;
         return p;
     }
+
+    /// <summary>Where <see cref="StartEngine"/>'s engine writes its `--summary-json` (beside the recording, not in it).</summary>
+    internal static string SummaryOf(string recordDir) => recordDir.TrimEnd('/') + ".summary.json";
 
     internal static void WaitForPort(JackTestClient piano, string client)
     {

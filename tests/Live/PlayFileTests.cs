@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Live;
@@ -70,7 +71,8 @@ public class JackPlayFileTests(JackServer server, ITestOutputHelper output)
         piano.Start();
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "losses-engine.dll"), "live", "--client", client, "--no-connect",
-                     "--play", PlayedSet.File, "--record", dir, "--duration", "3.5", "--seed", PlayedSet.Seed.ToString(CultureInfo.InvariantCulture), "--ring", "t-" + client })
+                     "--play", PlayedSet.File, "--record", dir, "--duration", "3.5", "--seed", PlayedSet.Seed.ToString(CultureInfo.InvariantCulture), "--ring", "t-" + client,
+                     "--summary-json", dir + ".summary.json" })
             info.ArgumentList.Add(a);
         using Process engine = Process.Start(info)!;
         Task<string> stdout = engine.StandardOutput.ReadToEndAsync(), stderr = engine.StandardError.ReadToEndAsync();
@@ -91,5 +93,25 @@ public class JackPlayFileTests(JackServer server, ITestOutputHelper output)
         // The piano's messages joined them (JACK drops MIDI only in a cycle it ran without the engine).
         Assert.InRange(recorded.Count(e => (e.Status & 0x0F) == 1), 2, 4);
         Assert.Contains("played 26 of 26 events", said);
+
+        // The summary for scripts says what the recording and the server say, not what the text said.
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(dir + ".summary.json"));
+        JsonElement summary = json.RootElement;
+        Assert.Equal(26, summary.GetProperty("played").GetInt32());
+        Assert.Equal(recorded.Length + summary.GetProperty("midiDropped").GetInt64(), summary.GetProperty("midiEvents").GetInt64());
+        Assert.Equal(48000, summary.GetProperty("sampleRate").GetInt32());
+        Assert.Equal(64, summary.GetProperty("bufferSize").GetInt32());
+        double seconds = summary.GetProperty("seconds").GetDouble();
+        Assert.InRange(seconds, 3.5, 3.6);
+        Assert.Equal(seconds * 48000 / 64, summary.GetProperty("cycles").GetInt64(), 3);
+        using (var log = Losses.Protocol.FrameLogReader.Open(Path.Combine(dir, "frames.frames")))
+            Assert.Equal(log.Count, summary.GetProperty("frames").GetInt64());
+        // Note-ons: the file's 11 and the piano's that arrived.
+        Assert.Equal(recorded.Count(e => (e.Status & 0xF0) == 0x90 && e.Data2 > 0), summary.GetProperty("notes").GetInt32());
+        Assert.True(summary.GetProperty("gradientSteps").GetInt64() > 4, "the bass note's steps and the chord's");
+        Assert.Equal(JsonValueKind.Null, summary.GetProperty("ending").ValueKind);
+        Assert.Equal(3, summary.GetProperty("gcCollections").GetArrayLength());
+        float median = summary.GetProperty("dspMedian").GetSingle(), p99 = summary.GetProperty("dspP99").GetSingle(), max = summary.GetProperty("dspMax").GetSingle();
+        Assert.True(median > 0 && median <= p99 && p99 <= max, $"dsp load median {median}, p99 {p99}, max {max}");
     }
 }

@@ -13,7 +13,7 @@ public class OscCliErrorTests
     [InlineData("losses: osc: 'localhost' is not HOST:PORT (e.g. 127.0.0.1:9000)", "--to", "localhost")]
     [InlineData("losses: osc: '127.0.0.1:70000': the port must be 1..65535", "--to", "127.0.0.1:70000")]
     [InlineData("losses: osc: --rate must be a number of Hz in 0..100000 (0: every frame), not 'fast'", "--to", "127.0.0.1:9000", "--rate", "fast")]
-    [InlineData("losses: osc: unknown option '--blob' (try: losses help)", "--to", "127.0.0.1:9000", "--blob")]
+    [InlineData("losses: osc: unknown option '--blob' (try: losses osc --help)", "--to", "127.0.0.1:9000", "--blob")]
     public void A_wrong_osc_command_line_is_one_line_and_exit_2(string message, params string[] args)
     {
         EngineCli.Outcome r = EngineCli.Run(["osc", .. args]);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Losses.Protocol.Cli;
 using Losses.Protocol;
 using Losses.Visualiser.Scenes;
 using Losses.Visualiser.Video;
