@@ -208,6 +208,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         if (Volatile.Read(ref _pending) is null) return;
         Performance? next = Interlocked.Exchange(ref _pending, null);
         if (next is null) return;
+        next.Basis = null; // taken: no one looks back from it any more, and the old ones may go
         Performance? now = _now;
         if (now is not null)
         {
