@@ -1,11 +1,11 @@
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using Losses.Engine.Audio;
 
 namespace Losses.Bench;
 
-/// <summary>Bench results as JSON the way the engine writes its summaries (its generated settings), for bench's own row types too (reflection: bench runs on the JIT).</summary>
+/// <summary>How the benchmarks write `--json`: camelCase, indented, one file written whole (PendingFile).</summary>
 internal static class BenchJson
 {
-    public static readonly JsonSerializerOptions Options = new(SummaryJson.Default.Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+    public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    public static void Write<T>(string path, T value) => Protocol.PendingFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
 }

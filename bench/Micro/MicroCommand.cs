@@ -1,11 +1,8 @@
-using System.Text.Json;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Losses.Engine.Audio;
-using Losses.Protocol;
 using Losses.Protocol.Cli;
 
 namespace Losses.Bench.Micro;
@@ -45,7 +42,7 @@ internal static class MicroCommand
             Row[] rows = summaries.SelectMany(s => s.Reports).Select(r => new Row(
                 r.BenchmarkCase.Descriptor.DisplayInfo, r.BenchmarkCase.Parameters.DisplayInfo,
                 r.ResultStatistics?.Mean, r.ResultStatistics?.Median, r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase))).ToArray();
-            PendingFile.WriteAllText(json, JsonSerializer.Serialize(rows, BenchJson.Options) + "\n");
+            BenchJson.Write(json, rows);
         }
         return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
     }

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using Losses.Engine.Audio;
 using Losses.Engine.Live;
-using Losses.Protocol;
 using Losses.Protocol.Cli;
 
 namespace Losses.Bench.Ring;
@@ -59,7 +56,7 @@ internal static class DspCommand
                     File.Delete(config);
                     if (live.ExitCode == 0 && File.Exists(summaryPath))
                     {
-                        LiveSummary s = JsonSerializer.Deserialize<LiveSummary>(File.ReadAllText(summaryPath), BenchJson.Options)!;
+                        LiveSummary s = LiveSummary.FromJson(File.ReadAllText(summaryPath));
                         rows.Add(new Row(period, voices, s.DspMedian, s.DspP99, s.DspMax, s.Xruns, null));
                     }
                     else
@@ -84,7 +81,7 @@ internal static class DspCommand
             Console.WriteLine(r.Failure is null
                 ? string.Create(CultureInfo.InvariantCulture, $"| {r.Period,6} | {r.Voices,6} | {r.DspMedian * 100,8:0.00}% | {r.DspP99 * 100,8:0.00}% | {r.DspMax * 100,8:0.00}% | {r.Xruns,5} |")
                 : $"| {r.Period,6} | {r.Voices,6} | failed: {r.Failure} |");
-        if (json is not null) PendingFile.WriteAllText(json, JsonSerializer.Serialize(rows, BenchJson.Options) + "\n");
+        if (json is not null) BenchJson.Write(json, rows);
         return rows.Exists(r => r.Failure is not null) ? ExitCode.Failed : ExitCode.Done;
     }
 

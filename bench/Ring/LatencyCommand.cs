@@ -14,8 +14,6 @@ namespace Losses.Bench.Ring;
 /// </summary>
 internal static class LatencyCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
-
     /// <summary>What the reader measured, as the child hands it to the parent and `--json` writes it.</summary>
     public sealed record Latency(double MedianUs, double P99Us, double MaxUs, int Frames, long Lost);
 
@@ -75,10 +73,10 @@ internal static class LatencyCommand
         reader.WaitForExit();
         FrameRingWriter.Delete(name);
         if (result.Length == 0) throw new IOException($"bench ring: the reader failed (exit {reader.ExitCode})");
-        Latency l = JsonSerializer.Deserialize<Latency>(result, JsonOptions)!;
+        Latency l = JsonSerializer.Deserialize<Latency>(result, BenchJson.Options)!;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"cross-process publish→visible: median {l.MedianUs:0.00} µs, p99 {l.P99Us:0.00} µs, max {l.MaxUs:0.00} µs over {l.Frames} frames ({l.Lost} lost)"));
-        if (json is not null) PendingFile.WriteAllText(json, result + "\n");
+        if (json is not null) BenchJson.Write(json, l);
         return 0;
     }
 
@@ -98,7 +96,7 @@ internal static class LatencyCommand
         Array.Sort(latencies, 0, seen);
         if (seen == 0) throw new IOException("bench ring: the reader saw no frame in 120 s");
         var result = new Latency(latencies[seen / 2], latencies[(int)(seen * 0.99)], latencies[seen - 1], seen, reader.Lost);
-        Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
+        Console.WriteLine(JsonSerializer.Serialize(result, BenchJson.Options));
         return 0;
     }
 }

@@ -52,18 +52,14 @@ public sealed record RenderSummary
     public required TargetSummary[] Targets { get; init; }
     public required long FramesPublished { get; init; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, SummaryJson.Default.RenderSummary);
+    public string ToJson() => JsonSerializer.Serialize(this, RenderSummaryJson.Default.RenderSummary);
 }
 
-/// <summary>
-/// How every summary (render, live) is written as JSON: camelCase, indented — generated at compile
-/// time (no reflection: the NativeAOT plugin links the engine).
-/// </summary>
+/// <summary>The render summary's JSON, generated at compile time (no reflection: the NativeAOT plugin links the engine).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(RenderSummary))]
-[JsonSerializable(typeof(Live.LiveSummary))]
-internal sealed partial class SummaryJson : JsonSerializerContext;
+internal sealed partial class RenderSummaryJson : JsonSerializerContext;
 
 /// <summary>
 /// Drives the processor block by block from a MIDI file, exactly as a live backend would, and

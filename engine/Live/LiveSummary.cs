@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Losses.Engine.Audio;
+using System.Text.Json.Serialization;
 
 namespace Losses.Engine.Live;
 
@@ -32,5 +32,14 @@ public sealed record LiveSummary
     /// <summary>Why the set ended early (device lost, ring fault, engine fault); null when it ended as asked.</summary>
     public required string? Ending { get; init; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, SummaryJson.Default.LiveSummary);
+    public string ToJson() => JsonSerializer.Serialize(this, LiveSummaryJson.Default.LiveSummary);
+
+    public static LiveSummary FromJson(string json) =>
+        JsonSerializer.Deserialize(json, LiveSummaryJson.Default.LiveSummary) ?? throw new JsonException("a live summary that is null");
 }
+
+/// <summary>The live summary's JSON, generated at compile time (no reflection), in the render summary's style.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(LiveSummary))]
+internal sealed partial class LiveSummaryJson : JsonSerializerContext;
