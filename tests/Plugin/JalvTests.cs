@@ -37,7 +37,7 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         string bundle = Path.Combine(EngineCli.TempDir(), "losses-state.lv2");
         EngineCli.Outcome w = EngineCli.Run("plugin-preset", "state", "--config", StateTests.ConfigFile, "-o", bundle);
         Assert.True(w.ExitCode == 0, w.Stderr);
-        Dictionary<string, float> monitors = PlayThroughJalv(new JalvSet(PlayedSet.File, PlayedSet.Seed, MinSeconds: 2, Config: StateTests.ConfigFile, Load: bundle));
+        Dictionary<string, float> monitors = PlayThroughJalv(new JalvSet(PlayedSet.File, PlayedSet.Seed, MinSeconds: 1, Config: StateTests.ConfigFile, Load: bundle));
         Assert.Equal(0f, monitors["allocated_bytes"]);
     }
 
@@ -54,7 +54,7 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         Assert.True(w.ExitCode == 0, w.Stderr);
         string uri = new Uri(Path.Combine(bundle, "state.ttl")).AbsoluteUri;
         // jalv 1.6's console reads a preset's file when "presets" lists them, not on "preset URI" alone.
-        Dictionary<string, float> monitors = PlayThroughJalv(new JalvSet(PlayedSet.File, PlayedSet.Seed, MinSeconds: 2, Config: StateTests.ConfigFile,
+        Dictionary<string, float> monitors = PlayThroughJalv(new JalvSet(PlayedSet.File, PlayedSet.Seed, MinSeconds: 1, Config: StateTests.ConfigFile,
             Lv2Path: presets, ConsoleBeforePlay: $"presets\npreset {uri}"));
         Assert.Equal(0f, monitors["allocated_bytes"]);
     }
