@@ -8,10 +8,14 @@ namespace Losses.Bench;
 /// <summary><c>losses bench voices | micro | ring | dsp</c>: the project's benchmarks, under the one command-line convention.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => ExitCode.Run(() => new CommandSet("losses bench", "Benchmarks (README: Benchmarks).")
+    public static int Main(string[] args) => ExitCode.Run(() =>
     {
-        VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(),
-    }.Run(args),
+        if (Engine.Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
+        return new CommandSet("losses bench", "Benchmarks (README: Benchmarks).")
+        {
+            VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(),
+        }.Run(args);
+    },
         // A peer that will not start (jackd missing: Win32Exception) or a run that failed is one line, exit 1.
         e => e is System.ComponentModel.Win32Exception or InvalidOperationException or Engine.Config.ConfigException);
 }

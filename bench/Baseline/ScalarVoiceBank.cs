@@ -6,13 +6,15 @@ namespace Losses.Bench.Baseline;
 
 /// <summary>
 /// The deliberate baseline: the reference voice of <see cref="VoiceBank"/> written plainly —
-/// one voice at a time, one partial at a time, <see cref="MathF.Sin"/> per partial-sample, no
-/// vectors. Same envelope, detune glide, smooth-noise sweep (same random draws in the same
-/// order), low-pass and pan, and the same fused multiply-adds where the bank uses them, so the
-/// two agree within float rounding of the sine. The same phases too: the fundamental's φ₀ and the
-/// overtones' φ′ = ∫f₀(1+detune)/fs, overtone k at k·φ′ — here each overtone's sine is taken
-/// directly, sin(2π·frac(k·φ′)) with k·φ′ formed in double, where the bank uses a recurrence. The benchmarks measure the bank against it and
-/// the tests (which link this file) pin the bank's output to it.
+/// one voice at a time, one partial at a time, one <see cref="MathF.Sin"/> per partial-sample, no
+/// vectors, no phasors. Same envelope, control-rate detune glide, smooth-noise sweep (same random
+/// draws in the same order), low-pass and pan, and the same fused multiply-adds where the bank
+/// uses them, so the two agree within float rounding of the sines. The same phases too: at each
+/// control point the fundamental's φ₀ and the overtones' φ′ advance by the samples rendered, and
+/// sample i of the sub-block sounds φ + (i+1)·increment — here each partial's sine is taken
+/// directly from that phase, sin(2π·frac(k·φ)) formed in double, where the bank turns phasors and
+/// runs a recurrence. The benchmarks measure the bank against it and the tests (which link this
+/// file) pin the bank's output to it.
 /// </summary>
 public sealed class ScalarVoiceBank
 {
@@ -26,12 +28,14 @@ public sealed class ScalarVoiceBank
         public float Detune, DetuneTarget;
         public float B0, B1, B2, A1, A2, Zl1, Zl2, Zr1, Zr2;
         public float NoisePos, Noise0, Noise1;
-        public float Phase, OvertonePhase, Increment; // φ₀, φ′ in cycles; f₀/fs
+        public float Phase, OvertonePhase; // φ₀, φ′ in cycles at the last control point
+        public float Increment, OvertoneIncrement; // f₀/fs, f₀(1+d)/fs
         public float[] GainLeft = [], GainRight = [];
     }
 
     private readonly VoiceSettings _settings;
-    private readonly float _sampleRate, _glide, _dampMul, _maxDetune;
+    private readonly float _sampleRate, _controlGlide, _dampMul, _maxDetune;
+    private int _elapsed; // samples rendered since the last control point
     private readonly Tuning _tuning;
     private readonly int _partials;
     private readonly float[] _panLeft, _panRight;
@@ -48,7 +52,7 @@ public sealed class ScalarVoiceBank
         _panLeft = new float[_partials];
         _panRight = new float[_partials];
         for (int k = 0; k < _partials; k++) (_panLeft[k], _panRight[k]) = settings.Pan(k);
-        _glide = settings.GlideCoefficient(sampleRate);
+        _controlGlide = settings.ControlGlideCoefficient(sampleRate, ControlPeriod);
         _dampMul = settings.DampMultiplier(sampleRate);
         _maxDetune = maxDetune;
         _voices = new Voice[settings.Polyphony];
@@ -83,9 +87,11 @@ public sealed class ScalarVoiceBank
         voice.Noise1 = _rng.NextFloat();
         voice.NoisePos = _rng.NextFloat();
         UpdateFilter(voice);
-        voice.Phase = 0.25f;
-        voice.OvertonePhase = 0.25f;
+        // Cosine start, the phases dated back to the sub-block's start.
         voice.Increment = f0 / _sampleRate;
+        voice.OvertoneIncrement = voice.Increment * (1f + detune);
+        voice.Phase = Wrap(MathF.FusedMultiplyAdd(-_elapsed, voice.Increment, 0.25f));
+        voice.OvertonePhase = Wrap(MathF.FusedMultiplyAdd(-_elapsed, voice.OvertoneIncrement, 0.25f));
         for (int k = 0; k < _partials; k++)
         {
             bool audible = VoiceSettings.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
@@ -127,7 +133,11 @@ public sealed class ScalarVoiceBank
                 ActiveVoices--;
                 continue;
             }
+            voice.Phase = Wrap(MathF.FusedMultiplyAdd(_elapsed, voice.Increment, voice.Phase));
+            voice.OvertonePhase = Wrap(MathF.FusedMultiplyAdd(_elapsed, voice.OvertoneIncrement, voice.OvertonePhase));
+            voice.Detune = MathF.FusedMultiplyAdd(voice.DetuneTarget - voice.Detune, _controlGlide, voice.Detune);
             if (MathF.Abs(voice.Detune - voice.DetuneTarget) < 1e-7f) voice.Detune = voice.DetuneTarget;
+            voice.OvertoneIncrement = voice.Increment * (1f + voice.Detune);
             float pos = voice.NoisePos + noiseStep;
             if (pos >= 1f)
             {
@@ -138,7 +148,10 @@ public sealed class ScalarVoiceBank
             voice.NoisePos = pos;
             UpdateFilter(voice);
         }
+        _elapsed = 0;
     }
+
+    private static float Wrap(float x) => x - MathF.Round(x);
 
     private void UpdateFilter(Voice voice)
     {
@@ -168,26 +181,16 @@ public sealed class ScalarVoiceBank
             if (voice.Stage == 0) continue;
             for (int s = 0; s < left.Length; s++)
             {
-                voice.Detune = MathF.FusedMultiplyAdd(voice.DetuneTarget - voice.Detune, _glide, voice.Detune);
                 voice.Env = MathF.Max(MathF.Min(MathF.FusedMultiplyAdd(voice.Env, voice.EnvMul, voice.EnvAdd), 1f), 0f);
-                // The fundamental is never detuned; overtones glide with the detune.
-                float phase = voice.Phase + voice.Increment;
-                voice.Phase = phase - MathF.Round(phase);
-                float overtonePhase = MathF.FusedMultiplyAdd(voice.Increment, 1f + voice.Detune, voice.OvertonePhase);
-                voice.OvertonePhase = overtonePhase - MathF.Round(overtonePhase);
+                // The fundamental is never detuned; the overtones follow the sub-block's detune.
+                int step = _elapsed + s + 1;
                 float sumL = 0f, sumR = 0f;
                 for (int k = 0; k < _partials; k++)
                 {
-                    float x;
-                    if (k == 0)
-                    {
-                        x = MathF.Sin(2f * MathF.PI * voice.Phase);
-                    }
-                    else
-                    {
-                        double cycles = (k + 1) * (double)voice.OvertonePhase;
-                        x = MathF.Sin((float)(2 * Math.PI * (cycles - Math.Round(cycles))));
-                    }
+                    double cycles = k == 0
+                        ? voice.Phase + step * (double)voice.Increment
+                        : (k + 1) * (voice.OvertonePhase + step * (double)voice.OvertoneIncrement);
+                    float x = MathF.Sin((float)(2 * Math.PI * (cycles - Math.Round(cycles))));
                     sumL += x * voice.GainLeft[k];
                     sumR += x * voice.GainRight[k];
                 }
@@ -206,5 +209,6 @@ public sealed class ScalarVoiceBank
                 right[s] += yr * level;
             }
         }
+        _elapsed += left.Length;
     }
 }

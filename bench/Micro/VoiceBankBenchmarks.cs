@@ -23,22 +23,34 @@ public class VoiceBankBenchmarks
     [Params(16, 256, 4096)]
     public int Voices { get; set; }
 
+    /// <summary>Both render kernels side by side (Vector512 runs emulated where the CPU lacks AVX-512).</summary>
+    [Params(VectorWidth.Narrow256, VectorWidth.Wide512)]
+    public VectorWidth Width { get; set; }
+
     [IterationSetup]
     public void Setup()
     {
         var settings = new VoiceSettings { Polyphony = Voices, LongReleaseSeconds = 60f };
-        _bank = new VoiceBank(settings, 48000, maxDetune: 0.5f, seed: 1);
+        _bank = new VoiceBank(settings, 48000, maxDetune: 0.5f, seed: 1, width: Width);
         for (int v = 0; v < Voices; v++) _bank.NoteOn(36 + v % 24, 100, 0f);
+        _bank.ControlUpdate();
+        _bank.Render(_left.AsSpan(0, VoiceBank.ControlPeriod), _right.AsSpan(0, VoiceBank.ControlPeriod)); // partial sums for the filter-only benchmark
     }
 
+    private enum Part { Whole, Oscillators, Filters }
+
     [Benchmark(Description = "voice bank block (64 samples)")]
-    public void Block64() => RunBlock(oscillatorsOnly: false);
+    public void Block64() => RunBlock(Part.Whole);
 
-    /// <summary>The oscillator bank alone: sines and envelope, the low-pass compiled out.</summary>
+    /// <summary>The oscillator bank alone: phasors, overtones and envelope, the low-pass compiled out.</summary>
     [Benchmark(Description = "oscillators only (64 samples)")]
-    public void Oscillators64() => RunBlock(oscillatorsOnly: true);
+    public void Oscillators64() => RunBlock(Part.Oscillators);
 
-    private void RunBlock(bool oscillatorsOnly)
+    /// <summary>The low-pass chains and the mix alone (two vectors' chains interleaved), on the sums of the set-up's render.</summary>
+    [Benchmark(Description = "low-pass and mix only (64 samples)")]
+    public void Filters64() => RunBlock(Part.Filters);
+
+    private void RunBlock(Part part)
     {
         if (_blocks++ % 4 == 0)
         {
@@ -52,8 +64,12 @@ public class VoiceBankBenchmarks
         {
             _bank.ControlUpdate();
             Span<float> l = _left.AsSpan(pos, VoiceBank.ControlPeriod), r = _right.AsSpan(pos, VoiceBank.ControlPeriod);
-            if (oscillatorsOnly) _bank.RenderOscillators(l, r);
-            else _bank.Render(l, r);
+            switch (part)
+            {
+                case Part.Oscillators: _bank.RenderOscillators(l, r); break;
+                case Part.Filters: _bank.RenderFilters(l, r); break;
+                default: _bank.Render(l, r); break;
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Losses.Engine.Synthesis;
 using Losses.Protocol.Cli;
 
 namespace Losses.Bench.Voices;
@@ -88,6 +89,7 @@ internal static class VoiceCountCommand
         progress.Done();
 
         Console.WriteLine($"Reference voices per core at {VoiceLoad.SampleRate} Hz, {o.Partials} partials: p99 block time <= {Budget:P0} of the block period");
+        Console.WriteLine($"VoiceBank vector path: {VectorPath.Describe(VectorPath.Chosen)} ({VectorPath.Variable}=256 forces Vector256)");
         Console.WriteLine($"(trials of {seconds:0.##} s of audio, median of {repeats}; every voice sounding, detune targets changing every 256 samples)");
         Console.WriteLine();
         Console.WriteLine("| block | VoiceBank voices | ns/partial-sample | scalar baseline voices | ns/partial-sample | ratio |");

@@ -23,6 +23,7 @@ public sealed class LossesProcessor
 {
     private readonly EngineConfig _config;
     private readonly ulong _seed;
+    private readonly VectorWidth? _width;
     private VoiceBank? _voices;
     private Piece? _piece;
     private float _gain;
@@ -33,10 +34,12 @@ public sealed class LossesProcessor
     private int[] _targetsInFrame = [];
     private float _framePeakLeft, _framePeakRight;
 
-    public LossesProcessor(EngineConfig config, ulong seed)
+    /// <param name="width">The voice bank's vector path; null: the process's (<see cref="VectorPath.Chosen"/>).</param>
+    public LossesProcessor(EngineConfig config, ulong seed, VectorWidth? width = null)
     {
         _config = config;
         _seed = seed;
+        _width = width;
     }
 
     public EngineConfig Config => _config;
@@ -67,7 +70,7 @@ public sealed class LossesProcessor
         if (sampleRate < 8000 || sampleRate > 384000) throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "sample rate must be 8000..384000 Hz");
         if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
         SampleRate = sampleRate;
-        _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning));
+        _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning), _width);
         _piece = new Piece(_config, sampleRate, _voices, _seed);
         _gain = MathF.Pow(10f, _config.Master.GainDb / 20f);
         _threshold = _config.Master.LimiterThreshold;

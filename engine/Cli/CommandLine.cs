@@ -23,6 +23,7 @@ public static class CommandLine
 
     public static int Run(string[] args) => ExitCode.Run(() =>
     {
+        if (Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
         if (args is ["--version"]) return Version();
         var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands)
         {

@@ -28,7 +28,7 @@ internal static class FramesCommand
             return 0;
         })
         {
-            { "FILE.frames", null, "the frame log (render --frames, live --record)", r => path = r.Path("frame log") },
+            { "FILE.frames", null, "the frame log (render --frames, live --record)", r => path = path is null ? r.Path("frame log") : throw r.Error($"one frame log at a time ('{path}' and '{r.Value()}' given)") },
             { "--csv", "as CSV", () => csv = true },
         };
     }

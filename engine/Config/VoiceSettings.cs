@@ -25,7 +25,7 @@ public sealed record VoiceSettings
     [Limits(0, 20)] public float SweepHz { get; init; } = 1f;
     /// <summary>0 = every partial centred, 1 = overtones spread hard left and right.</summary>
     [Limits(0, 1)] public float StereoSpread { get; init; } = 0.8f;
-    /// <summary>Time constant of the per-sample detune glide.</summary>
+    /// <summary>Time constant of the detune glide (one-pole, stepped at every control point).</summary>
     [Limits(0.0001, 1)] public float DetuneGlideSeconds { get; init; } = 0.01f;
     [Limits(1, 16384)] public int Polyphony { get; init; } = 64;
     /// <summary>0: a note's amplitude is velocity² (velocity/127); above 0, every note has this amplitude whatever its velocity.</summary>
@@ -41,8 +41,11 @@ public sealed record VoiceSettings
         return v * v;
     }
 
-    /// <summary>Per-sample coefficient of the one-pole detune glide at this rate.</summary>
-    public float GlideCoefficient(float sampleRate) => 1f - MathF.Exp(-1f / (DetuneGlideSeconds * sampleRate));
+    /// <summary>
+    /// Coefficient of the one-pole detune glide stepped once per control period of
+    /// <paramref name="period"/> samples: the same time constant as a per-sample glide.
+    /// </summary>
+    public float ControlGlideCoefficient(float sampleRate, int period) => (float)(1 - Math.Exp(-period / (DetuneGlideSeconds * (double)sampleRate)));
 
     /// <summary>Per-sample envelope multiplier that damps a released voice by 60 dB in <see cref="DampSeconds"/>.</summary>
     public float DampMultiplier(float sampleRate) => MathF.Exp(-6.90775527898f / (DampSeconds * sampleRate));

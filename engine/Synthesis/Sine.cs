@@ -35,6 +35,11 @@ public static class Sine
         return s ^ (x & signBit);
     }
 
+    /// <summary>cos(2π·x) and sin(2π·x) for a wrapped phase x (the cosine as the sine a quarter cycle on).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> Cos, Vector256<float> Sin) CosSinOfCycles(Vector256<float> x) =>
+        (OfCycles(Wrap(x + Vector256.Create(0.25f))), OfCycles(x));
+
     /// <summary>Wraps a phase into [−½, ½] cycles (the oscillators' accumulated phase never drifts out).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Wrap(Vector256<float> x) => x - Vector256.Round(x);

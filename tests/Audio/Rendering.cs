@@ -1,6 +1,7 @@
 using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
+using Losses.Engine.Synthesis;
 
 namespace Losses.Tests.Audio;
 
@@ -10,9 +11,10 @@ public static class Rendering
     public sealed record Result(float[] Left, float[] Right, LossesProcessor Processor);
 
     public static Result Run(IReadOnlyList<TimedMidiEvent> events, long totalSamples, int block = 64,
-        EngineConfig? config = null, ulong seed = 1, int sampleRate = 48000, Action<LossesProcessor, long>? afterBlock = null)
+        EngineConfig? config = null, ulong seed = 1, int sampleRate = 48000, Action<LossesProcessor, long>? afterBlock = null,
+        VectorWidth? width = null)
     {
-        var processor = new LossesProcessor(config ?? EngineConfig.Default, seed);
+        var processor = new LossesProcessor(config ?? EngineConfig.Default, seed, width);
         processor.Prepare(sampleRate, block);
         var left = new float[totalSamples];
         var right = new float[totalSamples];

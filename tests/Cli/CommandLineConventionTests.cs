@@ -100,6 +100,7 @@ public partial class CommandLineConventionTests
     [InlineData("engine", "watch: --count needs a value", "watch", "--count")]
     [InlineData("visualiser", "visualise: --frames needs a value", "--frames", "--hud", "-o", "x.mp4")]
     [InlineData("bench", "bench voices: --json needs a value", "voices", "--json", "--quick")]
+    [InlineData("engine", "frames: one frame log at a time ('a.frames' and 'b.frames' given)", "frames", "a.frames", "b.frames")]
     [InlineData("bench", "bench ring: --frames must be a whole number in 1..2147483647, not 'many'", "ring", "--frames", "many")]
     public void An_option_value_is_never_another_option_and_a_bad_value_is_exit_2(string program, string message, params string[] args)
     {
