@@ -52,15 +52,14 @@ public sealed record RenderSummary
     public required TargetSummary[] Targets { get; init; }
     public required long FramesPublished { get; init; }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, RenderSummaryJson.Default.RenderSummary);
 }
+
+/// <summary>The render summary's JSON, generated at compile time (no reflection: the NativeAOT plugin links the engine).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(RenderSummary))]
+internal sealed partial class RenderSummaryJson : JsonSerializerContext;
 
 /// <summary>
 /// Drives the processor block by block from a MIDI file, exactly as a live backend would, and

@@ -27,7 +27,7 @@ public static class CommandLine
         if (args is ["--version"]) return Version();
         var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands)
         {
-            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), Example(),
+            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(),
         };
         return commands.Run(args);
     }, e => e is MidiFileException or ConfigException or AudioBackendException);
@@ -248,6 +248,36 @@ public static class CommandLine
             { "--preset", "NAME", "print a preset instead (ldd: the original piece)", r => preset = PresetName(r) },
             { "--check", "FILE", "validate a config file", r => check = r.Path() },
         };
+    }
+
+    /// <summary>An LV2 preset of the plugin holding a config: how a config gets into a DAW's instance.</summary>
+    private static Command PluginPreset()
+    {
+        string? name = null, configPath = null, preset = null, ring = null, output = null;
+        return new Command("plugin-preset", "NAME", "an LV2 preset of the plugin holding a config (README: Plugin)", () =>
+        {
+            if (name is null) throw new UsageException("plugin-preset: give the preset a name: losses plugin-preset NAME --config FILE");
+            // The presets extension's advice for user presets: ~/.lv2/<Plugin>_<Preset>.preset.lv2.
+            output ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lv2", $"Losses_{name}.preset.lv2");
+            new PluginSettings(LoadConfig(configPath, preset), ring).WriteLv2Preset(output, name);
+            Console.WriteLine($"{output}: preset '{name}' of the Losses plugin (rescan plugins in the host, then pick it from the plugin's presets)");
+            return 0;
+        })
+        {
+            { "NAME", null, "the preset's name in the host: letters, digits, '-' or '_' (at most 64)", r => name = name is null ? PresetLabel(r) : throw r.Error($"one name only ('{name}' and '{r.Value()}' given)") },
+            { "--config", "FILE", "the config it holds (defaults otherwise)", r => configPath = r.Path() },
+            { "--preset", "NAME", "start from a preset (ldd); --config keys override it", r => preset = PresetName(r) },
+            { "--ring", "NAME", "its frames go to this ring, not the \"Frame ring\" control's", r => ring = r.Ring() },
+            { "-o|--output", "DIR.lv2", "where the preset bundle goes (default ~/.lv2/Losses_NAME.preset.lv2)",
+                r => output = r.Value() is var dir && dir.TrimEnd('/').EndsWith(".lv2", StringComparison.Ordinal) ? dir : throw r.Error($"-o {dir}: an LV2 bundle folder must end in .lv2") },
+        };
+    }
+
+    private static string PresetLabel(OptionReader r)
+    {
+        string name = r.Value();
+        return name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? name : throw r.Error($"give the preset a name of letters, digits, '-' or '_' (at most 64), not '{name}'");
     }
 
     private static Command Example()

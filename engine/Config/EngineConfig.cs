@@ -1,6 +1,7 @@
-using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Losses.Engine.Learning;
 using Losses.Engine.Synthesis;
 
@@ -200,14 +201,7 @@ public sealed record EngineConfig
         _ => throw new ConfigException($"unknown preset '{name}' (presets: {string.Join(", ", PresetNames)})"),
     };
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Default.EngineConfig);
 
     public static EngineConfig Load(string path, EngineConfig? start = null)
     {
@@ -252,7 +246,9 @@ public sealed record EngineConfig
                 try { origin = FromPreset(preset.GetString()!); }
                 catch (ConfigException e) { throw new ConfigException($"{name}: {e.Message}"); }
             }
-            var config = (EngineConfig)ReadObject(doc.RootElement, typeof(EngineConfig), Copy(origin), "", name);
+            JsonObject merged = JsonNode.Parse(origin.ToJson())!.AsObject();
+            Overlay(doc.RootElement, ConfigJson.Default.EngineConfig, merged, "", name);
+            EngineConfig config = merged.Deserialize(ConfigJson.Default.EngineConfig)!;
             string scale = config.Tuning.Scale;
             if (scale.EndsWith(".scl", StringComparison.OrdinalIgnoreCase) && directory is not null && !Path.IsPathRooted(scale))
                 config = config with { Tuning = config.Tuning with { Scale = Path.Combine(directory, scale) } };
@@ -261,7 +257,11 @@ public sealed record EngineConfig
         }
     }
 
-    private static object ReadObject(JsonElement element, Type type, object instance, string path, string name)
+    /// <summary>
+    /// Checks the file's keys, types and limits against the generated key table (ConfigJson: no
+    /// reflection, so NativeAOT keeps it) and lays each value over the starting config's JSON.
+    /// </summary>
+    private static void Overlay(JsonElement element, JsonTypeInfo type, JsonObject into, string path, string name)
     {
         if (element.ValueKind != JsonValueKind.Object)
             throw new ConfigException($"{name}: '{(path.Length == 0 ? "(top level)" : path)}' must be an object");
@@ -269,61 +269,45 @@ public sealed record EngineConfig
         {
             if (path.Length == 0 && property.Name == "preset") continue; // read first, by Parse
             string key = path.Length == 0 ? property.Name : path + "." + property.Name;
-            PropertyInfo? info = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .FirstOrDefault(p => p.CanWrite && JsonNamingPolicy.CamelCase.ConvertName(p.Name) == property.Name);
+            JsonPropertyInfo? info = type.Properties.FirstOrDefault(p => p.Name == property.Name);
             if (info is null)
                 throw new ConfigException($"{name}: unknown key '{key}' (see the README's config reference)");
-            info.SetValue(instance, ReadValue(property.Value, info, instance, key, name));
+            if (info.PropertyType.IsClass && info.PropertyType != typeof(string))
+                Overlay(property.Value, ConfigJson.Default.GetTypeInfo(info.PropertyType)!, into[property.Name]!.AsObject(), key, name);
+            else
+                into[property.Name] = ReadValue(property.Value, info, key, name);
         }
-        return instance;
     }
 
-    private static object ReadValue(JsonElement value, PropertyInfo info, object instance, string key, string name)
+    private static JsonNode ReadValue(JsonElement value, JsonPropertyInfo info, string key, string name)
     {
         Type type = info.PropertyType;
         if (type.IsEnum)
         {
             string[] names = Enum.GetNames(type).Select(n => JsonNamingPolicy.CamelCase.ConvertName(n)).ToArray();
             string? text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-            int index = text is null ? -1 : Array.IndexOf(names, text);
-            if (index < 0)
+            if (text is null || Array.IndexOf(names, text) < 0)
                 throw new ConfigException($"{name}: '{key}' must be one of {string.Join(", ", names.Select(n => '"' + n + '"'))}");
-            return Enum.GetValues(type).GetValue(index)!;
+            return JsonValue.Create(text);
         }
         if (type == typeof(string))
         {
             if (value.ValueKind != JsonValueKind.String)
                 throw new ConfigException($"{name}: '{key}' must be a string");
-            return value.GetString()!;
+            return JsonValue.Create(value.GetString()!);
         }
-        if (type == typeof(int) || type == typeof(float) || type == typeof(double))
-        {
-            if (value.ValueKind != JsonValueKind.Number)
-                throw new ConfigException($"{name}: '{key}' must be a number");
-            double number = value.GetDouble();
-            if (type == typeof(int) && number != Math.Floor(number))
-                throw new ConfigException($"{name}: '{key}' must be a whole number, not {number}");
-            LimitsAttribute? limits = info.GetCustomAttribute<LimitsAttribute>();
-            if (limits is not null && (number < limits.Min || number > limits.Max || double.IsNaN(number)))
-                throw new ConfigException($"{name}: '{key}' = {number} is out of range [{limits.Min}, {limits.Max}]");
-            if (type == typeof(int)) return (int)number;
-            if (type == typeof(float)) return (float)number;
-            return number;
-        }
-        return ReadObject(value, type, Copy(info.GetValue(instance)!), key, name);
-    }
-
-    /// <summary>A member-wise copy of a settings record (its sections copied too), for the reader to fill in place.</summary>
-    private static T Copy<T>(T settings) where T : notnull
-    {
-        Type type = settings.GetType();
-        object copy = Activator.CreateInstance(type)!;
-        foreach (PropertyInfo p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
-        {
-            object? v = p.GetValue(settings);
-            p.SetValue(copy, v is not null && p.PropertyType.IsClass && p.PropertyType != typeof(string) ? Copy(v) : v);
-        }
-        return (T)copy;
+        if (value.ValueKind != JsonValueKind.Number)
+            throw new ConfigException($"{name}: '{key}' must be a number");
+        double number = value.GetDouble();
+        if (type == typeof(int) && number != Math.Floor(number))
+            throw new ConfigException($"{name}: '{key}' must be a whole number, not {number}");
+        var limits = (LimitsAttribute?)info.AttributeProvider?.GetCustomAttributes(typeof(LimitsAttribute), false).SingleOrDefault();
+        if (limits is not null && (number < limits.Min || number > limits.Max || double.IsNaN(number)))
+            throw new ConfigException($"{name}: '{key}' = {number} is out of range [{limits.Min}, {limits.Max}]");
+        // Rounded to the key's type here, as a float or int field would hold it, so the text read back is that value.
+        if (type == typeof(int)) return JsonValue.Create((int)number);
+        if (type == typeof(float)) return JsonValue.Create((float)number);
+        return JsonValue.Create(number);
     }
 
     private void ValidateTuning(string name)

@@ -18,7 +18,7 @@ public sealed record VoiceSettings
     [Limits(0.01, 60)] public float LongReleaseSeconds { get; init; } = 8f;
     [Limits(0, 128)] public int LongReleaseBelow { get; init; } = 60;
     /// <summary>Time for a released key (or a part change) to damp a voice by 60 dB.</summary>
-    [Limits(0.01, 10)] public float DampSeconds { get; init; } = 0.3f;
+    [Limits(0.001, 10)] public float DampSeconds { get; init; } = 0.3f;
     [Limits(20, 20000)] public float CutoffLowHz { get; init; } = 1000f;
     [Limits(20, 20000)] public float CutoffHighHz { get; init; } = 3000f;
     /// <summary>Rate of the smooth noise that sweeps the low-pass.</summary>

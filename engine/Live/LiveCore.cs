@@ -23,11 +23,14 @@ public sealed class LiveCore
     private int _eventCount;
     private TimedMidiEvent[] _play = [];
     private int _playNext;
+    private readonly bool _recording;
 
-    public LiveCore(LossesProcessor processor)
+    /// <param name="recording">Whether incoming MIDI is queued for a recorder (1 MB of queue), which then must drain it; without, the queue stays empty.</param>
+    public LiveCore(LossesProcessor processor, bool recording = true)
     {
         Processor = processor;
-        Recording = new SpscQueue<RecordedMidi>(1 << 16);
+        _recording = recording;
+        Recording = new SpscQueue<RecordedMidi>(recording ? 1 << 16 : 2);
     }
 
     public LossesProcessor Processor { get; }
@@ -86,8 +89,9 @@ public sealed class LiveCore
 
         Span<MidiEvent> events = _events.AsSpan(0, _eventCount);
         long clock = Processor.SampleTime;
-        foreach (ref readonly MidiEvent e in events)
-            Recording.TryEnqueue(new RecordedMidi(clock + e.Offset, e.Status, e.Data1, e.Data2));
+        if (_recording)
+            foreach (ref readonly MidiEvent e in events)
+                Recording.TryEnqueue(new RecordedMidi(clock + e.Offset, e.Status, e.Data1, e.Data2));
         MidiEventsIn += events.Length;
         try
         {

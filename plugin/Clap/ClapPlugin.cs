@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Losses.Engine.Config;
 using Losses.Plugin.Lv2;
 
 namespace Losses.Plugin.Clap;
@@ -122,16 +123,18 @@ internal static unsafe class ClapPlugin
 {
     public const string Id = "org.losses.instrument";
     private const ushort NoteOn = 0, NoteOff = 1, ParamValue = 5, Midi = 10;
-    private static readonly (uint Id, Port Port, string Name, double Min, double Max, double Default, bool Stepped)[] Params =
+    // Key: the parameter's name in the state. Gain is added to the config's master.gainDb, as LV2's gain control is.
+    private static readonly (uint Id, Port Port, string Key, string Name, double Min, double Max, double Default, bool Stepped)[] Params =
     [
-        (0, Port.GainDb, "Master gain (dB)", -60, 12, Losses.Engine.Config.EngineConfig.Default.Master.GainDb, false),
-        (1, Port.Part, "Part", 1, 4, 1, true),
-        (2, Port.Seed, "Seed (read on activation)", 0, 16777215, 1, true),
-        (3, Port.Ring, "Frame ring (read on activation)", 0, 64, 1, true),
-        (4, Port.AllocatedBytes, "Bytes allocated in process()", 0, 1e9, 0, true), // read-only: 0 is the contract
+        (0, Port.GainDb, "gain", "Master gain (dB)", -60, 12, 0, false),
+        (1, Port.Part, "part", "Part", 1, 4, 1, true),
+        (2, Port.Seed, "seed", "Seed (read on activation)", 0, 16777215, 1, true),
+        (3, Port.Ring, "ring", "Frame ring (read on activation)", 0, 64, 1, true),
+        (4, Port.AllocatedBytes, "", "Bytes allocated in process()", 0, 1e9, 0, true), // read-only: 0 is the contract
     ];
     private const uint ReadOnlyParam = 4;
-    private static readonly byte[] StateMagic = "LSC1"u8.ToArray();
+    /// <summary>Far beyond any config (about 2 KB): a stream that goes on is not a Losses state.</summary>
+    private const int MaxStateBytes = 1 << 20;
 
     private static ClapFactory* s_factory;
     private static ClapDescriptor* s_descriptor;
@@ -139,10 +142,11 @@ internal static unsafe class ClapPlugin
     private static ClapParamsExtension* s_params;
     private static ClapStateExtension* s_state;
 
-    /// <summary>One CLAP instance: the LV2 instance, and its control values where LV2 ports would point.</summary>
+    /// <summary>One CLAP instance: the LV2 instance, its control values where LV2 ports would point, and the state's settings.</summary>
     private sealed class Instance
     {
         public PluginInstance? Lv2;
+        public PluginSettings Settings = PluginSettings.Default;
         public readonly float* Controls = (float*)NativeMemory.AllocZeroed((nuint)Port.Count, sizeof(float));
     }
 
@@ -246,8 +250,9 @@ internal static unsafe class ClapPlugin
                 return 0;
             }
             Instance instance = Of(plugin);
-            var lv2 = new PluginInstance((int)Math.Round(sampleRate), midiEventType: 0);
+            var lv2 = new PluginInstance((int)Math.Round(sampleRate), urids: default);
             for (uint p = (uint)Port.Part; p < (uint)Port.Count; p++) lv2.Connect(p, instance.Controls + p);
+            lv2.Restore(instance.Settings);
             lv2.Activate();
             instance.Lv2 = lv2;
             return 1;
@@ -281,6 +286,7 @@ internal static unsafe class ClapPlugin
         PluginInstance? lv2 = instance.Lv2;
         if (lv2 is null || process->AudioOutputsCount < 1 || process->AudioOutputs[0].ChannelCount < 2) return 0; // CLAP_PROCESS_ERROR
         int n = (int)process->FramesCount;
+        lv2.StartBlock();
         ReadEvents(instance, lv2, process->InEvents, n);
         float** channels = process->AudioOutputs[0].Data32;
         lv2.Render(channels[0], channels[1], n, before);
@@ -440,44 +446,79 @@ internal static unsafe class ClapPlugin
         }
     }
 
-    /// <summary>The state: "LSC1" and the settable parameters' values (doubles, in id order).</summary>
+    /// <summary>The state: <see cref="PluginSettings"/>' JSON — LV2's state, with the parameter values.</summary>
     [UnmanagedCallersOnly]
     private static byte Save(ClapPluginStruct* plugin, ClapStream* stream)
     {
-        Instance instance = Of(plugin);
-        Span<byte> bytes = stackalloc byte[4 + 8 * 4];
-        StateMagic.CopyTo(bytes);
-        for (int i = 0; i < ReadOnlyParam; i++)
-            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes[(4 + 8 * i)..], instance.Controls[(int)Params[i].Port]);
-        fixed (byte* p = bytes)
+        try
         {
-            for (int done = 0; done < bytes.Length;)
+            Instance instance = Of(plugin);
+            var parameters = new (string, double)[ReadOnlyParam];
+            for (int i = 0; i < ReadOnlyParam; i++) parameters[i] = (Params[i].Key, instance.Controls[(int)Params[i].Port]);
+            instance.Lv2?.Save(); // closes the rings earlier loads left
+            byte[] bytes = instance.Settings.ToUtf8(parameters);
+            fixed (byte* p = bytes)
             {
-                long w = stream->ReadOrWrite(stream, p + done, (ulong)(bytes.Length - done));
-                if (w <= 0) return 0;
-                done += (int)w;
+                for (int done = 0; done < bytes.Length;)
+                {
+                    long w = stream->ReadOrWrite(stream, p + done, (ulong)(bytes.Length - done));
+                    if (w <= 0) return 0;
+                    done += (int)w;
+                }
             }
+            return 1;
         }
-        return 1;
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"losses: plugin: cannot save the state: {e.Message}");
+            return 0;
+        }
     }
 
+    /// <summary>
+    /// Read whole, then checked, then applied: a bad state changes nothing and the host gets false.
+    /// On an active instance the new config takes over between two process() calls (<see cref="PluginInstance.Restore"/>).
+    /// </summary>
     [UnmanagedCallersOnly]
     private static byte Load(ClapPluginStruct* plugin, ClapStream* stream)
     {
-        Instance instance = Of(plugin);
-        Span<byte> bytes = stackalloc byte[4 + 8 * 4];
-        fixed (byte* p = bytes)
+        try
         {
-            for (int done = 0; done < bytes.Length;)
+            Instance instance = Of(plugin);
+            var bytes = new MemoryStream();
+            byte* chunk = stackalloc byte[4096];
+            while (true)
             {
-                long r = stream->ReadOrWrite(stream, p + done, (ulong)(bytes.Length - done));
-                if (r <= 0) return 0;
-                done += (int)r;
+                long r = stream->ReadOrWrite(stream, chunk, 4096);
+                if (r < 0) { Console.Error.WriteLine("losses: plugin: the host could not read the saved state: it keeps its config"); return 0; }
+                if (r == 0) break;
+                bytes.Write(new ReadOnlySpan<byte>(chunk, (int)r));
+                if (bytes.Length > MaxStateBytes) throw new ConfigException($"{PluginSettings.Source}: longer than {MaxStateBytes} bytes: not a Losses state");
             }
+            var values = new Dictionary<string, double>();
+            PluginSettings settings = PluginSettings.Parse(bytes.ToArray(), values);
+            foreach (string key in values.Keys)
+                if (Array.FindIndex(Params, p => p.Key == key && p.Id != ReadOnlyParam) < 0)
+                    throw new ConfigException($"{PluginSettings.Source}: unknown parameter 'parameters.{key}'");
+
+            // The parameters first (a restored seed and ring are read as the new config is prepared), undone if that fails.
+            var before = new float[(int)Port.Count];
+            for (int i = 0; i < before.Length; i++) before[i] = instance.Controls[i];
+            foreach (var p in Params)
+                if (values.TryGetValue(p.Key, out double v)) SetParam(instance, p.Id, v);
+            try { instance.Lv2?.Restore(settings); }
+            catch
+            {
+                for (int i = 0; i < before.Length; i++) instance.Controls[i] = before[i];
+                throw;
+            }
+            instance.Settings = settings;
+            return 1;
         }
-        if (!bytes[..4].SequenceEqual(StateMagic)) return 0;
-        for (int i = 0; i < ReadOnlyParam; i++)
-            SetParam(instance, (uint)i, System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(bytes[(4 + 8 * i)..]));
-        return 1;
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"losses: plugin: {e.Message}: it keeps its config");
+            return 0;
+        }
     }
 }

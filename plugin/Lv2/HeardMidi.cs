@@ -8,7 +8,8 @@ namespace Losses.Plugin.Lv2;
 /// `LOSSES_PLUGIN_MIDI_LOG=FILE.mid`: every message the plugin played, at its own samples (one tick
 /// = one sample), written when the host deactivates it — to re-render a DAW set offline with
 /// `./losses render`, and how the tests learn what the host delivered, where. A thread of its own
-/// drains the core's queue into an array made beforehand: nothing allocates while the set runs.
+/// drains the playing core's queue into an array made beforehand: nothing allocates while the set
+/// runs. A restored state starts the piece, and so the log, from the top.
 /// </summary>
 internal sealed class HeardMidi
 {
@@ -20,16 +21,20 @@ internal sealed class HeardMidi
     private volatile bool _stop;
     private int _count;
 
-    public HeardMidi(string path, LiveCore core, int sampleRate)
+    public HeardMidi(string path, PluginInstance instance, int sampleRate)
     {
         _path = path;
         _sampleRate = sampleRate;
         _thread = new Thread(() =>
         {
+            LiveCore? core = null;
             while (true)
             {
                 bool stopping = _stop; // one more drain after the stop is seen
-                while (core.Recording.TryDequeue(out RecordedMidi m))
+                LiveCore? playing = instance.Core ?? core;
+                if (playing != core) _count = 0;
+                core = playing;
+                while (core is not null && core.Recording.TryDequeue(out RecordedMidi m))
                     if (_count < Capacity) _events[_count++] = m;
                 if (stopping) break;
                 Thread.Sleep(10);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Losses.Engine.Config;
 using System.Text;
 
 namespace Losses.Plugin.Lv2;
@@ -10,7 +11,7 @@ namespace Losses.Plugin.Lv2;
 /// </summary>
 internal static unsafe class Lv2Entry
 {
-    public const string PluginUri = "urn:losses:lv2:instrument";
+    public const string PluginUri = PluginSettings.Lv2PluginUri;
 
     private static Lv2Descriptor* s_descriptor;
 
@@ -40,15 +41,14 @@ internal static unsafe class Lv2Entry
     {
         try
         {
-            uint midiEvent = 0;
+            Lv2Urids urids = default;
             for (Lv2Feature** f = features; f is not null && *f is not null; f++)
             {
                 if (Marshal.PtrToStringUTF8((nint)(*f)->Uri) != Lv2Uris.UridMap) continue;
                 var map = (Lv2UridMap*)(*f)->Data;
-                fixed (byte* uri = "http://lv2plug.in/ns/ext/midi#MidiEvent\0"u8)
-                    midiEvent = map->Map(map->Handle, uri);
+                urids = new Lv2Urids(Map(map, Lv2Uris.MidiEvent), Map(map, Lv2Uris.AtomString), Map(map, Lv2Uris.StateSettings));
             }
-            if (midiEvent == 0)
+            if (urids.MidiEvent == 0)
             {
                 Console.Error.WriteLine("losses: plugin: the host offers no urid:map feature: load Losses in an LV2 host that has it (every common one does)");
                 return 0;
@@ -58,7 +58,7 @@ internal static unsafe class Lv2Entry
                 Console.Error.WriteLine($"losses: plugin: sample rate {sampleRate} Hz is outside 8000..384000: set the host's rate inside it");
                 return 0;
             }
-            var instance = new PluginInstance((int)Math.Round(sampleRate), midiEvent);
+            var instance = new PluginInstance((int)Math.Round(sampleRate), urids);
             return GCHandle.ToIntPtr(GCHandle.Alloc(instance));
         }
         catch (Exception e)
@@ -100,6 +100,78 @@ internal static unsafe class Lv2Entry
         h.Free();
     }
 
+    private static uint Map(Lv2UridMap* map, string uri)
+    {
+        byte* text = NativeText.Utf8(uri);
+        try { return map->Map(map->Handle, text); }
+        finally { NativeMemory.Free(text); }
+    }
+
+    private static Lv2StateInterface* s_state;
+
     [UnmanagedCallersOnly]
-    private static void* ExtensionData(byte* uri) => null;
+    private static void* ExtensionData(byte* uri)
+    {
+        if (Marshal.PtrToStringUTF8((nint)uri) != Lv2Uris.StateInterface) return null;
+        if (s_state is null)
+        {
+            var state = (Lv2StateInterface*)NativeMemory.AllocZeroed((nuint)sizeof(Lv2StateInterface));
+            state->Save = &Save;
+            state->Restore = &Restore;
+            s_state = state;
+        }
+        return s_state;
+    }
+
+    /// <summary>The settings as one atom:String property (its size counts the closing NUL, as atom:String's does).</summary>
+    [UnmanagedCallersOnly]
+    private static int Save(nint handle, delegate* unmanaged<void*, uint, void*, nuint, uint, uint, int> store, void* storeHandle, uint flags, Lv2Feature** features)
+    {
+        try
+        {
+            PluginInstance instance = Of(handle);
+            byte[] payload = instance.Save().ToUtf8();
+            byte[] text = new byte[payload.Length + 1];
+            payload.CopyTo(text, 0);
+            fixed (byte* p = text)
+                return store(storeHandle, instance.Urids.StateSettings, p, (nuint)text.Length, instance.Urids.AtomString, Lv2State.IsPod | Lv2State.IsPortable);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"losses: plugin: cannot save the state: {e.Message}");
+            return Lv2State.ErrUnknown;
+        }
+    }
+
+    /// <summary>No property: the defaults (a host's reset). A bad one: the instance keeps what it plays and the host hears why.</summary>
+    [UnmanagedCallersOnly]
+    private static int Restore(nint handle, delegate* unmanaged<void*, uint, nuint*, uint*, uint*, void*> retrieve, void* retrieveHandle, uint flags, Lv2Feature** features)
+    {
+        try
+        {
+            PluginInstance instance = Of(handle);
+            nuint size = 0;
+            uint type = 0, valueFlags = 0;
+            var value = (byte*)retrieve(retrieveHandle, instance.Urids.StateSettings, &size, &type, &valueFlags);
+            PluginSettings settings = PluginSettings.Default;
+            if (value is not null)
+            {
+                if (type != instance.Urids.AtomString)
+                {
+                    Console.Error.WriteLine("losses: plugin: the saved state is not the plugin's text (atom:String): it keeps its config");
+                    return Lv2State.ErrBadType;
+                }
+                var text = new ReadOnlySpan<byte>(value, (int)Math.Min(size, int.MaxValue));
+                int nul = text.IndexOf((byte)0);
+                settings = PluginSettings.Parse(nul >= 0 ? text[..nul] : text);
+            }
+            instance.Restore(settings);
+            return Lv2State.Success;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"losses: plugin: {e.Message}: it keeps its config");
+            return Lv2State.ErrUnknown;
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Losses.Engine.Config;
 
 namespace Losses.Plugin.Lv2;
 
@@ -47,9 +48,31 @@ internal struct Lv2AtomEvent
     public Lv2Atom Body;
 }
 
+/// <summary>LV2_State_Interface (lv2/state/state.h): the host's store and retrieve callbacks come with each call.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct Lv2StateInterface
+{
+    public delegate* unmanaged<nint, delegate* unmanaged<void*, uint, void*, nuint, uint, uint, int>, void*, uint, Lv2Feature**, int> Save;
+    public delegate* unmanaged<nint, delegate* unmanaged<void*, uint, nuint*, uint*, uint*, void*>, void*, uint, Lv2Feature**, int> Restore;
+}
+
 internal static class Lv2Uris
 {
     public const string UridMap = "http://lv2plug.in/ns/ext/urid#map";
     public const string MidiEvent = "http://lv2plug.in/ns/ext/midi#MidiEvent";
     public const string AtomSequence = "http://lv2plug.in/ns/ext/atom#Sequence";
+    public const string AtomString = "http://lv2plug.in/ns/ext/atom#String";
+    public const string StateInterface = "http://lv2plug.in/ns/ext/state#interface";
+    /// <summary>The state's one property: <see cref="PluginSettings"/>' JSON, an atom:String.</summary>
+    public const string StateSettings = PluginSettings.Lv2SettingsKey;
+}
+
+/// <summary>The URIs the instance needs, mapped by the host at instantiation.</summary>
+internal readonly record struct Lv2Urids(uint MidiEvent, uint AtomString, uint StateSettings);
+
+/// <summary>LV2_State_Status and LV2_State_Flags.</summary>
+internal static class Lv2State
+{
+    public const int Success = 0, ErrUnknown = 1, ErrBadType = 2;
+    public const uint IsPod = 1, IsPortable = 2;
 }

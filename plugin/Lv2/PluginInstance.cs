@@ -13,19 +13,43 @@ internal enum Port : uint
 
 /// <summary>
 /// One LV2 instance around the engine's one processor, driven through <see cref="LiveCore"/> as
-/// the JACK and ASIO backends drive it. <see cref="Activate"/> allocates (processor, ring);
-/// <see cref="Run"/> never allocates, locks, logs, throws or does I/O, and counts what the
-/// audio thread allocated inside it onto the AllocatedBytes output so hosts and tests can see it.
+/// the JACK and ASIO backends drive it. <see cref="Activate"/> and <see cref="Restore"/> allocate
+/// (processor, ring); <see cref="Run"/> never allocates, locks, logs, throws or does I/O, and counts
+/// what the audio thread allocated inside it onto the AllocatedBytes output so hosts and tests can see it.
 /// </summary>
-internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
+internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
 {
     /// <summary>The ring control's 1: readers follow the plugin with `--ring losses-plugin`.</summary>
     public const string DefaultRing = "losses-plugin";
 
+    /// <summary>
+    /// What one activation plays: a prepared core, its ring and the config's own gain. Made off the
+    /// audio thread; <see cref="StartBlock"/> swaps a restored one in between blocks.
+    /// </summary>
+    private sealed class Performance
+    {
+        public required LiveCore Core { get; init; }
+        public required string? RingName { get; init; }
+        public required float ConfigGainDb { get; init; }
+        public required PluginSettings Settings { get; init; }
+        public FrameRingWriter? Ring;
+        /// <summary>The ring was made for this performance (another name than the one it replaces).</summary>
+        public bool OwnsRing;
+        /// <summary>Set when swapped out for one that does not go on with its ring: the ring, for a non-audio call to close.</summary>
+        public FrameRingWriter? RingToClose;
+        /// <summary>The retired performances before this one (a chain built on the audio thread without allocating).</summary>
+        public Performance? Previous;
+        /// <summary>What played when this one was prepared: what plays still if this one is taken back untaken.</summary>
+        public Performance? Basis;
+    }
+
     private readonly void*[] _ports = new void*[(int)Port.Count];
-    private LiveCore? _core;
+    private Performance? _now;      // the audio thread's, between Activate and Deactivate
+    private Performance? _pending;  // a restored state, prepared, waiting for the next block
+    private Performance? _retired;  // swapped out by the audio thread: their replaced rings await closing
+    private Performance? _latest;   // the last one activated or restored: what plays once the audio thread has swapped (non-audio threads only)
+    private PluginSettings _settings = PluginSettings.Default;
     private HeardMidi? _heard;
-    private FrameRingWriter? _ring;
     private float _part, _gainDb, _newTarget, _panic;
     private long _allocated;
     private object? _testGarbage;
@@ -33,6 +57,20 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
     private bool _allocateInRun;
 
     public int SampleRate { get; } = sampleRate;
+    public Lv2Urids Urids { get; } = urids;
+
+    /// <summary>The config and ring name the instance plays (or will, from the next block): what a host's save stores.</summary>
+    public PluginSettings Settings => Volatile.Read(ref _settings);
+
+    /// <summary>A host's save (not the audio thread): the settings, and a moment to close the rings restores left.</summary>
+    public PluginSettings Save()
+    {
+        CloseRetired();
+        return Settings;
+    }
+
+    /// <summary>The core the audio thread plays now (the MIDI log follows it).</summary>
+    public LiveCore? Core => Volatile.Read(ref _now)?.Core;
 
     public void Connect(uint port, void* data)
     {
@@ -58,41 +96,99 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
         return n <= 0 ? null : n == 1 ? DefaultRing : $"{DefaultRing}-{n}";
     }
 
-    /// <summary>The piece from the top with this seed and gain: everything the audio thread uses is allocated here.</summary>
+    /// <summary>The piece from the top with the settings, the seed and the gain: everything the audio thread uses is allocated here.</summary>
     public void Activate()
     {
         Deactivate();
+        _part = Control(Port.Part, 1);
+        _gainDb = Control(Port.GainDb, 0);
+        _newTarget = Control(Port.NewTarget, 0);
+        _panic = Control(Port.Panic, 0);
+        _allocated = 0;
+        _allocateInRun = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_TEST_ALLOCATE") == "1";
+        string? midiLog = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_MIDI_LOG");
+        _latest = Prepare(_settings, current: null, recording: !string.IsNullOrEmpty(midiLog));
+        Volatile.Write(ref _now, _latest);
+        if (!string.IsNullOrEmpty(midiLog)) _heard = new HeardMidi(midiLog, this, SampleRate);
+    }
+
+    /// <summary>
+    /// A restored state (not the audio thread). Inactive: played from the next activation. Active:
+    /// a new performance (the piece from the top with the new config, the same seed, gain and — when
+    /// its name is unchanged — ring) is prepared here and swapped in at the start of the next block,
+    /// as a deactivate/activate between two blocks would do. Throws, keeping the current one, when
+    /// it cannot be prepared.
+    /// </summary>
+    public void Restore(PluginSettings settings)
+    {
+        // Nothing pending from here, so no new swap: what plays is the one taken back's basis, or
+        // the last one prepared (which the audio thread may be swapping in at this very moment).
+        Performance? untaken = Interlocked.Exchange(ref _pending, null);
+        Performance? current = untaken is not null ? untaken.Basis : _latest;
+        if (untaken is not null)
+        {
+            // It never played: should this one fail, the instance plays, and saves, what it played before.
+            if (untaken.OwnsRing) untaken.Ring?.Dispose();
+            _latest = current;
+            if (current is not null) Volatile.Write(ref _settings, current.Settings);
+        }
+        CloseRetired();
+        if (current is not null)
+        {
+            Performance next = Prepare(settings, current, recording: _heard is not null);
+            _latest = next;
+            Volatile.Write(ref _pending, next);
+        }
+        Volatile.Write(ref _settings, settings);
+    }
+
+    private Performance Prepare(PluginSettings settings, Performance? current, bool recording)
+    {
         ulong seed = (ulong)Math.Max(0, MathF.Round(Control(Port.Seed, 1)));
-        _gainDb = Math.Clamp(Control(Port.GainDb, EngineConfig.Default.Master.GainDb), -60f, 12f);
-        EngineConfig config = EngineConfig.Default with { Master = EngineConfig.Default.Master with { GainDb = _gainDb } };
+        float configGainDb = settings.Config.Master.GainDb;
+        EngineConfig config = settings.Config with
+        {
+            Master = settings.Config.Master with { GainDb = Math.Clamp(configGainDb + Control(Port.GainDb, 0), -60f, 12f) },
+        };
         var processor = new LossesProcessor(config, seed);
         processor.Prepare(SampleRate, 4096);
-        string? ring = RingName(Control(Port.Ring, 1));
-        if (ring is not null)
+        string? ringName = settings.RingName ?? RingName(Control(Port.Ring, 1));
+        var performance = new Performance { Core = new LiveCore(processor, recording), RingName = ringName, ConfigGainDb = configGainDb, Settings = settings, Basis = current };
+        if (current is not null && current.RingName == ringName)
+            performance.Ring = current.Ring; // the same ring goes on: a ring has one writer
+        else if (ringName is not null)
         {
             try
             {
-                _ring = FrameRingWriter.Create(ring);
-                processor.FrameSink = _ring;
+                performance.Ring = FrameRingWriter.Create(ringName);
+                performance.OwnsRing = true;
             }
             catch (Exception e) when (e is RingException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"losses: plugin: no frames for the visualiser: {e.Message} (in a host: give each instance its own \"Frame ring\" number)");
             }
         }
-        _part = Control(Port.Part, 1);
-        _newTarget = Control(Port.NewTarget, 0);
-        _panic = Control(Port.Panic, 0);
-        _allocated = 0;
-        _allocateInRun = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_TEST_ALLOCATE") == "1";
-        _core = new LiveCore(processor);
-        string? midiLog = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_MIDI_LOG");
-        if (!string.IsNullOrEmpty(midiLog)) _heard = new HeardMidi(midiLog, _core, SampleRate);
+        processor.FrameSink = performance.Ring;
+        return performance;
+    }
+
+    /// <summary>Closes the rings the audio thread stopped writing (not the audio thread).</summary>
+    private void CloseRetired()
+    {
+        for (Performance? p = Interlocked.Exchange(ref _retired, null); p is not null; p = p.Previous)
+        {
+            p.RingToClose?.Dispose();
+            p.RingToClose = null;
+        }
     }
 
     public void Deactivate()
     {
-        _core = null;
+        Performance? untaken = Interlocked.Exchange(ref _pending, null);
+        if (untaken is { OwnsRing: true }) untaken.Ring?.Dispose();
+        CloseRetired();
+        Performance? now = Interlocked.Exchange(ref _now, null);
+        _latest = null;
         HeardMidi? heard = _heard;
         _heard = null;
         try { heard?.Finish(); }
@@ -100,29 +196,55 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
         {
             Console.Error.WriteLine($"losses: plugin: cannot write LOSSES_PLUGIN_MIDI_LOG: {e.Message}");
         }
-        _ring?.Dispose();
-        _ring = null;
+        now?.Ring?.Dispose();
+    }
+
+    /// <summary>
+    /// Audio thread, before the block's events: a restored performance takes over here, between
+    /// blocks. Allocates nothing: the one it replaces joins a chain the next non-audio call closes.
+    /// </summary>
+    public void StartBlock()
+    {
+        if (Volatile.Read(ref _pending) is null) return;
+        Performance? next = Interlocked.Exchange(ref _pending, null);
+        if (next is null) return;
+        next.Basis = null; // taken: no one looks back from it any more, and the old ones may go
+        Performance? now = _now;
+        if (now is not null)
+        {
+            now.RingToClose = next.Ring != now.Ring ? now.Ring : null;
+            Performance? head;
+            do
+            {
+                head = Volatile.Read(ref _retired);
+                now.Previous = head;
+            } while (Interlocked.CompareExchange(ref _retired, now, head) != head);
+        }
+        Volatile.Write(ref _now, next);
+        _gainDb = float.NaN; // the gain control as it is now, over the new config's gain, from the first sample
     }
 
     public void Run(uint frames)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
+        StartBlock();
         var sequence = (Lv2Atom*)_ports[(int)Port.MidiIn];
-        if (sequence is not null && _core is not null) ReadMidi(_core, sequence, (int)frames);
+        if (sequence is not null && _now is { } now) ReadMidi(now.Core, sequence, (int)frames);
         Render((float*)_ports[(int)Port.OutLeft], (float*)_ports[(int)Port.OutRight], (int)frames, before);
     }
 
-    /// <summary>A message for the next <see cref="Render"/>, at its frame in that block (other plugin formats' events).</summary>
-    public void AddMidi(int offset, byte status, byte data1, byte data2) => _core?.AddEvent(offset, status, data1, data2);
+    /// <summary>A message for the next <see cref="Render"/>, at its frame in that block (other plugin formats' events; after <see cref="StartBlock"/>).</summary>
+    public void AddMidi(int offset, byte status, byte data1, byte data2) => _now?.Core.AddEvent(offset, status, data1, data2);
 
     /// <summary>
-    /// One block: the controls, the messages added since the last block, the audio, the output
+    /// One block: the controls, the messages added since <see cref="StartBlock"/>, the audio, the output
     /// controls. <paramref name="allocatedBefore"/>: the thread's allocation count when the host's call began.
     /// </summary>
     public void Render(float* left, float* right, int n, long allocatedBefore)
     {
-        LiveCore? core = _core;
-        if (core is null || left is null || right is null) return;
+        Performance? now = _now;
+        if (now is null || left is null || right is null) return;
+        LiveCore core = now.Core;
 
         // Controls act when they change, as a performer's button or knob would.
         float part = Control(Port.Part, _part);
@@ -135,11 +257,11 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
         if (panic >= 0.5f && _panic < 0.5f) core.RequestPanic();
         _panic = panic;
         float gainDb = Control(Port.GainDb, _gainDb);
-        if (gainDb != _gainDb) core.Processor.SetMasterGain(gainDb);
+        if (gainDb != _gainDb) core.Processor.SetMasterGain(now.ConfigGainDb + gainDb);
         _gainDb = gainDb;
 
         core.Cycle(new Span<float>(left, n), new Span<float>(right, n), (double)n / SampleRate);
-        _ring?.Heartbeat();
+        now.Ring?.Heartbeat();
         if (_allocateInRun) _testGarbage = new byte[40];
 
         Output(Port.Loss, core.Processor.Piece.Loss);
@@ -158,7 +280,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, uint midiEventType)
         {
             var e = (Lv2AtomEvent*)at;
             byte* data = at + sizeof(Lv2AtomEvent);
-            if (e->Body.Type == midiEventType && e->Body.Size >= 1 && data + e->Body.Size <= end)
+            if (e->Body.Type == Urids.MidiEvent && e->Body.Size >= 1 && data + e->Body.Size <= end)
             {
                 int offset = (int)Math.Clamp(e->Frames, 0, Math.Max(frames - 1, 0));
                 byte d1 = e->Body.Size > 1 ? data[1] : (byte)0;

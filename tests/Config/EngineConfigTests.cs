@@ -12,6 +12,16 @@ public class EngineConfigTests
         Assert.Equal(EngineConfig.Default.ToJson(), back.ToJson());
     }
 
+    /// <summary>A preset inside its own limits: a recorded session's config.json or a plugin state of it reads back.</summary>
+    [Theory]
+    [InlineData("ldd")]
+    public void A_printed_preset_reads_back_as_the_preset(string preset)
+    {
+        Assert.Contains(preset, EngineConfig.PresetNames);
+        EngineConfig config = EngineConfig.FromPreset(preset);
+        Assert.Equal(config.ToJson(), EngineConfig.Parse(config.ToJson(), "preset.json").ToJson());
+    }
+
     [Fact]
     public void Keys_left_out_keep_their_defaults_and_given_keys_are_read()
     {

@@ -147,6 +147,27 @@ public sealed unsafe class ClapTestHost : IDisposable
         return (new Span<float>(left, frames).ToArray(), new Span<float>(right, frames).ToArray());
     }
 
+    /// <summary>Plays a performance as MIDI events from this block on, in blocks of <paramref name="block"/>.</summary>
+    public (float[] Left, float[] Right) Play(IReadOnlyList<Losses.Engine.Midi.TimedMidiEvent> events, long frames, int block)
+    {
+        var left = new float[frames];
+        var right = new float[frames];
+        int next = 0;
+        for (long pos = 0; pos < frames; pos += block)
+        {
+            int n = (int)Math.Min(block, frames - pos);
+            while (next < events.Count && events[next].SampleTime < pos + n)
+            {
+                var e = events[next++];
+                AddMidi((uint)(e.SampleTime - pos), e.Status, e.Data1, e.Data2);
+            }
+            var (l, r) = Process(n);
+            l.CopyTo(left, pos);
+            r.CopyTo(right, pos);
+        }
+        return (left, right);
+    }
+
     public byte[] SaveState()
     {
         nint ext = Extension("clap.state");

@@ -80,22 +80,8 @@ public class InProcessHostTests(ITestOutputHelper output)
 
         using var host = new Lv2TestHost(PluginBundle.Library, Rate, new Dictionary<uint, float> { [Lv2TestHost.Seed] = 9, [Lv2TestHost.Gain] = 3, [Lv2TestHost.Ring] = 0 });
         host.Activate();
-        int next = 0, differing = 0;
-        var blockEvents = new List<(int, byte, byte, byte)>();
-        for (long pos = 0; pos < offline.Frames; pos += 128)
-        {
-            int n = (int)Math.Min(128, offline.Frames - pos);
-            blockEvents.Clear();
-            while (next < events.Length && events[next].SampleTime < pos + n)
-            {
-                TimedMidiEvent e = events[next++];
-                blockEvents.Add(((int)(e.SampleTime - pos), e.Status, e.Data1, e.Data2));
-            }
-            var (l, rr) = host.Run(n, blockEvents.ToArray());
-            for (int i = 0; i < n; i++)
-                if (Math.Abs(l[i] - offline.Samples[0][pos + i]) > 1e-6f || Math.Abs(rr[i] - offline.Samples[1][pos + i]) > 1e-6f) differing++;
-        }
-        Assert.Equal(0, differing);
+        var (left, right) = host.Play(events, offline.Frames, 128);
+        Assert.Equal(0, StateTests.Differing(offline, left, right));
         Assert.Equal(0f, host[Lv2TestHost.AllocatedBytes]);
     }
 }

@@ -25,6 +25,54 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
     [Fact]
     public void Jalv_plays_four_parts_identically_to_the_offline_render_frames_reach_the_ring_and_run_allocates_nothing()
     {
+        Dictionary<string, float> monitors = PlayThroughJalv(new JalvSet(TestFiles.FourParts, Seed: 5, MinSeconds: 30));
+        Assert.Equal(4f, monitors["current_part"]);
+        Assert.Equal(0f, monitors["allocated_bytes"]);
+    }
+
+    /// <summary>A state folder (an LV2 preset as `losses plugin-preset` writes it) that jalv loads with -l before it activates the plugin.</summary>
+    [Fact]
+    public void Jalv_loads_a_saved_config_with_l_and_plays_as_the_render_with_that_config()
+    {
+        string bundle = Path.Combine(EngineCli.TempDir(), "losses-state.lv2");
+        EngineCli.Outcome w = EngineCli.Run("plugin-preset", "state", "--config", StateTests.ConfigFile, "-o", bundle);
+        Assert.True(w.ExitCode == 0, w.Stderr);
+        Dictionary<string, float> monitors = PlayThroughJalv(new JalvSet(PlayedSet.File, PlayedSet.Seed, MinSeconds: 1, Config: StateTests.ConfigFile, Load: bundle));
+        Assert.Equal(0f, monitors["allocated_bytes"]);
+    }
+
+    /// <summary>
+    /// jalv's console applies a preset while the plugin runs; the plugin declares state:threadSafeRestore,
+    /// so jalv restores on its own thread while JACK's calls run(): the new config takes over between blocks.
+    /// </summary>
+    [Fact]
+    public void Jalv_applies_a_config_preset_while_running_and_plays_as_the_render_with_that_config_from_the_next_block()
+    {
+        string presets = Path.Combine(EngineCli.TempDir(), "presets");
+        string bundle = Path.Combine(presets, "losses-stage.lv2");
+        EngineCli.Outcome w = EngineCli.Run("plugin-preset", "stage", "--config", StateTests.ConfigFile, "-o", bundle);
+        Assert.True(w.ExitCode == 0, w.Stderr);
+        string uri = new Uri(Path.Combine(bundle, "state.ttl")).AbsoluteUri;
+        // jalv 1.6's console reads a preset's file when "presets" lists them, not on "preset URI" alone.
+        Dictionary<string, float> monitors = PlayThroughJalv(new JalvSet(PlayedSet.File, PlayedSet.Seed, MinSeconds: 1, Config: StateTests.ConfigFile,
+            Lv2Path: presets, ConsoleBeforePlay: $"presets\npreset {uri}"));
+        Assert.Equal(0f, monitors["allocated_bytes"]);
+    }
+
+    /// <summary>
+    /// A performance for jalv: the MIDI file and seed; optionally a config the plugin gets from a
+    /// state (<paramref name="Load"/>: jalv -l; <paramref name="ConsoleBeforePlay"/>: a console command
+    /// once it runs, from presets under <paramref name="Lv2Path"/>) and the render compares with.
+    /// </summary>
+    private sealed record JalvSet(string Midi, ulong Seed, int MinSeconds, string? Config = null, string? Load = null, string? Lv2Path = null, string? ConsoleBeforePlay = null);
+
+    /// <summary>
+    /// Plays the set into jalv from a JACK client and records it; asserts that every message reached
+    /// the plugin in order, that its output equals `./losses render` of what it heard (with the set's
+    /// config) cycle for cycle, and that the ring carried the offline frames; returns jalv's monitors.
+    /// </summary>
+    private Dictionary<string, float> PlayThroughJalv(JalvSet set)
+    {
         string dir = EngineCli.TempDir();
         string client = "losses-p" + Guid.NewGuid().ToString("N")[..6];
         int ringNumber = 2 + Environment.ProcessId % 60; // a ring of this run's own: one writer per ring
@@ -35,15 +83,21 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         piano.Start();
         recorder.Start();
         string mid = Path.Combine(dir, "heard.mid");
-        using Process jalv = StartJalv(client, new() { ["LOSSES_PLUGIN_MIDI_LOG"] = mid }, $"ring={ringNumber}", "seed=5");
+        using Process jalv = StartJalv(client, new() { ["LOSSES_PLUGIN_MIDI_LOG"] = mid }, set, $"ring={ringNumber}", $"seed={set.Seed}");
         var frames = new List<Frame>();
         using var follow = new RingFollower(ring, frames);
         WaitForPort(piano, client);
+        if (set.ConsoleBeforePlay is not null)
+        {
+            jalv.StandardInput.WriteLine(set.ConsoleBeforePlay);
+            jalv.StandardInput.Flush();
+            Thread.Sleep(500); // the restore, then the swap at the next block
+        }
         piano.PlayInto(client);
         recorder.RecordFrom(client);
         Thread.Sleep(500);
 
-        TimedMidiEvent[] events = MidiPerformance.Load(TestFiles.FourParts, Rate).Events;
+        TimedMidiEvent[] events = MidiPerformance.Load(set.Midi, Rate).Events;
         uint baseFrame = (piano.Now() + Rate / 2) / Period * Period;
         var schedule = events.Select(e => (Frame: baseFrame + (uint)e.SampleTime, e.Status, e.Data1, e.Data2)).ToList();
         uint recordFrom = baseFrame - Period * 10;
@@ -59,6 +113,13 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         Assert.True(piano.Done, "every message was sent");
         Dictionary<string, float> monitors = Quit(jalv);
         follow.Stop();
+        // A state restored while running starts the piece from the top in the same ring: the ring's
+        // positions go on, the frames' sample clock starts again from 0.
+        int restart = 0;
+        for (int i = 1; i < frames.Count; i++)
+            if (frames[i].SampleTime < frames[i - 1].SampleTime) restart = i;
+        frames.RemoveRange(0, restart);
+        long firstIndex = frames.Count > 0 ? frames[0].Index : 0;
 
         // Where the plugin's clock stood against JACK's: every key press it trained on is in the
         // ring with its sample; the one it heard at the JACK frame it was sent for gives the offset.
@@ -86,9 +147,21 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         int atTheirOffset = heardMidi.Where((m, i) => schedule[i].Frame - m.SampleTime == pressOffsets[0].Offset).Count();
         output.WriteLine($"MIDI: all {heardMidi.Length} messages reached the plugin in order, {atTheirOffset} at the frame they were sent for (against the first press's offset)");
         string wav = Path.Combine(dir, "heard.wav"), log = Path.Combine(dir, "heard.frames");
-        EngineCli.Outcome r = EngineCli.Run("render", mid, "-o", wav, "--seed", "5", "--frames", log);
+        string[] config = set.Config is null ? [] : ["--config", set.Config];
+        EngineCli.Outcome r = EngineCli.Run(["render", mid, "-o", wav, "--seed", set.Seed.ToString(CultureInfo.InvariantCulture), "--frames", log, .. config]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         WavData offline = WavData.Read(wav);
+        if (set.Config is not null)
+        {
+            // The config is heard: the same MIDI with the defaults sounds otherwise.
+            string plain = Path.Combine(dir, "heard-defaults.wav");
+            r = EngineCli.Run("render", mid, "-o", plain, "--seed", set.Seed.ToString(CultureInfo.InvariantCulture));
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            WavData defaults = WavData.Read(plain);
+            int differing = StateTests.Differing(offline, defaults.Samples[0], defaults.Samples[1]);
+            output.WriteLine($"the config's render and the defaults' differ in {differing} of {offline.Frames} samples");
+            Assert.True(differing > offline.Frames / 2, "the config does not change the sound");
+        }
 
         // Audio, cycle by cycle: the recorder's cycle at JACK frame F holds plugin samples F − offset,
         // where the offset is what the messages around F say (a driver skip between two messages moves
@@ -126,7 +199,7 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         }
         int total = exact + slipped + unmatched;
         output.WriteLine($"cycles: {exact} sample for sample where the MIDI puts them, {slipped} a whole number of periods from there (a driver skip between messages), {unmatched} unmatched, of {total} ({unrecorded} the recorder missed or saw twice)");
-        Assert.True(total > 30 * Rate / Period, $"compared only {total} cycles");
+        Assert.True(total > set.MinSeconds * Rate / Period, $"compared only {total} cycles");
         Assert.True(unmatched <= total / 500, $"{unmatched} of {total} cycles of jalv's output match nothing in the offline render");
 
         // The ring: every frame the reader saw is the offline render's frame of that index, byte for byte.
@@ -134,8 +207,9 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         int same = 0, differ = 0;
         foreach (Frame f in frames)
         {
-            if (f.Index >= expected.Count) continue;
-            Frame e = expected.Read(f.Index);
+            if (f.Index - firstIndex >= expected.Count) continue;
+            Frame e = expected.Read(f.Index - firstIndex);
+            e.Index = f.Index;
             if (MemoryMarshal.AsBytes(new ReadOnlySpan<Frame>(in f)).SequenceEqual(MemoryMarshal.AsBytes(new ReadOnlySpan<Frame>(in e)))) same++;
             else differ++;
         }
@@ -144,8 +218,7 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         Assert.True(differ == 0, $"{differ} ring frames differ from the offline frame log"); // frames follow the plugin's clock, not JACK's
 
         output.WriteLine($"jalv's monitors at the end: {string.Join(", ", monitors.Select(m => $"{m.Key} = {m.Value}"))}");
-        Assert.Equal(4f, monitors["current_part"]);
-        Assert.Equal(0f, monitors["allocated_bytes"]);
+        return monitors;
     }
 
     [Fact]
@@ -153,7 +226,7 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
     {
         string client = "losses-p" + Guid.NewGuid().ToString("N")[..6];
         using var piano = new JackTestClient(client + "-probe");
-        using Process jalv = StartJalv(client, new() { ["LOSSES_PLUGIN_TEST_ALLOCATE"] = "1" }, "ring=0");
+        using Process jalv = StartJalv(client, new() { ["LOSSES_PLUGIN_TEST_ALLOCATE"] = "1" }, null, "ring=0");
         WaitForPort(piano, client);
         Thread.Sleep(1000);
         Dictionary<string, float> monitors = Quit(jalv);
@@ -161,13 +234,15 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         Assert.True(monitors["allocated_bytes"] >= 64 * 100, $"the meter saw {monitors["allocated_bytes"]} bytes");
     }
 
-    private static Process StartJalv(string client, Dictionary<string, string> env, params string[] controls)
+    private static Process StartJalv(string client, Dictionary<string, string> env, JalvSet? set, params string[] controls)
     {
         var info = new ProcessStartInfo("jalv") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { "-x", "-n", client }) info.ArgumentList.Add(a);
         foreach (string c in controls) { info.ArgumentList.Add("-c"); info.ArgumentList.Add(c); }
-        info.ArgumentList.Add(PluginBundle.Uri);
-        info.Environment["LV2_PATH"] = PluginBundle.Lv2Path;
+        // -l: the state names the plugin.
+        if (set?.Load is not null) { info.ArgumentList.Add("-l"); info.ArgumentList.Add(set.Load); }
+        else info.ArgumentList.Add(PluginBundle.Uri);
+        info.Environment["LV2_PATH"] = set?.Lv2Path is null ? PluginBundle.Lv2Path : $"{PluginBundle.Lv2Path}:{set.Lv2Path}";
         foreach (var (k, v) in env) info.Environment[k] = v;
         return Process.Start(info) ?? throw new InvalidOperationException("could not start jalv (apt-get install jalv)");
     }

@@ -59,7 +59,7 @@ public sealed unsafe class Lv2TestHost : IDisposable
         _midiType = MapUri("http://lv2plug.in/ns/ext/midi#MidiEvent");
         _sequenceType = MapUri("http://lv2plug.in/ns/ext/atom#Sequence");
 
-        float[] defaults = [0, 0, 0, 1, 1, Losses.Engine.Config.EngineConfig.Default.Master.GainDb, 0, 0, 0, 0, 0, 0]; // as losses.ttl: gain is the engine's default
+        float[] defaults = [0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0]; // as losses.ttl: gain 0 dB over the config's
         for (uint p = Part; p < Ports; p++)
         {
             _controls[p] = controls.TryGetValue(p, out float v) ? v : defaults[p];
@@ -91,6 +91,115 @@ public sealed unsafe class Lv2TestHost : IDisposable
         *(uint*)(_sequence + 4) = _sequenceType;
         _descriptor->Run(_instance, (uint)frames);
         return (new Span<float>(_left, frames).ToArray(), new Span<float>(_right, frames).ToArray());
+    }
+
+    public void Deactivate() => _descriptor->Deactivate(_instance);
+
+    /// <summary>Plays a performance from this block on, in blocks of <paramref name="block"/>, for <paramref name="frames"/> samples.</summary>
+    public (float[] Left, float[] Right) Play(IReadOnlyList<Losses.Engine.Midi.TimedMidiEvent> events, long frames, int block)
+    {
+        var left = new float[frames];
+        var right = new float[frames];
+        var blockEvents = new List<(int, byte, byte, byte)>();
+        int next = 0;
+        for (long pos = 0; pos < frames; pos += block)
+        {
+            int n = (int)Math.Min(block, frames - pos);
+            blockEvents.Clear();
+            while (next < events.Count && events[next].SampleTime < pos + n)
+            {
+                var e = events[next++];
+                blockEvents.Add(((int)(e.SampleTime - pos), e.Status, e.Data1, e.Data2));
+            }
+            var (l, r) = Run(n, blockEvents.ToArray());
+            l.CopyTo(left, pos);
+            r.CopyTo(right, pos);
+        }
+        return (left, right);
+    }
+
+    // lv2/state/state.h's LV2_State_Interface, transcribed apart from the plugin's.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct StateInterface
+    {
+        public delegate* unmanaged<nint, delegate* unmanaged<void*, uint, void*, nuint, uint, uint, int>, void*, uint, nint*, int> Save;
+        public delegate* unmanaged<nint, delegate* unmanaged<void*, uint, nuint*, uint*, uint*, void*>, void*, uint, nint*, int> Restore;
+    }
+
+    /// <summary>One saved property: its value, type URI and LV2_State_Flags.</summary>
+    public sealed record StateValue(byte[] Value, string Type, uint Flags = 3);
+
+    private static Dictionary<uint, StateValue>? s_store; // the host's store for the save in progress (one at a time)
+    private static readonly object StateLock = new();
+
+    private StateInterface* State()
+    {
+        fixed (byte* uri = "http://lv2plug.in/ns/ext/state#interface\0"u8)
+        {
+            var state = (StateInterface*)_descriptor->ExtensionData(uri);
+            if (state is null) throw new InvalidOperationException("the plugin has no state:interface");
+            return state;
+        }
+    }
+
+    /// <summary>The host's save: every property the plugin stores, by key URI; and the status it returned.</summary>
+    public (int Status, Dictionary<string, StateValue> Properties) SaveState()
+    {
+        lock (StateLock)
+        {
+            s_store = [];
+            int status = State()->Save(_instance, &Store, null, 3, null);
+            var byUri = s_store.ToDictionary(kv => UriOf(kv.Key), kv => kv.Value);
+            s_store = null;
+            return (status, byUri);
+        }
+    }
+
+    /// <summary>The host's restore from these properties (key URI → value); returns the plugin's LV2_State_Status.</summary>
+    public int RestoreState(IReadOnlyDictionary<string, StateValue> properties)
+    {
+        lock (StateLock)
+        {
+            // Native copies: the values must stay put for the whole restore call.
+            var native = new Dictionary<uint, (nint Value, nuint Size, uint Type, uint Flags)>();
+            foreach (var (key, v) in properties)
+            {
+                nint copy = (nint)NativeMemory.Alloc((nuint)Math.Max(1, v.Value.Length));
+                v.Value.CopyTo(new Span<byte>((void*)copy, v.Value.Length));
+                native[MapUri(key)] = (copy, (nuint)v.Value.Length, MapUri(v.Type), v.Flags);
+            }
+            s_retrieve = native;
+            try { return State()->Restore(_instance, &Retrieve, null, 0, null); }
+            finally
+            {
+                s_retrieve = null;
+                foreach (var v in native.Values) NativeMemory.Free((void*)v.Value);
+            }
+        }
+    }
+
+    private static Dictionary<uint, (nint Value, nuint Size, uint Type, uint Flags)>? s_retrieve;
+
+    [UnmanagedCallersOnly]
+    private static int Store(void* handle, uint key, void* value, nuint size, uint type, uint flags)
+    {
+        s_store![key] = new StateValue(new ReadOnlySpan<byte>(value, (int)size).ToArray(), UriOf(type), flags);
+        return 0;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void* Retrieve(void* handle, uint key, nuint* size, uint* type, uint* flags)
+    {
+        if (!s_retrieve!.TryGetValue(key, out var v)) return null;
+        if (size is not null) *size = v.Size;
+        if (type is not null) *type = v.Type;
+        if (flags is not null) *flags = v.Flags;
+        return (void*)v.Value;
+    }
+
+    private static string UriOf(uint urid)
+    {
+        lock (Urids) return Urids.First(kv => kv.Value == urid).Key;
     }
 
     private void Ensure(int frames)

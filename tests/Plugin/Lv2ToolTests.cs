@@ -13,6 +13,9 @@ public class Lv2ToolTests(ITestOutputHelper output)
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"Binary:            file://{PluginBundle.Library}", r.Stdout);
         Assert.Contains("Required Features: http://lv2plug.in/ns/ext/urid#map", r.Stdout);
+        Assert.Contains("Class:             Instrument Plugin\n", r.Stdout); // lv2:InstrumentPlugin, as hosts file it
+        Assert.Contains("http://lv2plug.in/ns/ext/state#interface", r.Stdout); // Extension Data
+        Assert.Contains("http://lv2plug.in/ns/ext/state#threadSafeRestore", r.Stdout); // Optional Features
         string[] symbols = ["midi_in", "out_left", "out_right", "part", "seed", "gain", "ring", "new_target", "panic", "loss", "current_part", "allocated_bytes"];
         for (int i = 0; i < symbols.Length; i++)
         {

@@ -34,9 +34,12 @@ public static class PluginBundle
 
     public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
 
-    /// <summary>Runs an LV2 tool (or any program) with LV2_PATH set to the bundle's folder.</summary>
+    /// <summary>
+    /// Runs an LV2 tool (or any program) with LV2_PATH set to the bundle's folder and the system's
+    /// LV2 specifications (lv2-dev's core.lv2 names the plugin classes, as in any host's path).
+    /// </summary>
     public static Outcome RunTool(string program, params string[] args) =>
-        Run(program, new() { ["LV2_PATH"] = Lv2Path }, TimeSpan.FromMinutes(2), args);
+        Run(program, new() { ["LV2_PATH"] = $"{Lv2Path}:/usr/lib/lv2" }, TimeSpan.FromMinutes(2), args);
 
     public static Outcome Run(string program, Dictionary<string, string> env, TimeSpan timeout, params string[] args)
     {
