@@ -15,10 +15,8 @@ public readonly record struct RecordedMidi(long SampleTime, byte Status, byte Da
 public sealed class LiveCore
 {
     public const int MaxEventsPerCycle = 1024;
-    private const int CommandNone = 0, CommandNextPart = 1, CommandPanic = 2;
-
-    private readonly MidiEvent[] _events = new MidiEvent[MaxEventsPerCycle + 32]; // + the most a cycle's commands inject (2 + 6 + 20)
-    private int _command;
+    private readonly MidiEvent[] _events = new MidiEvent[MaxEventsPerCycle + 40]; // + the most a cycle's commands inject (1 + 6 + 6 + 20)
+    private int _nextParts, _panic; // console/OSC presses since the last cycle: every one acts
     private int _partRequest, _newTargetRequest;
     private int _eventCount;
     private TimedMidiEvent[] _play = [];
@@ -51,11 +49,11 @@ public sealed class LiveCore
     /// <summary>Events of <see cref="Play"/> handed to the processor so far.</summary>
     public int Played => Volatile.Read(ref _playNext);
 
-    /// <summary>Console: advance the part at the start of the next cycle (as a soft-pedal press would).</summary>
-    public void RequestNextPart() => Volatile.Write(ref _command, CommandNextPart);
+    /// <summary>Console or OSC: one part on at the start of the next cycle (as a soft-pedal press would); presses within one cycle add up.</summary>
+    public void RequestNextPart() => Interlocked.Increment(ref _nextParts);
 
-    /// <summary>Console: all notes off at the start of the next cycle.</summary>
-    public void RequestPanic() => Volatile.Write(ref _command, CommandPanic);
+    /// <summary>Console or OSC: all notes off at the start of the next cycle (with any part presses of that cycle after it).</summary>
+    public void RequestPanic() => Volatile.Write(ref _panic, 1);
 
     /// <summary>Remote (OSC): go to this part (1..4) at the next cycle, by as many part-pedal presses as it takes.</summary>
     public void RequestPart(int part)
@@ -77,14 +75,16 @@ public sealed class LiveCore
     public void Cycle(Span<float> left, Span<float> right, double periodSeconds)
     {
         long start = Stopwatch.GetTimestamp();
-        int command = Interlocked.Exchange(ref _command, CommandNone);
+        int nextParts = Interlocked.Exchange(ref _nextParts, 0) % 4; // four presses come back to the same part
+        bool panic = Interlocked.Exchange(ref _panic, 0) != 0;
         int part = Interlocked.Exchange(ref _partRequest, 0);
         bool newTarget = Interlocked.Exchange(ref _newTargetRequest, 0) != 0;
-        // Each goes in front of what is there: injected in reverse, they act as console command, part, new target.
-        int current = command == CommandNextPart ? Processor.Piece.Part % 4 + 1 : Processor.Piece.Part;
+        // Each goes in front of what is there: injected in reverse, they act as panic, next part, part, new target.
+        int current = (Processor.Piece.Part - 1 + nextParts) % 4 + 1;
         if (newTarget) InjectNewTarget(part != 0 ? part : current);
         if (part != 0) InjectPartPresses((part - current + 4) % 4);
-        if (command != CommandNone) InjectCommand(command);
+        if (nextParts != 0) InjectPartPresses(nextParts);
+        if (panic) InjectFront([MidiEvent.Control(0, 123, 0)]);
         if (_playNext < _play.Length) MergePlayed(Processor.SampleTime, left.Length);
 
         Span<MidiEvent> events = _events.AsSpan(0, _eventCount);
@@ -166,12 +166,5 @@ public sealed class LiveCore
         for (int i = n - 1; i >= 0; i--) _events[i + front.Length] = _events[i];
         front.CopyTo(_events);
         _eventCount = n + front.Length;
-    }
-
-    /// <summary>A console command becomes MIDI at offset 0, so the recording replays it too.</summary>
-    private void InjectCommand(int command)
-    {
-        if (command == CommandNextPart) InjectPartPresses(1);
-        else InjectFront([MidiEvent.Control(0, 123, 0)]);
     }
 }

@@ -70,6 +70,22 @@ public class ConsoleKeyTests
     }
 
     [Fact]
+    public void Presses_within_one_cycle_all_act_and_a_panic_beside_them_comes_first()
+    {
+        LiveCore core = Prepared();
+        core.RequestNextPart();
+        core.RequestPanic();
+        core.RequestNextPart(); // two presses between two cycles (a fast double tap, or two OSC messages)
+        Cycle(core);
+        Assert.Equal(3, core.Processor.Piece.Part);
+        Assert.Equal(
+            [new RecordedMidi(0, 0xB0, 123, 0),
+             new RecordedMidi(0, 0xB0, 67, 127), new RecordedMidi(0, 0xB0, 67, 0),
+             new RecordedMidi(0, 0xB0, 67, 127), new RecordedMidi(0, 0xB0, 67, 0)],
+            Drain(core));
+    }
+
+    [Fact]
     public void Panic_is_all_notes_off_at_offset_zero_and_releases_every_sounding_voice()
     {
         LiveCore core = Prepared();
