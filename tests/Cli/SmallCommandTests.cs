@@ -51,7 +51,8 @@ public class SmallCommandTests
     {
         string dir = EngineCli.TempDir();
         string midi = OscCommandTests.WritePerformance(dir);
-        string ring = "watch-t" + Guid.NewGuid().ToString("N")[..8];
+        using var testRing = new Protocol.TestRing();
+        string ring = testRing.Name;
         string log = Path.Combine(dir, "x.frames");
         const int count = 25;
 

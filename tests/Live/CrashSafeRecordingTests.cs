@@ -18,6 +18,7 @@ public class CrashSafeRecordingTests(JackServer server, ITestOutputHelper output
     {
         string dir = EngineCli.TempDir();
         string client = "losses-k" + Guid.NewGuid().ToString("N")[..6];
+        using var ring = new Protocol.TestRing("t-" + client); // StartEngine's ring, left protected by the kill
         using var piano = new JackTestClient(client + "-piano");
         piano.Start();
         using Process engine = LiveEngineTests.StartEngine(client, dir, seconds: 120, seed: 4);

@@ -19,6 +19,7 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string client = "losses-t" + Guid.NewGuid().ToString("N")[..6];
+        using var ring = new Protocol.TestRing("t-" + client); // StartEngine's ring
         // Under load on purpose: late cycles and clock slips are part of what this test must survive.
         using var hog = new CpuHog();
         using var piano = new JackTestClient(client + "-piano");
@@ -160,6 +161,7 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string client = "losses-t" + Guid.NewGuid().ToString("N")[..6];
+        using var ring = new Protocol.TestRing("t-" + client); // StartEngine's ring
         // Under load, so the rare paths run too: xruns, clock slips, JACK's notification thread.
         using var hog = new CpuHog();
         using var piano = new JackTestClient(client + "-piano");
@@ -221,8 +223,9 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         string name = "losses-" + Guid.NewGuid().ToString("N")[..6];
         using JackServer own = JackServer.StartNamed(name);
         string dir = EngineCli.TempDir();
+        using var ring = new Protocol.TestRing();
         var info = EngineStart(new() { ["JACK_DEFAULT_SERVER"] = name }, "live", "--record", dir, "--no-connect",
-            "--ring", "t-" + Guid.NewGuid().ToString("N")[..6], "--duration", "60");
+            "--ring", ring.Name, "--duration", "60");
         using Process engine = Process.Start(info)!;
         Task<string> stdout = engine.StandardOutput.ReadToEndAsync();
         Task<string> stderr = engine.StandardError.ReadToEndAsync();

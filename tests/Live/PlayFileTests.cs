@@ -67,6 +67,7 @@ public class JackPlayFileTests(JackServer server, ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string client = "losses-p" + Guid.NewGuid().ToString("N")[..6];
+        using var ring = new Protocol.TestRing("t-" + client);
         using var piano = new JackTestClient(client + "-piano");
         piano.Start();
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };

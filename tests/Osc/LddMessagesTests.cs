@@ -16,7 +16,8 @@ public class LddMessagesTests(ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string midi = OscCommandTests.WritePerformance(dir);
-        string ring = "ldd-t" + Guid.NewGuid().ToString("N")[..8];
+        using var testRing = new Protocol.TestRing();
+        string ring = testRing.Name;
         string log = Path.Combine(dir, "x.frames");
         using var sclang = new OscDump(OscPeers.FreeUdpPort());
         using var app = new OscDump(OscPeers.FreeUdpPort());

@@ -92,7 +92,8 @@ public class OscCommandTests(ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string midi = WritePerformance(dir);
-        string ring = "osc-t" + Guid.NewGuid().ToString("N")[..8];
+        using var testRing = new Protocol.TestRing();
+        string ring = testRing.Name;
         string log = Path.Combine(dir, "x.frames");
         using var dump = new OscDump(OscPeers.FreeUdpPort());
 
@@ -156,7 +157,8 @@ public class OscCommandTests(ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string midi = WritePerformance(dir);
-        string ring = "osc-r" + Guid.NewGuid().ToString("N")[..8];
+        using var testRing = new Protocol.TestRing();
+        string ring = testRing.Name;
         using var dump = new OscDump(OscPeers.FreeUdpPort());
         using Process osc = Start("osc", "--ring", ring, "--to", $"127.0.0.1:{dump.Port}", "--timeout", "20");
         var lines = new List<string>();

@@ -15,6 +15,7 @@ public class OscInLiveTests(ITestOutputHelper output)
     public async Task Oscsend_changes_the_part_and_draws_a_target_and_bad_packets_neither_disturb_nor_allocate()
     {
         string name = "losses-osc-" + Guid.NewGuid().ToString("N")[..6];
+        using var ring = new Protocol.TestRing("t-" + name);
         using JackServer jack = JackServer.StartNamed(name);
         string dir = EngineCli.TempDir();
         int port = OscPeers.FreeUdpPort();

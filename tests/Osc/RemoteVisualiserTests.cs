@@ -18,7 +18,8 @@ public class RemoteVisualiserTests(ITestOutputHelper output)
     {
         string dir = EngineCli.TempDir();
         string midi = VisualiserKit.MakeMidi(dir, seconds: 3);
-        string ring = "vis-t" + Guid.NewGuid().ToString("N")[..8];
+        using var testRing = new Protocol.TestRing();
+        string ring = testRing.Name;
         int port = OscPeers.FreeUdpPort();
         string remote = Path.Combine(dir, "remote.png"), local = Path.Combine(dir, "local.png"), log = Path.Combine(dir, "x.frames");
         string[] look = ["--at", "2.6", "--size", "320x180", "--video", "pattern", "--hud"];

@@ -67,7 +67,8 @@ public sealed partial class LiveWindowTests
     {
         string dir = EngineCli.TempDir();
         string midi = VisualiserKit.MakeMidi(dir, seconds: 3, toPart4: false);
-        string ring = "losses-test-live-" + Guid.NewGuid().ToString("N")[..8];
+        using var testRing = new Protocol.TestRing();
+        string ring = testRing.Name;
         string engine = Path.Combine(AppContext.BaseDirectory, "losses-engine.dll");
         (Process xvfb, string display) = StartXvfb();
         try
