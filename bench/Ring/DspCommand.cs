@@ -75,6 +75,7 @@ internal static class DspCommand
                 if (!jackd.WaitForExit(10_000)) jackd.Kill();
             }
         }
+        Losses.Protocol.FrameRingWriter.Delete(server); // its engines are done: the ring is nobody's now
         Console.WriteLine("| frames | voices | median | p99 | max | xruns |");
         Console.WriteLine("|-------:|-------:|--------:|--------:|--------:|------:|");
         foreach (Row r in rows)

@@ -200,8 +200,9 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
     public void No_jack_server_is_one_clear_line_and_a_failing_exit()
     {
         string dir = EngineCli.TempDir();
+        using var ring = new Protocol.TestRing();
         var (code, stdout, stderr) = RunEngine(new() { ["JACK_DEFAULT_SERVER"] = "nope-" + Guid.NewGuid().ToString("N")[..6] },
-            "live", "--record", dir, "--duration", "1", "--ring", "t-" + Guid.NewGuid().ToString("N")[..6]);
+            "live", "--record", dir, "--duration", "1", "--ring", ring.Name);
         Assert.Equal(1, code);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("no JACK server is running", stderr);
@@ -211,8 +212,9 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
     [Fact]
     public void An_unknown_midi_source_is_one_clear_line_and_a_failing_exit()
     {
+        using var ring = new Protocol.TestRing();
         var (code, _, stderr) = RunEngine([], "live", "--midi", "no-such-piano", "--client", "losses-m" + Guid.NewGuid().ToString("N")[..4],
-            "--duration", "1", "--no-connect", "--ring", "t-" + Guid.NewGuid().ToString("N")[..6]);
+            "--duration", "1", "--no-connect", "--ring", ring.Name);
         Assert.Equal(1, code);
         Assert.Contains("no JACK MIDI source matches 'no-such-piano'", stderr);
     }

@@ -29,7 +29,8 @@ public class OscCliErrorTests
         string port = ((IPEndPoint)holder.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string dir = EngineCli.TempDir();
 
-        EngineCli.Outcome live = EngineCli.Run("live", "--osc-in", port, "--record", dir, "--duration", "1", "--ring", "t-" + Guid.NewGuid().ToString("N")[..6]);
+        using var ring = new Protocol.TestRing();
+        EngineCli.Outcome live = EngineCli.Run("live", "--osc-in", port, "--record", dir, "--duration", "1", "--ring", ring.Name);
         Assert.Equal(1, live.ExitCode);
         Assert.StartsWith($"losses: cannot listen for OSC on UDP port {port}:", live.Stderr.Trim());
         Assert.DoesNotContain('\n', live.Stderr.Trim());
