@@ -153,6 +153,7 @@ internal static unsafe class ClapPlugin
     [UnmanagedCallersOnly(EntryPoint = "losses_clap_init")]
     private static byte Init(byte* path)
     {
+        StayLoaded.Pin();
         if (s_factory is not null) return 1;
         s_descriptor = Alloc<ClapDescriptor>();
         *s_descriptor = new ClapDescriptor

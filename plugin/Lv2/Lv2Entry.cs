@@ -41,6 +41,7 @@ internal static unsafe class Lv2Entry
     {
         try
         {
+            StayLoaded.Pin();
             Lv2Urids urids = default;
             for (Lv2Feature** f = features; f is not null && *f is not null; f++)
             {
