@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using Losses.Bench.Web;
 using Losses.Tests.Visualiser;
 using OpenCvSharp;
 
@@ -76,26 +77,13 @@ public static class WebKit
     /// top half, lying in the bottom half — so a plane's shift along x shows in the top half and along
     /// y in the bottom half.
     /// </summary>
-    public static string StripedCamera(string dir, int width = 640, int height = 360, int period = 16)
-    {
-        string path = Path.Combine(dir, "stripes.y4m");
-        using var file = File.Create(path);
-        file.Write(Encoding.ASCII.GetBytes($"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n"));
-        var luma = new byte[width * height];
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                luma[y * width + x] = (byte)(((y < height / 2 ? x : y) / (period / 2)) % 2 == 0 ? 235 : 16);
-        var chroma = new byte[width / 2 * (height / 2)];
-        Array.Fill(chroma, (byte)128);
-        for (int frame = 0; frame < 2; frame++)
+    public static string StripedCamera(string dir, int width = 640, int height = 360, int period = 16) =>
+        FakeCamera.Write(Path.Combine(dir, "stripes.y4m"), width, height, 2, (_, luma) =>
         {
-            file.Write("FRAME\n"u8);
-            file.Write(luma);
-            file.Write(chroma);
-            file.Write(chroma);
-        }
-        return path;
-    }
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++)
+                    luma[y * width + x] = (byte)(((y < height / 2 ? x : y) / (period / 2)) % 2 == 0 ? 235 : 16);
+        });
 
     public static Mat Decode(byte[] png) => Cv2.ImDecode(png, ImreadModes.Color);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Losses.Protocol;
 using Losses.Tests.Cli;
 using Losses.Tests.Protocol;
+using Losses.Bench.Web;
 using Losses.Tests.Visualiser;
 using Losses.Visualiser.Scenes;
 using OpenCvSharp;

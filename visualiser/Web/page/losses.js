@@ -521,6 +521,9 @@ document.addEventListener('keydown', e => {
 });
 select.addEventListener('change', () => { localStorage.setItem('losses.camera', select.value); startCamera(select.value); });
 
+/** Starts the recent figures (fps, latency) afresh: the benchmark measures each part on its own. */
+window.lossesResetStats = () => { latencies.length = 0; drawTimes.length = 0; stats.latencyMs = null; stats.fps = 0; };
+
 /** The picture drawn last, as a PNG data URL (tests compare it with the native visualiser's still). */
 window.lossesCapture = () => canvas.toDataURL('image/png');
 

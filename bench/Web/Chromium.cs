@@ -5,12 +5,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Losses.Tests.Web;
+namespace Losses.Bench.Web;
 
 /// <summary>
 /// Debian's Chromium, headless, drawing WebGL2 on Mesa's llvmpipe, driven over the DevTools
 /// protocol (a WebSocket from the BCL: no browser download, no package). A fake camera plays a
-/// .y4m file when one is given.
+/// .y4m file when one is given. Shared by `bench web` and the tests (tests/Web).
 /// </summary>
 public sealed partial class Chromium : IDisposable
 {
@@ -23,7 +23,7 @@ public sealed partial class Chromium : IDisposable
     /// <param name="allowCamera">Accept the camera prompt (false: the page is refused the camera).</param>
     public Chromium(string? camera = null, bool allowCamera = true, params string[] extra)
     {
-        Assert.True(File.Exists(Executable), "Debian's chromium is not installed (./losses test installs it)");
+        if (!File.Exists(Executable)) throw new InvalidOperationException($"no browser at {Executable}: install Debian's chromium (apt-get install chromium)");
         _profile = Directory.CreateTempSubdirectory("losses-chromium-").FullName;
         var info = new ProcessStartInfo(Executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string a in (string[])["--headless", "--no-sandbox", "--use-gl=angle", "--use-angle=gl-egl", "--ignore-gpu-blocklist",
