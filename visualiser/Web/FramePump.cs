@@ -10,8 +10,8 @@ namespace Losses.Web;
 /// <summary>A page's WebSocket: its own queue of messages. A page that falls behind loses the oldest (it sees the gap) and never holds anyone up.</summary>
 public sealed class Client
 {
-    /// <summary>About a third of a second of frames at 64-sample blocks: a page's pause shorter than that loses nothing.</summary>
-    public const int QueueLength = 256;
+    /// <summary>About 1.4 s of frames at 64-sample blocks (≈ 1.5 MB): a page's or the server's pause shorter than that loses nothing.</summary>
+    public const int QueueLength = 1024;
 
     public Channel<byte[]> Queue { get; } = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueLength)
     {
