@@ -170,6 +170,42 @@ public sealed class WebPageTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Frames from another machine: `losses osc --frame-blob` sends every frame over UDP and
+    /// `web --listen` serves them; the page shows the performance (HUD and the performer's monitor
+    /// say the part) without a frame missing on loopback.
+    /// </summary>
+    [Fact]
+    public void Frames_sent_over_udp_reach_the_page_with_the_hud_and_the_performers_monitor()
+    {
+        string dir = WebKit.Dir();
+        using var ring = new TestRing();
+        int port = FreeUdpPort();
+        using var server = new WebServerProcess("--listen", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var browser = new Chromium();
+        using Chromium.Tab tab = browser.Open(WebKit.Query(server.Url, "camera=0&size=640x360&hud=1&monitor=1"));
+        tab.WaitFor("lossesStats.status.startsWith('waiting for frames')");
+        using Process osc = EngineCli.Start("osc", "--ring", ring.Name, "--frame-blob", "--to", $"127.0.0.1:{port}", "--once", "--timeout", "30");
+        Thread.Sleep(500);
+        string log = Path.Combine(dir, "published.frames");
+        var render = EngineCli.Run("render", WebKit.ShortMidi(dir, 3), "-o", Path.Combine(dir, "x.wav"), "--ring", ring.Name, "--realtime", "--frames", log);
+        Assert.True(render.ExitCode == 0, render.Stderr);
+        long published;
+        using (FrameLogReader reader = FrameLogReader.Open(log)) published = reader.Count;
+        tab.WaitFor($"lossesStats.framesReceived >= {published}", 20);
+        Assert.Equal(0, tab.Stat("framesLost"));
+        Assert.Equal(4, (int)tab.Stat("part"));
+        Assert.StartsWith("part 4", tab.Evaluate("document.getElementById('hud').textContent")!.GetValue<string>());
+        Assert.Equal("part 4", tab.Evaluate("document.getElementById('m-part').textContent")!.GetValue<string>());
+        Assert.EndsWith("cents", tab.Evaluate("document.getElementById('m-cents').textContent")!.GetValue<string>());
+    }
+
+    private static int FreeUdpPort()
+    {
+        using var socket = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.Client.LocalEndPoint!).Port;
+    }
+
     /// <summary>An engine killed mid-performance and started again: the page says so and follows the new one.</summary>
     [Fact]
     public void The_page_follows_an_engine_that_was_killed_and_started_again()
