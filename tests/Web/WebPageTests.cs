@@ -95,6 +95,7 @@ public sealed class WebPageTests(ITestOutputHelper output)
         using Chromium.Tab tab = browser.Open(WebKit.Query(server.Url, $"at=1&size={W}x{H}"));
         tab.WaitFor("lossesStats.stillReady && lossesStats.drawn > 5");
         Assert.True(tab.Evaluate("lossesStats.camera")!.GetValue<bool>(), "the page did not take the fake camera");
+        Assert.Equal("webcodecs", tab.Evaluate("lossesStats.cameraPath")!.GetValue<string>()); // camera frames straight to the GPU
         byte[] png = tab.Capture();
         File.WriteAllBytes(Path.Combine(dir, "part3.png"), png);
         using Mat image = WebKit.Decode(png);

@@ -16,7 +16,7 @@ const Shape = { CubicCurve: 0, KnotCurve: 1, ErrorSegments: 2, SamplePoints: 3 }
 const CurveSegments = 240, KnotSegments = 900;
 
 const stats = window.lossesStats = {
-  framesReceived: 0, framesLost: 0, fps: 0, part: 0, camera: false, latencyMs: null,
+  framesReceived: 0, framesLost: 0, fps: 0, part: 0, camera: false, cameraPath: null, latencyMs: null,
   generation: -1, drawn: 0, stillReady: false, status: '', error: null,
 };
 
@@ -191,7 +191,8 @@ async function startCamera(deviceId) {
     const track = stream.getVideoTracks()[0];
     const settings = track.getSettings();
     if (settings.deviceId) localStorage.setItem('losses.camera', settings.deviceId);
-    if (typeof MediaStreamTrackProcessor === 'function') {
+    stats.cameraPath = typeof MediaStreamTrackProcessor === 'function' ? 'webcodecs' : 'video';
+    if (stats.cameraPath === 'webcodecs') {
       // WebCodecs: each camera frame straight to the GPU, without drawing a <video> element.
       const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
       (async () => {
