@@ -85,6 +85,15 @@ public static class WebKit
                     luma[y * width + x] = (byte)(((y < height / 2 ? x : y) / (period / 2)) % 2 == 0 ? 235 : 16);
         });
 
+    /// <summary>A reader of the server's WebSocket that connects and then reads nothing: its queue fills, nobody else's does.</summary>
+    public static System.Net.WebSockets.ClientWebSocket StalledReader(string url)
+    {
+        var socket = new System.Net.WebSockets.ClientWebSocket();
+        Task connect = socket.ConnectAsync(new Uri(url.Replace("http://", "ws://") + "frames"), CancellationToken.None);
+        if (!connect.Wait(TimeSpan.FromSeconds(10))) throw new TimeoutException("the stalled reader could not connect");
+        return socket;
+    }
+
     public static Mat Decode(byte[] png) => Cv2.ImDecode(png, ImreadModes.Color);
 
     public static string Query(string url, string query) => url + "?" + query;

@@ -136,7 +136,8 @@ public sealed class WebPageTests(ITestOutputHelper output)
 
     /// <summary>
     /// A render in real time on a ring, followed by the server and three tabs: every tab receives
-    /// every frame the engine published, none lost, and draws.
+    /// every frame the engine published, none lost, and draws — while a fourth reader that connected
+    /// and never reads holds up nobody.
     /// </summary>
     [Fact]
     public void Three_tabs_receive_every_frame_a_realtime_render_publishes()
@@ -146,6 +147,7 @@ public sealed class WebPageTests(ITestOutputHelper output)
         using var server = new WebServerProcess("--ring", ring.Name);
         using var browser = new Chromium();
         var tabs = Enumerable.Range(0, 3).Select(_ => browser.Open(WebKit.Query(server.Url, "camera=0&size=640x360"))).ToList();
+        using var stalled = WebKit.StalledReader(server.Url);
         try
         {
             foreach (Chromium.Tab tab in tabs) tab.WaitFor("lossesStats.status.startsWith('waiting for the engine')");
