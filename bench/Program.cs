@@ -13,7 +13,7 @@ public static class Program
         if (Engine.Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
         return new CommandSet("losses bench", "Benchmarks (README: Benchmarks).")
         {
-            VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(),
+            VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(), Web.WebCommand.Command(),
         }.Run(args);
     },
         // A peer that will not start (jackd missing: Win32Exception) or a run that failed is one line, exit 1.

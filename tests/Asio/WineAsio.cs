@@ -37,6 +37,14 @@ public sealed class WineAsio : IDisposable
             "--self-contained", "--artifacts-path", Path.Combine(_bin, "artifacts"), "-o", publish, "-v", "q", "-nologo", "-nodeReuse:false");
         Engine = Path.Combine(publish, "losses-engine.exe");
         Publish = clock.Elapsed;
+        _web = new Lazy<string>(() =>
+        {
+            // The browser visualiser into the same folder, as `losses publish win-x64` ships the two together.
+            Run("dotnet", new() { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" },
+                "publish", Path.Combine(TestFiles.RepositoryRoot, "visualiser", "Web", "Losses.Web.csproj"), "-c", "Release", "-r", "win-x64",
+                "--self-contained", "--artifacts-path", Path.Combine(_bin, "artifacts"), "-o", publish, "-v", "q", "-nologo", "-nodeReuse:false");
+            return Path.Combine(publish, "losses-web.exe");
+        });
 
         clock.Restart();
         Prefix = Path.Combine(Path.GetTempPath(), "losses-wine-" + Guid.NewGuid().ToString("N")[..8]);
@@ -45,7 +53,20 @@ public sealed class WineAsio : IDisposable
         PrefixSetUp = clock.Elapsed;
     }
 
+    private readonly Lazy<string> _web;
+
     public string Prefix { get; }
+    /// <summary>losses-web.exe, published beside the engine at its first use.</summary>
+    public string Web => _web.Value;
+
+    /// <summary>How to run a Windows program of the publish folder under this prefix.</summary>
+    public ProcessStartInfo Program(string exe)
+    {
+        var info = WineInfo([]);
+        info.RedirectStandardInput = false;
+        info.ArgumentList.Add(exe);
+        return info;
+    }
     public string Engine { get; }
     public string DriverDll { get; }
     public TimeSpan DriverBuild { get; }

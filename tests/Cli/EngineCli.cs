@@ -46,6 +46,18 @@ public static class EngineCli
         return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Starts the engine in the background (its output discarded); the caller ends it.</summary>
+    public static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "losses-engine.dll"));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        Process process = Process.Start(start)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+
     /// <summary>A fresh, empty folder for one test's files.</summary>
     public static string TempDir()
     {

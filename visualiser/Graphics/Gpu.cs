@@ -1,45 +1,37 @@
 using System.Numerics;
+using Losses.Protocol;
 using Silk.NET.OpenGL;
 
 namespace Losses.Visualiser.Graphics;
 
 /// <summary>
-/// The only code that talks to OpenGL (as rlgl is raylib's). Scenes hand it shapes, textures and
-/// uniforms in pixels; it owns every GL object and frees each one it made. Pixel coordinates have
-/// their origin at the top-left, as in a video frame.
+/// The only code that talks to OpenGL (as rlgl is raylib's). Scenes hand it the model's numbers,
+/// textures and uniforms in pixels; the geometry is computed by the shaders (visualiser/Shaders, the
+/// same files the browser page draws with). It owns every GL object and frees each one it made.
+/// Pixel coordinates have their origin at the top-left, as in a video frame.
 /// </summary>
 public sealed unsafe class Gpu : IDisposable
 {
     private readonly GL _gl;
-    private readonly ShapeProgram _shapes;
+    private readonly SceneProgram _scene;
     private readonly VideoProgram _video, _videoPlanes;
     private readonly BubbleProgram _bubbles;
+    private readonly PatternProgram _pattern;
     private readonly ImageProgram _image;
     private readonly uint _emptyVao;
-    private readonly uint _shapeVao;
-    private readonly uint _shapeVbo;
-    private int _shapeVboBytes;
 
     public Gpu(Func<string, nint> getProcAddress)
     {
         _gl = GL.GetApi(getProcAddress);
         Renderer = _gl.GetStringS(StringName.Renderer) ?? "unknown";
-        _shapes = new ShapeProgram(_gl);
+        _scene = new SceneProgram(_gl);
         _video = new VideoProgram(_gl, planes: false);
         _videoPlanes = new VideoProgram(_gl, planes: true);
         _bubbles = new BubbleProgram(_gl);
+        _pattern = new PatternProgram(_gl);
         _image = new ImageProgram(_gl);
+        // Every program makes its vertices from gl_VertexID: one empty vertex array for all.
         _emptyVao = _gl.GenVertexArray();
-        _shapeVao = _gl.GenVertexArray();
-        _shapeVbo = _gl.GenBuffer();
-        _gl.BindVertexArray(_shapeVao);
-        _gl.BindBuffer(BufferTargetARB.ArrayBuffer, _shapeVbo);
-        // Vertex: x, y (pixels), r, g, b, a.
-        _gl.EnableVertexAttribArray(0);
-        _gl.VertexAttribPointer(0, 2, VertexAttribPointerType.Float, false, 6 * sizeof(float), (void*)0);
-        _gl.EnableVertexAttribArray(1);
-        _gl.VertexAttribPointer(1, 4, VertexAttribPointerType.Float, false, 6 * sizeof(float), (void*)(2 * sizeof(float)));
-        _gl.BindVertexArray(0);
         _gl.PixelStore(PixelStoreParameter.UnpackAlignment, 1);
         _gl.PixelStore(PixelStoreParameter.PackAlignment, 1);
     }
@@ -63,26 +55,40 @@ public sealed unsafe class Gpu : IDisposable
         _gl.BlendFunc(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha);
     }
 
-    /// <summary>Draws a batch of coloured triangles (pixel coordinates).</summary>
-    public void DrawShapes(ShapeBatch batch)
+    /// <summary>
+    /// Draws one piece of the scene (scene.vert): a cubic or knot curve (<paramref name="learned"/>
+    /// picks θ and red over the target in white), the error segments or the sample points at
+    /// <paramref name="points"/>; <paramref name="age"/> ≥ 0 draws a lingering cubic that faded and
+    /// drifted that many seconds.
+    /// </summary>
+    public void DrawScene(SceneShape shape, bool learned, in Float4 target, in Float4 theta, in Int3 knotN = default,
+        float orbit = 0, float age = -1, Vector2 drift = default, ReadOnlySpan<float> points = default)
     {
-        if (batch.VertexCount == 0) return;
-        ReadOnlySpan<float> data = batch.Vertices;
-        _gl.BindVertexArray(_shapeVao);
-        _gl.BindBuffer(BufferTargetARB.ArrayBuffer, _shapeVbo);
-        int bytes = data.Length * sizeof(float);
-        fixed (float* p = data)
-        {
-            if (bytes > _shapeVboBytes)
-            {
-                _shapeVboBytes = Math.Max(bytes, _shapeVboBytes * 2);
-                _gl.BufferData(BufferTargetARB.ArrayBuffer, (nuint)_shapeVboBytes, null, BufferUsageARB.StreamDraw);
-            }
-            _gl.BufferSubData(BufferTargetARB.ArrayBuffer, 0, (nuint)bytes, p);
-        }
-        _shapes.Use(Width, Height);
-        _gl.DrawArrays(PrimitiveType.Triangles, 0, (uint)batch.VertexCount);
+        _scene.Use(Width, Height);
+        uint vertices = _scene.Set(shape, learned, target, theta, knotN, orbit, age, drift, points);
+        if (vertices == 0) return;
+        _gl.BindVertexArray(_emptyVao);
+        _gl.DrawArrays(PrimitiveType.Triangles, 0, vertices);
         _gl.BindVertexArray(0);
+    }
+
+    /// <summary>
+    /// Draws the generated feed at <paramref name="seconds"/> into <paramref name="texture"/>
+    /// (<paramref name="width"/>×<paramref name="height"/>), then binds back the framebuffer that was bound.
+    /// </summary>
+    public void DrawPattern(Texture texture, int width, int height, float seconds)
+    {
+        _gl.GetInteger(GetPName.DrawFramebufferBinding, out int previous);
+        texture.BindAsTarget(width, height);
+        _gl.Viewport(0, 0, (uint)width, (uint)height);
+        _gl.Disable(EnableCap.Blend);
+        _pattern.Use(width, height, seconds);
+        _gl.BindVertexArray(_emptyVao);
+        _gl.DrawArrays(PrimitiveType.TriangleStrip, 0, 4);
+        _gl.BindVertexArray(0);
+        _gl.Enable(EnableCap.Blend);
+        _gl.BindFramebuffer(FramebufferTarget.Framebuffer, (uint)previous);
+        _gl.Viewport(0, 0, (uint)Width, (uint)Height);
     }
 
     /// <summary>
@@ -143,13 +149,12 @@ public sealed unsafe class Gpu : IDisposable
 
     public void Dispose()
     {
-        _shapes.Dispose();
+        _scene.Dispose();
+        _pattern.Dispose();
         _video.Dispose();
         _videoPlanes.Dispose();
         _bubbles.Dispose();
         _image.Dispose();
-        _gl.DeleteBuffer(_shapeVbo);
-        _gl.DeleteVertexArray(_shapeVao);
         _gl.DeleteVertexArray(_emptyVao);
         _gl.Dispose();
     }
@@ -158,7 +163,7 @@ public sealed unsafe class Gpu : IDisposable
 /// <summary>How the video layer is distorted this frame (pixels of the output).</summary>
 public struct VideoDistortion
 {
-    public const int MaxBubbles = 64;
+    public const int MaxBubbles = Scenes.VisualState.MaxBubbles;
 
     /// <summary>0 none, 1 RGB planes translated (Distortion 1), 2 bubbles (Distortion 2).</summary>
     public int Mode;

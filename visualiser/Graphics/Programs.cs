@@ -1,17 +1,19 @@
 using System.Numerics;
+using Losses.Protocol;
 using Silk.NET.OpenGL;
 
 namespace Losses.Visualiser.Graphics;
 
-/// <summary>A linked GLSL 330 program; subclasses look their uniform locations up once, here.</summary>
+/// <summary>A linked program of visualiser/Shaders; subclasses look their uniform locations up once, here.</summary>
 internal abstract class ShaderProgram : IDisposable
 {
     protected readonly GL Gl;
     protected readonly uint Handle;
 
-    protected ShaderProgram(GL gl, string vertex, string fragment)
+    protected ShaderProgram(GL gl, string program)
     {
         Gl = gl;
+        (string vertex, string fragment) = ShaderSource.Program(program);
         uint vs = Compile(ShaderType.VertexShader, vertex);
         uint fs = Compile(ShaderType.FragmentShader, fragment);
         Handle = gl.CreateProgram();
@@ -41,29 +43,28 @@ internal abstract class ShaderProgram : IDisposable
     public void Dispose() => Gl.DeleteProgram(Handle);
 }
 
-/// <summary>Coloured triangles in pixel coordinates (origin top-left).</summary>
-internal sealed class ShapeProgram : ShaderProgram
-{
-    private readonly int _size;
+/// <summary>What the scene program draws (scene.vert's uShape).</summary>
+public enum SceneShape { CubicCurve = 0, KnotCurve = 1, ErrorSegments = 2, SamplePoints = 3 }
 
-    public ShapeProgram(GL gl) : base(gl, """
-        #version 330 core
-        layout(location = 0) in vec2 aPixel;
-        layout(location = 1) in vec4 aColor;
-        uniform vec2 uSize;
-        out vec4 vColor;
-        void main() {
-            gl_Position = vec4(aPixel.x / uSize.x * 2.0 - 1.0, 1.0 - aPixel.y / uSize.y * 2.0, 0.0, 1.0);
-            vColor = aColor;
-        }
-        """, """
-        #version 330 core
-        in vec4 vColor;
-        out vec4 fragColor;
-        void main() { fragColor = vColor; }
-        """)
+/// <summary>The curves, error segments and sample points, their geometry computed in scene.vert from the model's numbers.</summary>
+internal sealed class SceneProgram : ShaderProgram
+{
+    public const int CurveSegments = 240, KnotSegments = 900;
+    private readonly int _size, _shape, _learned, _target, _theta, _knotN, _orbit, _age, _drift, _points;
+    private readonly float[] _pointData = new float[Frame.MaxPoints];
+
+    public SceneProgram(GL gl) : base(gl, "scene")
     {
         _size = Uniform("uSize");
+        _shape = Uniform("uShape");
+        _learned = Uniform("uLearned");
+        _target = Uniform("uTarget");
+        _theta = Uniform("uTheta");
+        _knotN = Uniform("uKnotN");
+        _orbit = Uniform("uOrbit");
+        _age = Uniform("uAge");
+        _drift = Uniform("uDrift");
+        _points = Uniform("uPoints");
     }
 
     public void Use(int width, int height)
@@ -71,47 +72,44 @@ internal sealed class ShapeProgram : ShaderProgram
         Gl.UseProgram(Handle);
         Gl.Uniform2(_size, (float)width, height);
     }
+
+    /// <summary>Sets what to draw; returns the vertex count to draw as triangles.</summary>
+    public uint Set(SceneShape shape, bool learned, in Float4 target, in Float4 theta, in Int3 knotN, float orbit, float age, Vector2 drift, ReadOnlySpan<float> points)
+    {
+        Gl.Uniform1(_shape, (int)shape);
+        Gl.Uniform1(_learned, learned ? 1 : 0);
+        Gl.Uniform4(_target, target[0], target[1], target[2], target[3]);
+        Gl.Uniform4(_theta, theta[0], theta[1], theta[2], theta[3]);
+        Gl.Uniform3(_knotN, knotN[0], knotN[1], knotN[2]);
+        Gl.Uniform1(_orbit, orbit);
+        Gl.Uniform1(_age, age);
+        Gl.Uniform2(_drift, drift);
+        int count = Math.Min(points.Length, Frame.MaxPoints);
+        if (shape is SceneShape.ErrorSegments or SceneShape.SamplePoints)
+        {
+            points[..count].CopyTo(_pointData);
+            Gl.Uniform4(_points, (uint)(Frame.MaxPoints / 4), _pointData.AsSpan());
+        }
+        return shape switch
+        {
+            SceneShape.CubicCurve => 6 * CurveSegments,
+            SceneShape.KnotCurve => 6 * KnotSegments,
+            SceneShape.ErrorSegments => (uint)(6 * count),
+            _ => (uint)(12 * count),
+        };
+    }
 }
 
 /// <summary>
-/// The video over the whole frame, each colour plane sampled from its own translation (a plane
-/// moved by +o shows the source at p − o): Distortion 1; or the plain video.
-/// Every texture coordinate is a linear function of the pixel, so it is worked out at the corners
-/// and interpolated: no per-fragment arithmetic and no branches, which llvmpipe turns into its
-/// fastest code (a third of the time of one shader doing every mode).
+/// The video over the whole frame, each colour plane from its own translation (Distortion 1), or
+/// the plain video (its own program: one sample per pixel, llvmpipe's fast path).
 /// </summary>
 internal sealed class VideoProgram : ShaderProgram
 {
     private readonly int _size, _red, _green, _blue, _uvScale, _uvOffset, _video;
     private readonly bool _planes;
 
-    /// <summary><paramref name="planes"/>: each plane from its own translation; else the plain video (one sample, its own program: llvmpipe's fast path).</summary>
-    public VideoProgram(GL gl, bool planes) : base(gl, """
-        #version 330 core
-        uniform vec2 uSize;
-        uniform vec2 uRed, uGreen, uBlue;
-        uniform vec2 uUvScale, uUvOffset;
-        out vec2 vRed, vGreen, vBlue;
-        void main() {
-            vec2 pixel = vec2(gl_VertexID & 1, gl_VertexID >> 1) * uSize; // top-left origin, as the video
-            gl_Position = vec4(pixel.x / uSize.x * 2.0 - 1.0, 1.0 - pixel.y / uSize.y * 2.0, 0.0, 1.0);
-            vRed = (pixel - uRed) * uUvScale + uUvOffset;
-            vGreen = (pixel - uGreen) * uUvScale + uUvOffset;
-            vBlue = (pixel - uBlue) * uUvScale + uUvOffset;
-        }
-        """, planes ? """
-        #version 330 core
-        uniform sampler2D uVideo;
-        in vec2 vRed, vGreen, vBlue;
-        out vec4 fragColor;
-        void main() { fragColor = vec4(texture(uVideo, vRed).r, texture(uVideo, vGreen).g, texture(uVideo, vBlue).b, 1.0); }
-        """ : """
-        #version 330 core
-        uniform sampler2D uVideo;
-        in vec2 vRed;
-        out vec4 fragColor;
-        void main() { fragColor = vec4(texture(uVideo, vRed).rgb, 1.0); }
-        """)
+    public VideoProgram(GL gl, bool planes) : base(gl, planes ? "videoPlanes" : "video")
     {
         _planes = planes;
         _video = Uniform("uVideo");
@@ -136,40 +134,12 @@ internal sealed class VideoProgram : ShaderProgram
     }
 }
 
-/// <summary>
-/// Distortion 2, one bubble per draw over its bounding square: inside the circle the pixel shows
-/// the source at p + A·cos(5·g·t + x/300), outside it nothing is drawn (the plain video drawn
-/// first shows).
-/// </summary>
+/// <summary>Distortion 2, one bubble per draw over its bounding square (bubble.frag).</summary>
 internal sealed class BubbleProgram : ShaderProgram
 {
     private readonly int _size, _rect, _gradient, _time, _amplitude, _bubble, _uvScale, _uvOffset, _video;
 
-    public BubbleProgram(GL gl) : base(gl, """
-        #version 330 core
-        uniform vec2 uSize;
-        uniform vec4 uRect;
-        void main() {
-            vec2 corner = vec2(gl_VertexID & 1, gl_VertexID >> 1);
-            vec2 pixel = uRect.xy + corner * uRect.zw;
-            gl_Position = vec4(pixel.x / uSize.x * 2.0 - 1.0, 1.0 - pixel.y / uSize.y * 2.0, 0.0, 1.0);
-        }
-        """, """
-        #version 330 core
-        uniform sampler2D uVideo;
-        uniform vec2 uSize;
-        uniform vec2 uGradient;
-        uniform float uTime, uAmplitude;
-        uniform vec3 uBubble;
-        uniform vec2 uUvScale, uUvOffset;
-        out vec4 fragColor;
-        void main() {
-            vec2 pixel = vec2(gl_FragCoord.x, uSize.y - gl_FragCoord.y); // top-left origin, as the video
-            if (distance(pixel, uBubble.xy) >= uBubble.z) discard;
-            vec2 source = pixel + uAmplitude * cos(5.0 * uGradient * uTime + pixel.x / 300.0);
-            fragColor = vec4(texture(uVideo, source * uUvScale + uUvOffset).rgb, 1.0);
-        }
-        """)
+    public BubbleProgram(GL gl) : base(gl, "bubble")
     {
         _video = Uniform("uVideo");
         _size = Uniform("uSize");
@@ -203,29 +173,31 @@ internal sealed class BubbleProgram : ShaderProgram
     }
 }
 
+/// <summary>The generated feed (pattern.frag) at a time, into a texture.</summary>
+internal sealed class PatternProgram : ShaderProgram
+{
+    private readonly int _size, _time;
+
+    public PatternProgram(GL gl) : base(gl, "pattern")
+    {
+        _size = Uniform("uSize");
+        _time = Uniform("uTime");
+    }
+
+    public void Use(int width, int height, float seconds)
+    {
+        Gl.UseProgram(Handle);
+        Gl.Uniform2(_size, (float)width, height);
+        Gl.Uniform1(_time, seconds);
+    }
+}
+
 /// <summary>A texture drawn with its alpha at a pixel rectangle (the HUD).</summary>
 internal sealed class ImageProgram : ShaderProgram
 {
     private readonly int _size, _rect, _image;
 
-    public ImageProgram(GL gl) : base(gl, """
-        #version 330 core
-        uniform vec2 uSize;
-        uniform vec4 uRect;
-        out vec2 vUv;
-        void main() {
-            vec2 corner = vec2(gl_VertexID & 1, gl_VertexID >> 1);
-            vec2 pixel = uRect.xy + corner * uRect.zw;
-            gl_Position = vec4(pixel.x / uSize.x * 2.0 - 1.0, 1.0 - pixel.y / uSize.y * 2.0, 0.0, 1.0);
-            vUv = corner;
-        }
-        """, """
-        #version 330 core
-        uniform sampler2D uImage;
-        in vec2 vUv;
-        out vec4 fragColor;
-        void main() { fragColor = texture(uImage, vUv); }
-        """)
+    public ImageProgram(GL gl) : base(gl, "image")
     {
         _size = Uniform("uSize");
         _rect = Uniform("uRect");

@@ -68,7 +68,35 @@ public sealed unsafe class Texture : IDisposable
         _gl.PixelStore(PixelStoreParameter.UnpackRowLength, 0);
     }
 
-    public void Dispose() => _gl.DeleteTexture(Handle);
+    private uint _framebuffer;
+
+    /// <summary>
+    /// Makes this texture <paramref name="width"/>×<paramref name="height"/> RGBA8 and binds it as
+    /// the framebuffer to draw into (the generated feed is drawn on the GPU). Row 0 is the first
+    /// row drawn (gl_FragCoord.y = 0.5): the top of the image, as an uploaded frame's.
+    /// </summary>
+    public void BindAsTarget(int width, int height)
+    {
+        if (width != Width || height != Height || _channels != 4)
+        {
+            _gl.BindTexture(TextureTarget.Texture2D, Handle);
+            _gl.TexImage2D(TextureTarget.Texture2D, 0, InternalFormat.Rgba8, (uint)width, (uint)height, 0, PixelFormat.Rgba, PixelType.UnsignedByte, null);
+            (Width, Height, _channels) = (width, height, 4);
+        }
+        if (_framebuffer == 0)
+        {
+            _framebuffer = _gl.GenFramebuffer();
+            _gl.BindFramebuffer(FramebufferTarget.Framebuffer, _framebuffer);
+            _gl.FramebufferTexture2D(FramebufferTarget.Framebuffer, FramebufferAttachment.ColorAttachment0, TextureTarget.Texture2D, Handle, 0);
+        }
+        _gl.BindFramebuffer(FramebufferTarget.Framebuffer, _framebuffer);
+    }
+
+    public void Dispose()
+    {
+        if (_framebuffer != 0) _gl.DeleteFramebuffer(_framebuffer);
+        _gl.DeleteTexture(Handle);
+    }
 }
 
 /// <summary>An offscreen framebuffer (RGBA8) to draw into headless.</summary>

@@ -112,9 +112,17 @@ public sealed class LiveWindow
             double now = wall.Elapsed.TotalSeconds;
             // The engine's clock, run on by the wall clock between frames (at most a quarter second).
             double clock = state.FrameSeconds + Math.Min(now - arrival, 0.25);
-            Mat? image = feed.FrameAt(now, out bool changed);
-            if (image is not null && changed) OffscreenRenderer.Upload(video, image);
-            hasVideo |= image is not null;
+            if (feed is GeneratedFeed generated)
+            {
+                if (generated.Tick(now, out float tick) || !hasVideo) gpu.DrawPattern(video, generated.Width, generated.Height, tick);
+                hasVideo = true;
+            }
+            else
+            {
+                Mat? image = feed.FrameAt(now, out bool changed);
+                if (image is not null && changed) OffscreenRenderer.Upload(video, image);
+                hasVideo |= image is not null;
+            }
 
             int width, height;
             Glfw.glfwGetFramebufferSize(window, &width, &height);

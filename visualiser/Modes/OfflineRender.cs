@@ -73,7 +73,7 @@ public sealed class OfflineRender
         {
             double t = Math.Clamp(At ?? duration, 0, duration);
             ApplyUpTo((long)Math.Floor(t * log.SampleRate));
-            renderer.SetVideo(feed.FrameAt(t, out _));
+            renderer.SetVideo(feed, t);
             renderer.Draw(state, t);
             renderer.Read();
             renderer.SavePng(output.TempPath);
@@ -97,7 +97,7 @@ public sealed class OfflineRender
                     // Engine frames at or before this video frame's sample; in doubles (the fps may be fractional),
                     // nudged by 1e-6 so a product that lands on a whole sample is not floored to the one before.
                     ApplyUpTo((long)Math.Floor(k * (double)log.SampleRate / Fps + 1e-6));
-                    renderer.SetVideo(feed.FrameAt(t, out bool changed), changed);
+                    renderer.SetVideo(feed, t);
                     renderer.Draw(state, t);
                     writer.Write(renderer.Read());
                     if (clock.Elapsed.TotalSeconds - lastReport >= 5)

@@ -1,6 +1,7 @@
 using Losses.Visualiser.Graphics;
 using Losses.Visualiser.Native;
 using Losses.Visualiser.Scenes;
+using Losses.Visualiser.Video;
 using OpenCvSharp;
 using StbImageWriteSharp;
 
@@ -46,6 +47,19 @@ public sealed class OffscreenRenderer : IDisposable
     {
         _hasVideo = image is not null && !image.Empty();
         if (_hasVideo && changed) Upload(_video, image!);
+    }
+
+    /// <summary>Shows the feed's image at <paramref name="seconds"/>: the generated one drawn on the GPU, any other uploaded when new.</summary>
+    public void SetVideo(IVideoFeed feed, double seconds)
+    {
+        _egl.MakeCurrent();
+        if (feed is GeneratedFeed generated)
+        {
+            if (generated.Tick(seconds, out float shown) || !_hasVideo) Gpu.DrawPattern(_video, generated.Width, generated.Height, shown);
+            _hasVideo = true;
+            return;
+        }
+        SetVideo(feed.FrameAt(seconds, out bool changed), changed);
     }
 
     internal static void Upload(Texture texture, Mat image)

@@ -26,7 +26,6 @@ public sealed class StageOptions
 public sealed class Stage : IDisposable
 {
     private readonly Gpu _gpu;
-    private readonly ShapeBatch _shapes = new();
     private readonly TextPanel _hud;
     private readonly TextPanel _message;
     private readonly TextPanel _notice;
@@ -60,10 +59,8 @@ public sealed class Stage : IDisposable
 
         if (Options.Overlay && state.HasFrame)
         {
-            _shapes.Clear();
-            if (f.Model == FrameModel.Cubic) CubicScene.Draw(_shapes, state, now, width, height);
-            else if (f.Model == FrameModel.Knot) KnotScene.Draw(_shapes, state, now, width, height);
-            _gpu.DrawShapes(_shapes);
+            if (f.Model == FrameModel.Cubic) CubicScene.Draw(_gpu, state, now);
+            else if (f.Model == FrameModel.Knot) KnotScene.Draw(_gpu, state, now);
         }
 
         float margin = height / 60f;

@@ -20,6 +20,8 @@ public sealed class VisualState(int seed = 1)
     public const double LingerSeconds = 8;
     public const double BubbleSeconds = 1.5;
     public const int MaxLingering = 12;
+    /// <summary>Bubbles alive at once (the oldest gives way).</summary>
+    public const int MaxBubbles = 64;
     /// <summary>Drift of a lingering curve, pixels per second.</summary>
     public const float DriftSpeed = 14;
 
@@ -58,7 +60,7 @@ public sealed class VisualState(int seed = 1)
             for (int i = 0; i < presses; i++)
             {
                 // Oldest bubbles give way when more are alive than the shader takes.
-                if (_bubbles.Count == Graphics.VideoDistortion.MaxBubbles) _bubbles.RemoveAt(0);
+                if (_bubbles.Count == MaxBubbles) _bubbles.RemoveAt(0);
                 var centre = new Vector2(0.15f + 0.7f * (float)_random.NextDouble(), 0.15f + 0.7f * (float)_random.NextDouble());
                 _bubbles.Add(new Bubble(centre, frame.NoteOns[i].SampleTime / rate));
                 BubblesSpawned++;

@@ -5,7 +5,10 @@ namespace Losses.Visualiser.Video;
 /// <summary>
 /// A stand-in for the performer's video when there is no camera or file: slowly moving colour
 /// fields, a grid and drifting discs — enough texture that both distortions are easy to see.
-/// Deterministic in time, so an offline render is reproducible.
+/// Deterministic in time, so an offline render is reproducible. The renderers draw it on the GPU
+/// (visualiser/Shaders/pattern.frag, as the browser page does) at <see cref="Width"/>×<see cref="Height"/>
+/// on the ticks of <see cref="Tick"/>; <see cref="Draw"/> is its CPU likeness for test videos and
+/// the benchmark's camera.
 /// </summary>
 public sealed class GeneratedFeed : IVideoFeed
 {
@@ -22,6 +25,20 @@ public sealed class GeneratedFeed : IVideoFeed
     }
 
     public string? Problem => null;
+
+    /// <summary>The feed's size: half the frame's (plenty for a background, and cheap).</summary>
+    public int Width => _width;
+    public int Height => _height;
+
+    /// <summary>The time of the 30 fps tick showing at <paramref name="seconds"/>; true when it is a new one since the last call.</summary>
+    public bool Tick(double seconds, out float shown)
+    {
+        long tick = (long)Math.Floor(seconds * 30);
+        shown = (float)(tick / 30.0);
+        bool changed = tick != _shown;
+        _shown = tick;
+        return changed;
+    }
 
     public Mat FrameAt(double seconds, out bool changed)
     {

@@ -1,0 +1,3 @@
+in vec4 vColour;
+out vec4 fragColor;
+void main() { fragColor = vColour; }
