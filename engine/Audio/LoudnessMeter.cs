@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Losses.Engine.Audio;
 
 /// <summary>
@@ -6,6 +8,8 @@ namespace Losses.Engine.Audio;
 /// an absolute gate at −70 LUFS and a relative gate 10 LU below the absolutely gated mean; true
 /// peak from the signal oversampled 4× (2× from 96 kHz, as is from 192 kHz) by a windowed-sinc
 /// interpolator. For offline renders: it keeps one value per 100 ms (it allocates as it goes).
+/// The interpolator is a polyphase FIR run over whole blocks of samples, one vector of outputs per
+/// tap (TensorPrimitives), not a sample at a time: it was 59 % of a render's time.
 /// </summary>
 public sealed class LoudnessMeter
 {
@@ -15,14 +19,17 @@ public sealed class LoudnessMeter
     private readonly Biquad[] _highPass = [new(), new()];
     private readonly int _stepSamples;
     private readonly int _factor;
-    private readonly double[] _interpolator; // [phase · 2·HalfTaps + tap]
-    // Each channel's last 2·HalfTaps samples, written twice (at w and w + 2·HalfTaps) so they are always contiguous.
-    private readonly float[][] _history = [new float[4 * HalfTaps], new float[4 * HalfTaps]];
-    private int _write;
+    private const int Window = 2 * HalfTaps;
+    private const int Block = 4096; // samples a channel gathers before the interpolator runs over them
+    private readonly float[] _interpolator; // [phase · Window + tap]
+    // Each channel's last Window − 1 samples, then the samples of the block being gathered.
+    private readonly float[][] _pending = [new float[Window - 1 + Block], new float[Window - 1 + Block]];
+    private readonly float[] _interpolated = new float[Block];
+    private int _gathered;
     private readonly List<double> _steps = []; // Σ over channels of the K-weighted energy per 100 ms
     private double _stepEnergy;
     private int _inStep;
-    private int _written;
+    private long _written;
     private double _truePeak;
 
     public LoudnessMeter(int sampleRate)
@@ -43,7 +50,7 @@ public sealed class LoudnessMeter
         _stepSamples = (int)Math.Round(fs / 10);
 
         _factor = sampleRate < 96000 ? 4 : sampleRate < 192000 ? 2 : 1;
-        _interpolator = new double[_factor * 2 * HalfTaps];
+        _interpolator = new float[_factor * Window];
         for (int p = 0; p < _factor; p++)
             for (int i = 0; i < 2 * HalfTaps; i++)
             {
@@ -53,7 +60,7 @@ public sealed class LoudnessMeter
                 double x = Math.PI * t;
                 double sinc = Math.Abs(t) < 1e-12 ? 1 : Math.Sin(x) / x;
                 double window = 0.5 + 0.5 * Math.Cos(Math.PI * t / HalfTaps); // Hann over ±HalfTaps
-                _interpolator[p * 2 * HalfTaps + i] = sinc * window;
+                _interpolator[p * Window + i] = (float)(sinc * window);
             }
     }
 
@@ -72,10 +79,9 @@ public sealed class LoudnessMeter
                 _stepEnergy = 0;
                 _inStep = 0;
             }
-            _write = (_write + 1) % (2 * HalfTaps);
-            Peak(0, l);
-            Peak(1, r);
-            _written++;
+            _pending[0][Window - 1 + _gathered] = l;
+            _pending[1][Window - 1 + _gathered] = r;
+            if (++_gathered == Block) Interpolate();
         }
     }
 
@@ -101,26 +107,44 @@ public sealed class LoudnessMeter
     }
 
     /// <summary>True peak in dBTP (of the oversampled signal, both channels); −∞ for silence.</summary>
-    public double TruePeakDbtp => 20 * Math.Log10(_truePeak);
+    public double TruePeakDbtp
+    {
+        get
+        {
+            Interpolate();
+            return 20 * Math.Log10(_truePeak);
+        }
+    }
 
     private static double Lufs(double power) => -0.691 + 10 * Math.Log10(power);
     private static double Power(double lufs) => Math.Pow(10, (lufs + 0.691) / 10);
 
-    /// <summary>The sample itself and the interpolated points between the previous samples and it (HalfTaps − 1 samples back).</summary>
-    private void Peak(int channel, float x)
+    /// <summary>
+    /// The gathered samples' peak and the interpolated points between them: the point p/factor after
+    /// sample j − HalfTaps is Σᵢ x[j − (Window − 1) + i]·c_p[i] (its window ends at sample j), computed
+    /// for all j of the block at once, one tap at a time. Points whose window would reach before the
+    /// first sample are not computed; the last Window − 1 samples stay for the next block.
+    /// </summary>
+    private void Interpolate()
     {
-        float[] h = _history[channel];
-        h[_write] = h[_write + 2 * HalfTaps] = x;
-        _truePeak = Math.Max(_truePeak, Math.Abs(x));
-        if (_factor == 1 || _written < 2 * HalfTaps - 1) return;
-        int oldest = _write + 1; // h[oldest .. oldest + 2·HalfTaps) holds the window, oldest first
-        for (int p = 1; p < _factor; p++)
+        int n = _gathered;
+        if (n == 0) return;
+        int skip = (int)Math.Clamp(Window - 1 - _written, 0, n); // windows not yet whole at the start of the signal
+        Span<float> y = _interpolated.AsSpan(0, n - skip);
+        foreach (float[] x in _pending)
         {
-            double y = 0;
-            int at = p * 2 * HalfTaps;
-            for (int i = 0; i < 2 * HalfTaps; i++) y += h[oldest + i] * _interpolator[at + i];
-            _truePeak = Math.Max(_truePeak, Math.Abs(y));
+            _truePeak = Math.Max(_truePeak, Math.Abs(TensorPrimitives.MaxMagnitude(x.AsSpan(Window - 1, n)))); // the element of largest magnitude, signed
+            for (int p = 1; p < _factor && y.Length > 0; p++)
+            {
+                ReadOnlySpan<float> c = _interpolator.AsSpan(p * Window, Window);
+                TensorPrimitives.Multiply(x.AsSpan(skip, y.Length), c[0], y);
+                for (int i = 1; i < Window; i++) TensorPrimitives.FusedMultiplyAdd(x.AsSpan(skip + i, y.Length), c[i], y, y);
+                _truePeak = Math.Max(_truePeak, Math.Abs(TensorPrimitives.MaxMagnitude(y)));
+            }
+            x.AsSpan(n, Window - 1).CopyTo(x); // the last Window − 1 samples begin the next block
         }
+        _written += n;
+        _gathered = 0;
     }
 
     private sealed class Biquad
