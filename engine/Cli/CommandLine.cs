@@ -158,9 +158,16 @@ public static class CommandLine
     {
         var o = new LiveOptions();
         string? configPath = null, preset = null;
+        var allow = new List<string>();
         return new Command("live", "", "play live: MIDI in, audio out, frames into the ring", () =>
         {
             if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
+            if (o.OscIn is null && allow.Count > 0) throw new UsageException("live: --osc-allow names who may send OSC commands: give --osc-in [ADDR:]PORT too");
+            if (o.OscIn is { } local)
+            {
+                if (!Losses.Protocol.Osc.OscSenders.TryCreate(local, allow, "--osc-allow", out var senders, out string problem)) throw new UsageException($"live: --osc-in {problem}");
+                o = o with { OscSenders = senders };
+            }
             return LiveSession.Run(o);
         })
         {
@@ -177,10 +184,15 @@ public static class CommandLine
             { "--duration", "SECONDS", "stop after this long (default: until [q] or Ctrl-C)", r => o = o with { DurationSeconds = r.Seconds() } },
             { "--client", "NAME", "JACK client name (default losses)", r => o = o with { ClientName = r.Value() } },
             { "--bench-voices", "N", "hold N voices from the start (DSP-load measurements; see bench dsp)", r => o = o with { HoldVoices = r.Int(0, 16384) } },
-            { "--osc-in", "PORT", "take commands over OSC on this UDP port (README: OSC)", r => o = o with { OscInPort = r.Int(1, 65535) } },
+            { "--osc-in", "[ADDR:]PORT", "take commands over OSC on this UDP port, this machine only; ADDR (0.0.0.0: every interface) opens it to --osc-allow (README: OSC)", r => o = o with { OscIn = ListenAddress(r) } },
+            { "--osc-allow", "ADDR[/BITS]|any", "who may send OSC commands when --osc-in has an address (repeatable): 192.168.1.20, 192.168.1.0/24, any", r => allow.Add(r.Value()) },
             { "--summary-json", "FILE", "also write the end-of-set summary as JSON (for scripts)", r => o = o with { SummaryJson = r.Path() } },
         };
     }
+
+    /// <summary>`[ADDR:]PORT`: loopback unless an address is given.</summary>
+    private static System.Net.IPEndPoint ListenAddress(OptionReader r) =>
+        Losses.Protocol.Osc.OscListen.TryParse(r.Value(), out var local, out string problem) ? local : throw r.Error($"--osc-in {problem}");
 
     private static AudioBackend AudioBackendOf(OptionReader r) => r.Value() switch
     {

@@ -10,7 +10,8 @@ namespace Losses.Visualiser.Modes;
 /// </summary>
 public sealed class RemoteCapture
 {
-    public required int Port { get; init; }
+    public required System.Net.IPEndPoint Listen { get; init; }
+    public Protocol.Osc.OscSenders Senders { get; init; } = Protocol.Osc.OscSenders.LoopbackOnly;
     public required string OutputPath { get; init; }
     /// <summary>How long to wait for the first frame.</summary>
     public double WaitSeconds { get; init; } = 60;
@@ -21,7 +22,7 @@ public sealed class RemoteCapture
     public int Run()
     {
         var frames = new List<Frame>();
-        using (var source = new OscFrameSource(Port))
+        using (var source = new OscFrameSource(Listen, Senders))
         {
             Console.Error.WriteLine($"losses: {source.Describe()}");
             var clock = Stopwatch.StartNew();
@@ -44,7 +45,7 @@ public sealed class RemoteCapture
                 }
                 if (source.Seen > 0 && clock.Elapsed.TotalSeconds - lastFrame > QuietSeconds) break;
                 if (source.Seen == 0 && clock.Elapsed.TotalSeconds > WaitSeconds)
-                    throw new VisualiserException($"no frames arrived on UDP {Port} in {WaitSeconds:0} s{(source.LastProblem is null ? "" : $" (last packet: {source.LastProblem})")}: send them with losses osc --frame-blob --to THIS-HOST:{Port}");
+                    throw new VisualiserException($"no frames arrived on UDP {source.Where} in {WaitSeconds:0} s{(source.LastProblem is null ? "" : $" (last packet: {source.LastProblem})")}{(source.Refused > 0 ? $"; {source.Refused} datagrams refused from senders not allowed (--allow)" : "")}: send them with losses osc --frame-blob --to THIS-HOST:{source.Port}");
                 if (!any) Thread.Sleep(1);
             }
             Console.Error.WriteLine($"losses: {source.Seen} frames received, {source.Lost} lost on the way, {source.Rejected} packets rejected, {source.Ignored} without a frame ignored");
