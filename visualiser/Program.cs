@@ -50,7 +50,7 @@ public static class Program
             if (listen is not null && !Protocol.Osc.OscSenders.TryCreate(listen, allow, "--allow", out senders, out string problem))
                 throw new UsageException($"visualise: --listen {problem}");
             if (output is not null && listen is { } local)
-                return new RemoteCapture { Listen = local, Senders = senders, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
+                return new RemoteCapture { Listen = local, Senders = senders, MaxSeconds = maxSeconds, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
             if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames (or --listen PORT) too");
             return new LiveWindow { Ring = ring, Listen = listen, Senders = senders, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
         }, notes: Modes)

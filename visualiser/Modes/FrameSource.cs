@@ -90,10 +90,14 @@ public sealed class OscFrameSource : IFrameSource
     /// <summary>Well-formed packets without a frame (the other /losses/ messages, when one --to feeds both).</summary>
     public long Ignored { get; private set; }
     public string? LastProblem { get; private set; }
-    public RingState State => Seen == 0 ? RingState.WaitingForEngine
+    public RingState State => Received == 0 ? RingState.WaitingForEngine
         : Environment.TickCount64 - _lastFrameMs > SilenceSeconds * 1000 ? RingState.Stopped : RingState.Live;
 
-    public bool TryRead(out Frame frame)
+    /// <summary>Valid frames received, in the order they came (before any ordering).</summary>
+    public long Received { get; private set; }
+
+    /// <summary>The next valid frame as it came off the network — no ordering, no run detection (a capture orders them itself).</summary>
+    public bool TryReadAny(out Frame frame)
     {
         while (_receiver.Pending)
         {
@@ -113,6 +117,18 @@ public sealed class OscFrameSource : IFrameSource
                 else { Rejected++; LastProblem = problem; }
                 continue;
             }
+            Received++;
+            _lastFrameMs = Environment.TickCount64;
+            return true;
+        }
+        frame = default;
+        return false;
+    }
+
+    public bool TryRead(out Frame frame)
+    {
+        while (TryReadAny(out frame))
+        {
             if (_expected >= 0 && frame.Index < _expected)
             {
                 // Back to the start: a new engine run. Anything else behind us is a late datagram, already counted lost.
@@ -122,7 +138,6 @@ public sealed class OscFrameSource : IFrameSource
             if (_expected < 0) Generation++;
             else Lost += frame.Index - _expected;
             _expected = frame.Index + 1;
-            _lastFrameMs = Environment.TickCount64;
             Seen++;
             return true;
         }
