@@ -27,7 +27,7 @@ public static class CommandLine
         if (args is ["--version"]) return Version();
         var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands)
         {
-            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(),
+            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(), Rings(),
         };
         return commands.Run(args);
     }, e => e is MidiFileException or ConfigException or AudioBackendException);
@@ -45,6 +45,38 @@ public static class CommandLine
             { "DIR", null, "the folder given to live --record", r => dir = dir is null ? r.Value() : throw r.Error("one folder at a time (usage: losses recover DIR)") },
         };
     }
+
+    private static Command Rings()
+    {
+        string? remove = null;
+        return new Command("rings", "", "list the frame rings on this machine, their engines and whether they are alive; --remove NAME a stopped one", () =>
+        {
+            if (OperatingSystem.IsWindows()) throw new UsageException("rings: Windows keeps no ring files (an engine's named map goes with it)");
+            if (remove is not null)
+            {
+                RingInfo removed = RingDirectory.Remove(remove);
+                Console.WriteLine($"removed ring '{remove}' ({removed.Path})");
+                return 0;
+            }
+            IReadOnlyList<RingInfo> rings = RingDirectory.List();
+            if (rings.Count == 0) Console.WriteLine($"no rings in {RingDirectory.Folder}");
+            var inv = CultureInfo.InvariantCulture;
+            foreach (RingInfo r in rings)
+            {
+                string what = r.Problem is not null ? $"{r.Problem}{(r.Alive ? "" : $" — remove it: losses rings --remove {r.Name}")}"
+                    : r.Alive ? string.Create(inv, $"alive: engine pid {r.WriterPid}, generation {r.Generation}, {r.Frames} frames published, heartbeat {r.HeartbeatAgeMs / 1000.0:0.0} s ago, started {Started(r)}")
+                    : string.Create(inv, $"stopped: its engine (pid {r.WriterPid}) {(r.Closed ? "closed it" : "died without closing it (killed or crashed)")}, {r.Frames} frames, started {Started(r)}; {Limits.Bytes(r.Bytes)} — remove it: losses rings --remove {r.Name}");
+                Console.WriteLine($"{r.Name,-20} {what}");
+            }
+            return 0;
+        })
+        {
+            { "--remove", "NAME", "remove the ring NAME, whose engine has stopped (one an engine left append-only is removed too)", r => remove = r.Ring() },
+        };
+    }
+
+    private static string Started(RingInfo r) => r.StartedUnixMs > 0
+        ? DateTimeOffset.FromUnixTimeMilliseconds(r.StartedUnixMs).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "(unknown)";
 
     private static int Version()
     {

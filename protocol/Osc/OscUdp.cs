@@ -29,6 +29,11 @@ public static class OscEndpoint
             catch (SocketException) { address = null; }
             if (address is null) { problem = $"'{text}': cannot resolve host '{host}'"; return false; }
         }
+        if (address.IsIPv6LinkLocal && address.ScopeId == 0)
+        {
+            problem = $"'{text}': a link-local address (fe80::…) needs the interface it is on: [{address}%eth0]:{port} (ip -br addr names them)";
+            return false;
+        }
         endpoint = new IPEndPoint(address, port);
         return true;
     }
@@ -49,7 +54,20 @@ public sealed class OscSender : IDisposable
         for (int i = 0; i < destinations.Count; i++)
         {
             var socket = new Socket(destinations[i].AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            socket.Connect(destinations[i]);
+            try
+            {
+                socket.Connect(destinations[i]);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                foreach (Socket made in _sockets.Take(i)) made.Dispose();
+                IPAddress a = destinations[i].Address;
+                string hint = e.SocketErrorCode == SocketError.AccessDenied || a.Equals(IPAddress.Broadcast) ? "a broadcast address: give the receiver's own address"
+                    : a.IsIPv6LinkLocal ? "a link-local address needs the interface it is on, e.g. [fe80::1%eth0]:PORT"
+                    : "is it an address this machine can reach?";
+                throw new IOException($"cannot send OSC to {destinations[i]}: {e.Message} ({hint})");
+            }
             _sockets[i] = socket;
         }
     }
