@@ -30,6 +30,23 @@ public static class NetworkHardeningKit
         return [.. found];
     }
 
+    /// <summary>Datagrams the kernel dropped for the sockets bound to <paramref name="port"/> (its receive buffer was full): the last column of /proc/net/udp.</summary>
+    public static long KernelDrops(int port)
+    {
+        long drops = 0;
+        foreach (string table in new[] { "/proc/net/udp", "/proc/net/udp6" })
+        {
+            if (!File.Exists(table)) continue;
+            foreach (string line in File.ReadLines(table).Skip(1))
+            {
+                string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (int.Parse(f[1].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                    drops += long.Parse(f[^1], CultureInfo.InvariantCulture);
+            }
+        }
+        return drops;
+    }
+
     /// <summary>
     /// An address of this machine a loopback listener does not answer on: its first network (non-loopback)
     /// IPv4 address — what another host on the stage network would send to — or 127.0.0.2 on a machine without one.

@@ -166,25 +166,29 @@ public sealed class NetworkHardeningTests(ITestOutputHelper output)
         w.EndBundle();
         byte[] bundle = w.Packet.ToArray();
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 1000; i++) { socket.SendTo(bundle, to); if (i % 50 == 49) Thread.Sleep(1); }
+        for (int i = 0; i < 1000; i++) { socket.SendTo(bundle, to); if (i % 10 == 9) Thread.Sleep(1); }
         double floodSeconds = clock.Elapsed.TotalSeconds;
+        // What the kernel dropped on a busy machine (the engine's receive buffer full) never reached the engine to be counted.
+        Thread.Sleep(1000);
+        long dropped = NetworkHardeningKit.KernelDrops(port);
 
         Assert.True(engine.WaitForExit(TimeSpan.FromSeconds(60)), "the engine did not finish");
         string summary = await stdout + await stderr;
-        output.WriteLine(string.Join('\n', lines) + "\n" + summary + $"\nflood: {floodSeconds:0.000} s");
+        output.WriteLine(string.Join('\n', lines) + "\n" + summary + $"\nflood: {floodSeconds:0.000} s, {dropped} datagrams dropped by the kernel");
         Assert.Equal(0, engine.ExitCode);
         Match m = Regex.Match(summary, @"osc in: (\d+) packets, (\d+) commands, (\d+) malformed, (\d+) oversized, (\d+) unknown, (\d+) refused \(sender not allowed\), (\d+) over the rate limit");
         Assert.True(m.Success, summary);
         long N(int g) => long.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
-        Assert.Equal(3 + 1 + 5 + 1000, N(1)); // every datagram, the refused and empty ones too
+        Assert.Equal(3 + 1 + 5 + 1000, N(1) + dropped); // every datagram that reached the engine, the refused and empty ones too
+        Assert.True(dropped < 500, $"{dropped} of the flood's datagrams dropped: the test did not load the engine");
         Assert.Equal(3, N(6));
         Assert.Equal(5, N(3)); // an empty datagram is no OSC packet
-        // The reset acts; of the 10 000 presses, at most the burst of 8 and 8 a second while the flood lasted
+        // The reset acts; of the presses that arrived, at most the burst of 8 and 8 a second while the flood lasted
         // (half a second of slack for the engine's thread to drain its socket after the last send).
         long nexts = N(2) - 1;
         long most = 8 + (long)Math.Ceiling((floodSeconds + 0.5) * 8);
         Assert.InRange(nexts, 8, most);
-        Assert.Equal(10_000 - nexts, N(7));
+        Assert.Equal(10 * (1000 - dropped) - nexts, N(7));
         Assert.Contains("allocated bytes 0", summary);
     }
 }
