@@ -91,12 +91,16 @@ public sealed class FrameLogReader : IDisposable
     public int SampleRate { get; }
     public long Count { get; }
 
+    /// <summary>The largest frame log read (a day of frames at 60 a second is 5.4 GB): beyond it a file is no frame log.</summary>
+    public const long MaxBytes = 64L << 30;
+
     public static FrameLogReader Open(string path)
     {
         FileStream stream;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            // Checked before a byte is read: a named pipe or a device at the path is one line, never a hang.
+            stream = InputFile.Open(path, "the frame log", MaxBytes)!;
         }
         catch (FileNotFoundException)
         {
@@ -104,10 +108,17 @@ public sealed class FrameLogReader : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FrameLogException($"{path}: cannot read ({e.Message})");
+            throw new FrameLogException(e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: cannot read ({e.Message})");
         }
+        return Open(path, stream);
+    }
+
+    /// <summary>A frame log from a stream the caller opened (and checked); the reader owns it from here.</summary>
+    public static FrameLogReader Open(string path, FileStream stream)
+    {
         try
         {
+            stream.Position = 0;
             Span<byte> header = stackalloc byte[FrameLogWriter.HeaderSize];
             if (stream.Length < FrameLogWriter.HeaderSize || stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
                 throw new FrameLogException($"{path}: not a Losses frame log (too short) — write one with: losses render IN.mid -o OUT.wav --frames OUT.frames");
@@ -136,9 +147,8 @@ public sealed class FrameLogReader : IDisposable
     /// A journal cut short (the engine was killed mid-write): drops the partial frame at its end so
     /// the log reads up to its last whole frame. Returns the number of bytes dropped.
     /// </summary>
-    public static long TruncateToWholeFrames(string path)
+    public static long TruncateToWholeFrames(FileStream stream)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         if (stream.Length < FrameLogWriter.HeaderSize) return 0; // not a log: Open says so
         long partial = (stream.Length - FrameLogWriter.HeaderSize) % Frame.Size;
         if (partial != 0) stream.SetLength(stream.Length - partial);

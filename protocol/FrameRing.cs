@@ -320,7 +320,7 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
         if (OperatingSystem.IsWindows()) return;
         string path = RingLayout.PathFor(name);
         // A ring an engine left protected (it died) is append-only where it could be: cleared first, or unlink fails.
-        using (SafeFileHandle file = Posix.Open(path, Posix.ReadOnly | Posix.NoFollow, 0, out _))
+        using (SafeFileHandle file = Posix.Open(path, Posix.ReadOnly | Posix.NoFollow | Posix.NonBlocking, 0, out _))
             if (!file.IsInvalid) Posix.ChangeFlags(file, 0, Posix.AppendOnlyFlag);
         if (File.Exists(path) || new FileInfo(path).LinkTarget is not null) File.Delete(path);
     }

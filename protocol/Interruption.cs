@@ -11,7 +11,9 @@ public sealed class StoppedException(string message, int exitCode) : Exception(m
 /// <summary>
 /// Ctrl-C (SIGINT) and SIGTERM while a command writes files: instead of dying where it stands,
 /// the process raises a flag the work loop checks each block, so it stops there, removes every
-/// temporary file and exits 128 + the signal's number (130, 143) with one line.
+/// temporary file and exits 128 + the signal's number (130, 143) with one line. A process that
+/// waits on something that never answers still ends: a second signal takes its default course at
+/// once, and a command that has not stopped <see cref="GraceSeconds"/> after the first is ended.
 /// </summary>
 public sealed class Interruption : IDisposable
 {
@@ -19,6 +21,10 @@ public sealed class Interruption : IDisposable
     private readonly PosixSignalRegistration? _interrupt, _terminate;
     private volatile string _signal = "";
     private int _code;
+    private Timer? _deadline;
+
+    /// <summary>How long a command has to stop and clean up after a signal before it is ended where it stands.</summary>
+    public const int GraceSeconds = 10;
 
     public Interruption()
     {
@@ -46,9 +52,15 @@ public sealed class Interruption : IDisposable
 
     private void Request(PosixSignalContext context, string name, int code)
     {
+        if (_stop.IsCancellationRequested) return; // a second signal: its default course (the process ends now)
         context.Cancel = true; // not the default death: the loop stops and cleans up
         _signal = name;
         _code = code;
+        _deadline = new Timer(_ =>
+        {
+            Console.Error.WriteLine($"losses: interrupted by {name}: still waiting {GraceSeconds} s later (on a file, pipe or device that does not answer): ended");
+            Environment.Exit(code);
+        }, null, GraceSeconds * 1000, Timeout.Infinite);
         _stop.Cancel();
     }
 
@@ -62,6 +74,7 @@ public sealed class Interruption : IDisposable
 
     public void Dispose()
     {
+        _deadline?.Dispose();
         _interrupt?.Dispose();
         _terminate?.Dispose();
         if (OperatingSystem.IsWindows()) Console.CancelKeyPress -= OnCancelKey;

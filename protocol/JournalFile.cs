@@ -17,8 +17,30 @@ public sealed class JournalFile : Stream
 
     public JournalFile(string path, int bufferSize = 1 << 16)
     {
-        _handle = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        _handle = OperatingSystem.IsWindows() ? File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.Read) : OpenHere(path);
         _buffer = new byte[bufferSize];
+    }
+
+    /// <summary>
+    /// Created or emptied in place, never through a symbolic link (a link planted in the recording
+    /// folder would have the set written, and first emptied, outside it), and only as a regular file.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static SafeFileHandle OpenHere(string path)
+    {
+        SafeFileHandle file = Posix.Open(path, Posix.WriteOnly | Posix.Create | Posix.Truncate | Posix.NoFollow | Posix.NonBlocking, 0b110_100_100, out int errno);
+        if (file.IsInvalid)
+        {
+            file.Dispose();
+            if (errno == Posix.ELOOP) throw new IOException($"{path} is a symbolic link: a recording's journal is never written through one — remove it");
+            throw new IOException($"cannot write {path}: {new System.ComponentModel.Win32Exception(errno).Message}");
+        }
+        if (!Posix.TryStat(file, out FileStatus status) || !status.IsRegular)
+        {
+            file.Dispose();
+            throw new IOException($"{path} is {status.Kind}, not a regular file: a recording's journal is written only as one — remove it");
+        }
+        return file;
     }
 
     public override bool CanRead => false;

@@ -37,13 +37,15 @@ public readonly record struct FileStatus(ulong Device, ulong Inode, uint Mode, u
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal static unsafe partial class Posix
 {
-    public const int ReadOnly = 0, ReadWrite = 2;
-    public const int Create = 0x40, Exclusive = 0x80;
+    public const int ReadOnly = 0, WriteOnly = 1, ReadWrite = 2;
+    public const int Create = 0x40, Exclusive = 0x80, Truncate = 0x200;
+    /// <summary>O_NONBLOCK (the same on x86-64 and arm64): opening a named pipe never waits for its other end.</summary>
+    public const int NonBlocking = 0x800;
     public const int CloseOnExec = 0x80000;
     // O_NOFOLLOW differs between the x86 family and the generic (arm64) ABI.
     public static readonly int NoFollow = RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86 ? 0x20000 : 0x8000;
 
-    public const int ENOENT = 2, EAGAIN = 11, EEXIST = 17, ELOOP = 40;
+    public const int ENOENT = 2, EAGAIN = 11, EEXIST = 17, EISDIR = 21, ELOOP = 40;
     public const int LockExclusive = 2, LockNonBlocking = 4;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -5,7 +5,8 @@ namespace Losses.Protocol;
 
 /// <summary>
 /// Opening the ring's file under /dev/shm as untrusted ground: never through a symbolic link
-/// (O_NOFOLLOW, then fstat of what was opened — no window between check and use), only a regular
+/// (O_NOFOLLOW, then fstat of what was opened — no window between check and use), never waiting on
+/// what is there (O_NONBLOCK: a named pipe is refused, not waited on), only a regular
 /// file of this user with no group or other permissions. The writer alone holds an exclusive
 /// flock on it for its whole run: a second engine is told who holds the ring.
 /// </summary>
@@ -17,7 +18,9 @@ internal static class RingFile
     /// <summary>Opens (creating, 0600, if <paramref name="create"/>) and checks the ring file; null if absent and not created.</summary>
     public static SafeFileHandle? Open(string path, bool writable, bool create, bool exclusive = false)
     {
-        int flags = (writable ? Posix.ReadWrite : Posix.ReadOnly) | Posix.NoFollow | (create ? Posix.Create : 0) | (exclusive ? Posix.Exclusive : 0);
+        // Non-blocking: a named pipe at the path (any local user can make one in /dev/shm) opens at once and is refused by
+        // the check below, instead of blocking the reader or the engine until someone opens its other end.
+        int flags = (writable ? Posix.ReadWrite : Posix.ReadOnly) | Posix.NoFollow | Posix.NonBlocking | (create ? Posix.Create : 0) | (exclusive ? Posix.Exclusive : 0);
         SafeFileHandle file = Posix.Open(path, flags, 0b110_000_000, out int errno);
         if (file.IsInvalid)
         {

@@ -9,8 +9,8 @@ public static class Program
     private const string Modes = """
         modes:
           live:     losses visualise [--ring NAME] [--video SRC] [--size WxH] [--fullscreen] [--status SECONDS]
-          remote:   losses visualise --listen PORT [live options]       frames from losses osc --frame-blob
-                    losses visualise --listen PORT -o OUT.png|OUT.mp4 [--at SECONDS] [offline options]
+          remote:   losses visualise --listen [ADDR:]PORT [--allow ADDR[/BITS]] [live options]   frames from losses osc --frame-blob
+                    losses visualise --listen [ADDR:]PORT -o OUT.png|OUT.mp4 [--at SECONDS] [offline options]
           offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud] [--max-seconds S]
           still:    losses visualise --frames IN.frames -o OUT.png [--at SECONDS] [--video SRC] [--size WxH] [--hud]
           bench:    losses visualise --bench [--size WxH] [--count N] [--feed WxH]
@@ -33,7 +33,8 @@ public static class Program
         double fps = 60, status = 0, maxSeconds = Protocol.Limits.DefaultMaxSeconds;
         double? at = null;
         bool fullScreen = false, hud = false, bench = false, monitors = false;
-        int? listen = null;
+        System.Net.IPEndPoint? listen = null;
+        var allow = new List<string>();
         (int Width, int Height)? feed = null;
         return new Command("visualise", "", "curves, knots and distorted video: live from the engine's ring, or a frame log into a video", () =>
         {
@@ -44,14 +45,20 @@ public static class Program
                 if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");
                 return new OfflineRender { FramesPath = frames, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at, MaxSeconds = maxSeconds }.Run();
             }
-            if (output is not null && listen is int port)
-                return new RemoteCapture { Port = port, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
+            Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.LoopbackOnly;
+            if (listen is null && allow.Count > 0) throw new UsageException("visualise: --allow names who may send frames: give --listen [ADDR:]PORT too");
+            if (listen is not null && !Protocol.Osc.OscSenders.TryCreate(listen, allow, "--allow", out senders, out string problem))
+                throw new UsageException($"visualise: --listen {problem}");
+            if (output is not null && listen is { } local)
+                return new RemoteCapture { Listen = local, Senders = senders, MaxSeconds = maxSeconds, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
             if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames (or --listen PORT) too");
-            return new LiveWindow { Ring = ring, ListenPort = listen, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
+            return new LiveWindow { Ring = ring, Listen = listen, Senders = senders, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
         }, notes: Modes)
         {
             { "--ring", "NAME", "the engine's frame ring, default 'losses'", r => ring = r.Ring() },
-            { "--listen", "PORT", "draw from /losses/frame blobs on this UDP port instead of the ring", r => listen = r.Int(1, 65535) },
+            { "--listen", "[ADDR:]PORT", "draw from /losses/frame blobs on this UDP port instead of the ring, this machine only; ADDR (0.0.0.0: every interface) opens it to --allow",
+                r => listen = Protocol.Osc.OscListen.TryParse(r.Value(), out var local, out string problem) ? local : throw r.Error($"--listen {problem}") },
+            { "--allow", "ADDR[/BITS]|any", "who may send frames when --listen has an address (repeatable): 192.168.1.20, 192.168.1.0/24, any", r => allow.Add(r.Value()) },
             { "--video", "SRC", "a camera index (0), a video file, or 'pattern' (generated); live default: pattern", r => video = r.Value() },
             { "--size", "WxH", "window or video size, default 1280x720", r => (width, height) = ParseSize(r) },
             { "--fullscreen", "full screen on the primary monitor", () => fullScreen = true },

@@ -27,7 +27,7 @@ public static class CommandLine
         if (args is ["--version"]) return Version();
         var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands)
         {
-            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(),
+            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(), Rings(),
         };
         return commands.Run(args);
     }, e => e is MidiFileException or ConfigException or AudioBackendException);
@@ -45,6 +45,38 @@ public static class CommandLine
             { "DIR", null, "the folder given to live --record", r => dir = dir is null ? r.Value() : throw r.Error("one folder at a time (usage: losses recover DIR)") },
         };
     }
+
+    private static Command Rings()
+    {
+        string? remove = null;
+        return new Command("rings", "", "list the frame rings on this machine, their engines and whether they are alive; --remove NAME a stopped one", () =>
+        {
+            if (OperatingSystem.IsWindows()) throw new UsageException("rings: Windows keeps no ring files (an engine's named map goes with it)");
+            if (remove is not null)
+            {
+                RingInfo removed = RingDirectory.Remove(remove);
+                Console.WriteLine($"removed ring '{remove}' ({removed.Path})");
+                return 0;
+            }
+            IReadOnlyList<RingInfo> rings = RingDirectory.List();
+            if (rings.Count == 0) Console.WriteLine($"no rings in {RingDirectory.Folder}");
+            var inv = CultureInfo.InvariantCulture;
+            foreach (RingInfo r in rings)
+            {
+                string what = r.Problem is not null ? $"{r.Problem}{(r.Alive ? "" : $" — remove it: losses rings --remove {r.Name}")}"
+                    : r.Alive ? string.Create(inv, $"alive: engine pid {r.WriterPid}, generation {r.Generation}, {r.Frames} frames published, heartbeat {r.HeartbeatAgeMs / 1000.0:0.0} s ago, started {Started(r)}")
+                    : string.Create(inv, $"stopped: its engine (pid {r.WriterPid}) {(r.Closed ? "closed it" : "died without closing it (killed or crashed)")}, {r.Frames} frames, started {Started(r)}; {Limits.Bytes(r.Bytes)} — remove it: losses rings --remove {r.Name}");
+                Console.WriteLine($"{r.Name,-20} {what}");
+            }
+            return 0;
+        })
+        {
+            { "--remove", "NAME", "remove the ring NAME, whose engine has stopped (one an engine left append-only is removed too)", r => remove = r.Ring() },
+        };
+    }
+
+    private static string Started(RingInfo r) => r.StartedUnixMs > 0
+        ? DateTimeOffset.FromUnixTimeMilliseconds(r.StartedUnixMs).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "(unknown)";
 
     private static int Version()
     {
@@ -158,9 +190,16 @@ public static class CommandLine
     {
         var o = new LiveOptions();
         string? configPath = null, preset = null;
+        var allow = new List<string>();
         return new Command("live", "", "play live: MIDI in, audio out, frames into the ring", () =>
         {
             if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
+            if (o.OscIn is null && allow.Count > 0) throw new UsageException("live: --osc-allow names who may send OSC commands: give --osc-in [ADDR:]PORT too");
+            if (o.OscIn is { } local)
+            {
+                if (!Losses.Protocol.Osc.OscSenders.TryCreate(local, allow, "--osc-allow", out var senders, out string problem)) throw new UsageException($"live: --osc-in {problem}");
+                o = o with { OscSenders = senders };
+            }
             return LiveSession.Run(o);
         })
         {
@@ -177,10 +216,15 @@ public static class CommandLine
             { "--duration", "SECONDS", "stop after this long (default: until [q] or Ctrl-C)", r => o = o with { DurationSeconds = r.Seconds() } },
             { "--client", "NAME", "JACK client name (default losses)", r => o = o with { ClientName = r.Value() } },
             { "--bench-voices", "N", "hold N voices from the start (DSP-load measurements; see bench dsp)", r => o = o with { HoldVoices = r.Int(0, 16384) } },
-            { "--osc-in", "PORT", "take commands over OSC on this UDP port (README: OSC)", r => o = o with { OscInPort = r.Int(1, 65535) } },
+            { "--osc-in", "[ADDR:]PORT", "take commands over OSC on this UDP port, this machine only; ADDR (0.0.0.0: every interface) opens it to --osc-allow (README: OSC)", r => o = o with { OscIn = ListenAddress(r) } },
+            { "--osc-allow", "ADDR[/BITS]|any", "who may send OSC commands when --osc-in has an address (repeatable): 192.168.1.20, 192.168.1.0/24, any", r => allow.Add(r.Value()) },
             { "--summary-json", "FILE", "also write the end-of-set summary as JSON (for scripts)", r => o = o with { SummaryJson = r.Path() } },
         };
     }
+
+    /// <summary>`[ADDR:]PORT`: loopback unless an address is given.</summary>
+    private static System.Net.IPEndPoint ListenAddress(OptionReader r) =>
+        Losses.Protocol.Osc.OscListen.TryParse(r.Value(), out var local, out string problem) ? local : throw r.Error($"--osc-in {problem}");
 
     private static AudioBackend AudioBackendOf(OptionReader r) => r.Value() switch
     {

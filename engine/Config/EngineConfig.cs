@@ -1,3 +1,4 @@
+using Losses.Protocol;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -203,17 +204,21 @@ public sealed record EngineConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Default.EngineConfig);
 
+    /// <summary>A config is a few kilobytes: anything past a megabyte is not one.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
     public static EngineConfig Load(string path, EngineConfig? start = null)
     {
         string name = Path.GetFileName(path);
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadAllText(path, "the config file", MaxFileBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException($"{path}: cannot read the config file ({e.Message})");
+            // The checks' own lines (a pipe, a device, a folder, too large) already name the file.
+            throw new ConfigException(e is not FileNotFoundException && e.Message.StartsWith(path + ":", StringComparison.Ordinal) ? e.Message : $"{path}: cannot read the config file ({e.Message})");
         }
         // A Scala file named in the config is found beside it.
         return Parse(text, name, start, Path.GetDirectoryName(Path.GetFullPath(path)));

@@ -72,6 +72,7 @@ public sealed record PluginSettings(EngineConfig Config, string? RingName)
             	] .
 
             """";
+        RefuseAnotherBundle(bundle, manifest);
         Directory.CreateDirectory(bundle);
         using var set = new OutputSet();
         foreach (var (name, text) in new[] { ("manifest.ttl", manifest), ("state.ttl", state) })
@@ -81,6 +82,24 @@ public sealed record PluginSettings(EngineConfig Config, string? RingName)
             file.Commit();
         }
         set.Commit();
+    }
+
+    /// <summary>
+    /// A preset goes into a bundle of its own: an existing folder is taken only when it is one of these
+    /// presets (its manifest.ttl the very one written here, nothing but it and state.ttl beside it). Into
+    /// another plugin's bundle — or the instrument's own — a preset would replace the manifest.ttl that
+    /// makes the host find that plugin.
+    /// </summary>
+    private static void RefuseAnotherBundle(string bundle, string manifest)
+    {
+        if (!Losses.Protocol.InputFile.Exists(bundle)) return;
+        if (!Directory.Exists(bundle)) throw new ConfigException($"-o {bundle}: there is a file of that name, not a folder: give a new folder ending in .lv2");
+        string[] entries = Directory.GetFileSystemEntries(bundle).Select(Path.GetFileName).ToArray()!;
+        string manifestPath = Path.Combine(bundle, "manifest.ttl");
+        bool ours = entries.All(e => e is "manifest.ttl" or "state.ttl")
+            && (!entries.Contains("manifest.ttl") || Losses.Protocol.InputFile.ReadAllText(manifestPath, "the bundle's manifest", 1 << 20, followLinks: false) == manifest);
+        if (!ours)
+            throw new ConfigException($"-o {bundle}: that folder holds another bundle ({(entries.Length == 0 ? "" : string.Join(", ", entries.Take(4)))}{(entries.Length > 4 ? ", …" : "")}), not a preset of this plugin: writing there would replace its manifest.ttl — give a new folder ending in .lv2");
     }
 
     /// <summary>A Turtle string's body: backslashes and quotes escaped (a plain JSON text is a plain atom:String to lilv).</summary>

@@ -26,8 +26,10 @@ public sealed record LiveOptions
     public string? PlayFile { get; init; }
     /// <summary>Benchmark: voices started at once and held, to measure DSP load (`--bench-voices`).</summary>
     public int HoldVoices { get; init; }
-    /// <summary>UDP port for OSC commands (`--osc-in`); none when null.</summary>
-    public int? OscInPort { get; init; }
+    /// <summary>Where OSC commands are taken (`--osc-in [ADDR:]PORT`, loopback unless an address is given); none when null.</summary>
+    public System.Net.IPEndPoint? OscIn { get; init; }
+    /// <summary>Who may send them (`--osc-allow`): this machine only unless a list is given.</summary>
+    public Losses.Protocol.Osc.OscSenders OscSenders { get; init; } = Losses.Protocol.Osc.OscSenders.LoopbackOnly;
     /// <summary>`--summary-json`: the end-of-set summary also as JSON, for scripts; none when null.</summary>
     public string? SummaryJson { get; init; }
 }

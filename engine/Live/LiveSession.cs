@@ -26,7 +26,7 @@ public static class LiveSession
         if (o.Audio == AudioBackend.Asio && !OperatingSystem.IsWindows()) throw new AudioBackendException(AsioOnlyOnWindows);
 
         // The OSC port first: a port another program holds fails the set before anything is made.
-        using OscReceiver? oscSocket = o.OscInPort is int oscPort ? OscControl.Listen(oscPort) : null;
+        using OscReceiver? oscSocket = o.OscIn is { } oscIn ? OscControl.Listen(oscIn, o.OscSenders) : null;
         Recorder? recorder = o.RecordDir is null ? null : Recorder.Begin(o.RecordDir);
         using var ring = FrameRingWriter.Create(o.Ring);
         LossesProcessor? processor = null;
@@ -60,7 +60,7 @@ public static class LiveSession
             recorder?.Start(o, o.Ring, backend.SampleRate, backend.BufferSize);
             backend.Start(o.ConnectOutputs, o.Midi);
             using OscControl? osc = oscSocket is null ? null : new OscControl(core!, oscSocket);
-            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Port}")}");
+            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Describe()}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
             if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
@@ -117,7 +117,7 @@ public static class LiveSession
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
             Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}"));
             if (o.PlayFile is not null) Console.WriteLine(string.Create(inv, $"  played {core.Played} of {core.Play.Length} events of {o.PlayFile}"));
-            if (osc is not null) Console.WriteLine(string.Create(inv, $"  osc in: {osc.Packets} packets, {osc.Commands} commands, {osc.Malformed} malformed, {osc.Oversized} oversized, {osc.Unknown} unknown (dropped)"));
+            if (osc is not null) Console.WriteLine(string.Create(inv, $"  osc in: {osc.Packets} packets, {osc.Commands} commands, {osc.Malformed} malformed, {osc.Oversized} oversized, {osc.Unknown} unknown, {osc.Refused} refused (sender not allowed), {osc.Limited} over the rate limit (dropped)"));
             if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
             if (o.SummaryJson is not null)
             {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Losses.Engine.Midi;
+using Losses.Engine.Cli;
 using Losses.Protocol;
 
 namespace Losses.Engine.Live;
@@ -156,7 +157,8 @@ public sealed class Recorder
             ["xruns"] = xruns,
             ["framesLostByRecorder"] = _framesLost,
         };
-        (int events, long frames) = Complete(_dir, samples, session, o.Seed, sampleRate);
+        using FileStream midi = InputFile.Open(Path.Combine(_dir, MidiJournal), "the MIDI journal", long.MaxValue, followLinks: false)!;
+        (int events, long frames) = Complete(_dir, midi, samples, session, o.Seed, sampleRate);
         Summary = $"performance.mid ({events} events), frames.frames ({frames} frames, {_framesLost} lost), config.json, session.json";
     }
 
@@ -171,17 +173,28 @@ public sealed class Recorder
         File.Delete(Path.Combine(_dir, FramesJournal));
     }
 
+    /// <summary>The largest MIDI journal recover reads (it reads it whole): 24 million events, hours of the densest playing.</summary>
+    public const long MaxMidiJournalBytes = 256L << 20;
+    /// <summary>The largest frame journal recover takes: 70 hours of frames at 60 a second.</summary>
+    public const long MaxFramesJournalBytes = 16L << 30;
+    /// <summary>A session.json is a few hundred bytes.</summary>
+    public const long MaxSessionBytes = 1 << 20;
+
     /// <summary>
     /// `losses recover DIR`: a set whose engine was killed (or lost power) becomes a complete
     /// recording: the journal's whole records become `performance.mid`, the frame log is cut to its
-    /// last whole frame. Returns a one-line summary.
+    /// last whole frame. The folder is untrusted ground: nothing in it is opened through a symbolic
+    /// link, every file is checked to be a regular file of a plausible size before anything is read
+    /// or written, and every field of session.json is checked. Returns a one-line summary.
     /// </summary>
     public static string Recover(string dir)
     {
+        if (!Directory.Exists(dir)) throw new IOException($"{dir}: no such folder — give the folder passed to 'live --record'");
         string journal = Path.Combine(dir, MidiJournal);
-        if (!File.Exists(journal))
+        using FileStream? midi = InputFile.Open(journal, "the MIDI journal", MaxMidiJournalBytes, followLinks: false, mayBeAbsent: true);
+        if (midi is null)
         {
-            if (File.Exists(Path.Combine(dir, "performance.mid")))
+            if (InputFile.Exists(Path.Combine(dir, "performance.mid")))
                 throw new IOException($"{dir}: the recording is already complete (performance.mid) — nothing to recover");
             throw new IOException($"{dir}: no live recording here ({MidiJournal} not found) — give the folder passed to 'live --record'");
         }
@@ -189,50 +202,48 @@ public sealed class Recorder
         JsonObject session;
         try
         {
-            session = JsonNode.Parse(File.ReadAllText(sessionPath))?.AsObject() ?? throw new JsonException("empty");
+            string text = InputFile.ReadAllText(sessionPath, "the session file", MaxSessionBytes, followLinks: false);
+            session = JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("empty");
         }
-        catch (Exception e) when (e is IOException or JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FileNotFoundException)
         {
-            throw new IOException($"{sessionPath}: unreadable ({e.Message}) — the set's seed and sample rate are in it; without them it cannot be replayed");
+            throw new IOException($"{sessionPath}: unreadable ({(e is FileNotFoundException ? "not found" : e.Message)}) — the set's seed and sample rate are in it; without them it cannot be replayed");
         }
-        if (session["seed"]?.GetValueKind() != JsonValueKind.Number || session["sampleRate"]?.GetValueKind() != JsonValueKind.Number)
-            throw new IOException($"{sessionPath}: no seed or sample rate — not a live recording's session file");
-        ulong seed = session["seed"]!.GetValue<ulong>();
-        int sampleRate = session["sampleRate"]!.GetValue<int>();
-        if (sampleRate is < 8000 or > 384000) throw new IOException($"{sessionPath}: sample rate {sampleRate} is out of range — the file is corrupt");
+        (ulong seed, int sampleRate) = SessionFile.Validate(sessionPath, session);
 
         string framesPartial = Path.Combine(dir, FramesJournal);
         long end = 0;
-        if (File.Exists(framesPartial))
+        using (FileStream? frames = InputFile.Open(framesPartial, "the frame journal", MaxFramesJournalBytes, followLinks: false, writable: true, mayBeAbsent: true))
         {
-            FrameLogReader.TruncateToWholeFrames(framesPartial);
-            using var log = FrameLogReader.Open(framesPartial);
-            if (log.Count > 0) end = log.Read(log.Count - 1).SampleTime;
+            if (frames is not null)
+            {
+                FrameLogReader.TruncateToWholeFrames(frames);
+                using var log = FrameLogReader.Open(framesPartial, frames);
+                if (log.Count > 0) end = log.Read(log.Count - 1).SampleTime;
+            }
         }
         session["complete"] = true;
         session["recovered"] = true;
-        (int events, long frames) = Complete(dir, end, session, seed, sampleRate);
-        return $"recovered {dir}: performance.mid ({events} events), frames.frames ({frames} frames), session.json";
+        (int events, long count) = Complete(dir, midi, end, session, seed, sampleRate);
+        return $"recovered {dir}: performance.mid ({events} events), frames.frames ({count} frames), session.json";
     }
 
     /// <summary>Journal → performance.mid, frames.partial → frames.frames, then session.json; the journal goes last.</summary>
-    private static (int Events, long Frames) Complete(string dir, long endSample, JsonObject session, ulong seed, int sampleRate)
+    private static (int Events, long Frames) Complete(string dir, FileStream midi, long endSample, JsonObject session, ulong seed, int sampleRate)
     {
         (int ppq, int tempo) = LiveSession.SampleExactTiming(sampleRate);
         var events = new List<TickedMidiEvent>();
         string journal = Path.Combine(dir, MidiJournal);
-        using (var midi = new FileStream(journal, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        var buffer = new byte[RecordBytes];
+        // A record cut short by a kill is dropped; so is anything that is not a channel message.
+        while (midi.ReadAtLeast(buffer, RecordBytes, throwOnEndOfStream: false) == RecordBytes)
         {
-            var buffer = new byte[RecordBytes];
-            // A record cut short by a kill is dropped; so is anything that is not a channel message.
-            while (midi.ReadAtLeast(buffer, RecordBytes, throwOnEndOfStream: false) == RecordBytes)
-            {
-                long sample = BinaryPrimitives.ReadInt64LittleEndian(buffer);
-                byte status = buffer[8];
-                if (status is < 0x80 or >= 0xF0 || sample < 0) continue;
-                events.Add(new TickedMidiEvent(sample, status, (byte)(buffer[9] & 0x7F), (byte)(buffer[10] & 0x7F)));
-            }
+            long sample = BinaryPrimitives.ReadInt64LittleEndian(buffer);
+            byte status = buffer[8];
+            if (status is < 0x80 or >= 0xF0 || sample < 0 || sample > MaxSample) continue;
+            events.Add(new TickedMidiEvent(sample, status, (byte)(buffer[9] & 0x7F), (byte)(buffer[10] & 0x7F)));
         }
+        midi.Dispose(); // closed before it is deleted (Windows will not delete an open file)
         // The journal is in the engine's order already (cycle by cycle, offsets ascending): kept as it is.
         long last = events.Count > 0 ? events[^1].Tick : 0;
         string mid = Path.Combine(dir, "performance.mid");
@@ -240,9 +251,10 @@ public sealed class Recorder
 
         long frames = 0;
         string framesPartial = Path.Combine(dir, FramesJournal);
-        if (File.Exists(framesPartial)) // whole frames: written so by Finish, cut so by Recover
+        FileStream? log = InputFile.Open(framesPartial, "the frame journal", MaxFramesJournalBytes, followLinks: false, mayBeAbsent: true);
+        if (log is not null) // whole frames: written so by Finish, cut so by Recover
         {
-            using (var log = FrameLogReader.Open(framesPartial)) frames = log.Count;
+            using (var reader = FrameLogReader.Open(framesPartial, log)) frames = reader.Count;
             File.Move(framesPartial, Path.Combine(dir, "frames.frames"), overwrite: true);
         }
         session["midiEvents"] = events.Count;
@@ -251,9 +263,13 @@ public sealed class Recorder
         return (events.Count, frames);
     }
 
+    /// <summary>A sample time no set reaches (a year at the highest rate): a record beyond it is damage, dropped.</summary>
+    private const long MaxSample = 365L * 86400 * Losses.Protocol.Limits.MaxSampleRate;
+
     private static void WriteSession(string dir, JsonObject session, ulong seed, int sampleRate)
     {
-        session["reproduce"] ??= $"./losses render {Path.Combine(dir, "performance.mid")} -o replay.wav --config {Path.Combine(dir, "config.json")} --seed {seed} --sample-rate {sampleRate}";
+        // Always this program's own line: a session.json's command is never passed on, and every path in it is quoted for the shell.
+        session["reproduce"] = $"./losses render {ShellWord.Quote(Path.Combine(dir, "performance.mid"))} -o replay.wav --config {ShellWord.Quote(Path.Combine(dir, "config.json"))} --seed {seed} --sample-rate {sampleRate}";
         PendingFile.WriteAllText(Path.Combine(dir, "session.json"), session.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -87,11 +87,16 @@ public sealed class MidiPerformance
                 throw new MidiFileException(name, "file not found — check the path");
             if (info.Length > MaxFileBytes)
                 throw new MidiFileException(name, $"too large for a performance ({info.Length} bytes, at most {MaxFileBytes}) — give a .mid file");
-            bytes = File.ReadAllBytes(path);
+            // Checked again on the open file: a named pipe or a device at the path is one line, never a wait.
+            bytes = Losses.Protocol.InputFile.ReadAllBytes(path, "the MIDI file", MaxFileBytes);
         }
         catch (MidiFileException)
         {
             throw;
+        }
+        catch (IOException e) when (e is not FileNotFoundException && e.Message.StartsWith(path + ": the MIDI file is ", StringComparison.Ordinal))
+        {
+            throw new MidiFileException(name, e.Message[(path.Length + 2)..].Replace("the MIDI file is", "is", StringComparison.Ordinal), e);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

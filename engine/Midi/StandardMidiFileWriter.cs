@@ -128,16 +128,36 @@ public sealed class StandardMidiFileWriter
         long tick = 0;
         foreach (var e in events)
         {
-            WriteVariableLength(s, e.Tick - tick);
+            WriteDelta(s, e.Tick - tick);
             tick = e.Tick;
             s.WriteByte(e.Status);
             s.WriteByte(e.Data1);
             if ((e.Status & 0xF0) is not (0xC0 or 0xD0))
                 s.WriteByte(e.Data2);
         }
-        WriteVariableLength(s, Math.Max(0, endTick - tick));
+        WriteDelta(s, Math.Max(0, endTick - tick));
         s.Write([0xFF, 0x2F, 0x00]);
         return s.ToArray();
+    }
+
+    /// <summary>The largest delta-time a MIDI file can state (28 bits: 93 min at one tick a sample at 48 kHz).</summary>
+    public const long MaxDelta = 0x0FFFFFFF;
+
+    /// <summary>
+    /// A delta-time of any length: a gap longer than <see cref="MaxDelta"/> (a rehearsal left running
+    /// over a break) is written as several, each full one carried by an empty text meta event, which
+    /// every reader skips — the event after it lands on its exact tick.
+    /// </summary>
+    private static void WriteDelta(Stream s, long delta)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(delta);
+        while (delta > MaxDelta)
+        {
+            WriteVariableLength(s, MaxDelta);
+            s.Write([0xFF, 0x01, 0x00]);
+            delta -= MaxDelta;
+        }
+        WriteVariableLength(s, delta);
     }
 
     private static void WriteVariableLength(Stream s, long value)

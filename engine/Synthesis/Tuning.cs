@@ -80,13 +80,26 @@ public sealed class Tuning
     /// value has a '.', else a ratio a/b or a whole number; the last pitch is the period. Any text
     /// after a pitch's value is ignored. Every mistake is one line naming the file and line.
     /// </summary>
+    /// <summary>The largest .scl read: the biggest of the Scala archive's 5000 scales is a few kilobytes.</summary>
+    public const long MaxScalaBytes = 256 << 10;
+
+    /// <summary>The lines of a text, as File.ReadAllLines reads them (\n, \r\n or \r; no empty line after the last break).</summary>
+    private static string[] Lines(string text)
+    {
+        var lines = new List<string>();
+        using var reader = new StringReader(text);
+        while (reader.ReadLine() is string line) lines.Add(line);
+        return [.. lines];
+    }
+
     private static (double[] Ratios, double Period, string Name) ReadScala(string path)
     {
         string[] lines;
-        try { lines = File.ReadAllLines(path); }
+        try { lines = Lines(Losses.Protocol.InputFile.ReadAllText(path, "the Scala tuning", MaxScalaBytes)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException($"{path}: cannot read the Scala tuning ({e.Message})");
+            // The checks' own lines (a pipe, a device, a folder, too large) already name the file.
+            throw new ConfigException(e is not FileNotFoundException && e.Message.StartsWith(path + ":", StringComparison.Ordinal) ? e.Message : $"{path}: cannot read the Scala tuning ({e.Message})");
         }
         var content = lines.Select((text, i) => (Text: text.Trim(), Line: i + 1)).Where(l => !l.Text.StartsWith('!')).ToList();
         if (content.Count < 2) throw new ConfigException($"{path}: not a Scala .scl file (needs a description line and a pitch count)");

@@ -29,6 +29,11 @@ public static class OscEndpoint
             catch (SocketException) { address = null; }
             if (address is null) { problem = $"'{text}': cannot resolve host '{host}'"; return false; }
         }
+        if (address.IsIPv6LinkLocal && address.ScopeId == 0)
+        {
+            problem = $"'{text}': a link-local address (fe80::…) needs the interface it is on: [{address}%eth0]:{port} (ip -br addr names them)";
+            return false;
+        }
         endpoint = new IPEndPoint(address, port);
         return true;
     }
@@ -49,7 +54,20 @@ public sealed class OscSender : IDisposable
         for (int i = 0; i < destinations.Count; i++)
         {
             var socket = new Socket(destinations[i].AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            socket.Connect(destinations[i]);
+            try
+            {
+                socket.Connect(destinations[i]);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                foreach (Socket made in _sockets.Take(i)) made.Dispose();
+                IPAddress a = destinations[i].Address;
+                string hint = e.SocketErrorCode == SocketError.AccessDenied || a.Equals(IPAddress.Broadcast) ? "a broadcast address: give the receiver's own address"
+                    : a.IsIPv6LinkLocal ? "a link-local address needs the interface it is on, e.g. [fe80::1%eth0]:PORT"
+                    : "is it an address this machine can reach?";
+                throw new IOException($"cannot send OSC to {destinations[i]}: {e.Message} ({hint})");
+            }
             _sockets[i] = socket;
         }
     }
@@ -77,43 +95,97 @@ public sealed class OscSender : IDisposable
 }
 
 /// <summary>
-/// Receives datagrams on a UDP port into a caller's buffer, without allocating: a datagram that
-/// fills the whole buffer is reported as oversized (it may have been cut), and a receive that
-/// times out returns 0 so the caller's thread can look at its stop flag.
+/// Receives datagrams on a UDP address into its own buffer, without allocating. It binds loopback
+/// unless an address is given, and keeps only datagrams whose sender is on its <see cref="OscSenders"/>
+/// list: a refused one is counted and never handed on. The buffer holds the largest datagram UDP can
+/// carry, so nothing is ever cut (a caller judges "too large" by its own limit); an empty datagram
+/// is a datagram of length 0, counted like any other. A wait that times out returns
+/// <see cref="Nothing"/> so the caller's thread can look at its stop flag.
 /// </summary>
 public sealed class OscReceiver : IDisposable
 {
-    private readonly Socket _socket;
+    /// <summary>No datagram came in time.</summary>
+    public const int Nothing = -1;
+    /// <summary>A datagram came from a sender not on the list: counted in <see cref="Refused"/>, dropped.</summary>
+    public const int RefusedSender = -2;
+    /// <summary>The largest UDP payload (IPv4: 65535 − 8 − 20) fits, with room to spare.</summary>
+    private const int MaxDatagram = 65536;
 
-    public OscReceiver(int port, IPAddress? address = null, int timeoutMs = 100)
+    private readonly Socket _socket;
+    private readonly byte[] _datagram = new byte[MaxDatagram];
+    private readonly SocketAddress _from;
+    private readonly int _timeoutMicros;
+
+    /// <summary>Loopback unless <paramref name="address"/> is given; loopback senders only unless <paramref name="senders"/> says otherwise.</summary>
+    public OscReceiver(int port, IPAddress? address = null, int timeoutMs = 100, OscSenders? senders = null)
+        : this(new IPEndPoint(address ?? IPAddress.Loopback, port), senders, timeoutMs)
     {
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    }
+
+    public OscReceiver(IPEndPoint local, OscSenders? senders = null, int timeoutMs = 100)
+    {
+        Senders = senders ?? OscSenders.LoopbackOnly;
+        _socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            _socket.Bind(new IPEndPoint(address ?? IPAddress.Any, port));
+            if (local.AddressFamily == AddressFamily.InterNetworkV6) _socket.DualMode = false;
+            _socket.Bind(local);
         }
         catch (SocketException e)
         {
             _socket.Dispose();
-            throw new IOException($"cannot listen for OSC on UDP port {port}: {e.Message} (is another program using it?)");
+            string where = local.Address.Equals(IPAddress.Loopback) ? $"UDP port {local.Port}" : $"{OscListen.Describe(local)} (UDP)";
+            string hint = e.SocketErrorCode == SocketError.AddressNotAvailable
+                ? "is it an address of this machine? (ip -br addr lists them; 0.0.0.0 is every interface)"
+                : "is another program using it?";
+            throw new IOException($"cannot listen for OSC on {where}: {e.Message} ({hint})");
         }
-        _socket.ReceiveTimeout = timeoutMs;
+        _timeoutMicros = timeoutMs * 1000;
         _socket.ReceiveBufferSize = 1 << 20;
-        Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+        _from = new SocketAddress(local.AddressFamily);
+        Local = (IPEndPoint)_socket.LocalEndPoint!;
+        Port = Local.Port;
     }
 
     public int Port { get; }
+    /// <summary>The address and port bound (the port the OS chose, when 0 was asked for).</summary>
+    public IPEndPoint Local { get; }
+    public OscSenders Senders { get; }
+    /// <summary>Datagrams from senders not on the list (dropped unread).</summary>
+    public long Refused { get; private set; }
+
+    /// <summary>The bytes of the datagram the last <see cref="Receive"/> returned a length for.</summary>
+    public ReadOnlySpan<byte> Datagram => _datagram.AsSpan(0, _length);
+    private int _length;
 
     /// <summary>True when a datagram is waiting (a poll that never blocks).</summary>
-    public bool Pending => _socket.Available > 0;
+    public bool Pending => _socket.Available > 0 || _socket.Poll(0, SelectMode.SelectRead);
 
-    /// <summary>The datagram's length; 0 when nothing came in time; −1 when it did not fit in <paramref name="buffer"/> (dropped).</summary>
-    public int Receive(Span<byte> buffer)
+    /// <summary>
+    /// Waits up to the timeout for a datagram: its length (0 for an empty one), its bytes in
+    /// <see cref="Datagram"/>; <see cref="Nothing"/> when none came; <see cref="RefusedSender"/> for one
+    /// from a sender not on the list.
+    /// </summary>
+    public int Receive()
     {
-        int n = _socket.Receive(buffer, SocketFlags.None, out SocketError error);
-        if (error == SocketError.MessageSize) return -1;
-        if (error != SocketError.Success) return 0;
-        return n >= buffer.Length ? -1 : n;
+        _length = 0;
+        if (!_socket.Poll(_timeoutMicros, SelectMode.SelectRead)) return Nothing;
+        int n;
+        try
+        {
+            n = _socket.ReceiveFrom(_datagram, SocketFlags.None, _from);
+        }
+        catch (SocketException)
+        {
+            return Nothing; // an ICMP error queued on the socket: nothing to read
+        }
+        if (!Senders.Allows(_from))
+        {
+            Refused++;
+            return RefusedSender;
+        }
+        _length = n;
+        return n;
     }
 
     public void Dispose() => _socket.Dispose();

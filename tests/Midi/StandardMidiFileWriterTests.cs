@@ -90,7 +90,18 @@ public class StandardMidiFileWriterTests
         Assert.Throws<ArgumentException>(() => w.AddTrack([new(0, 0x90, 128, 0)]));
         Assert.Throws<ArgumentException>(() => w.AddTrack([new(-1, 0x90, 60, 0)]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new StandardMidiFileWriter(0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => w.AddTrack([new(0x1000_0000, 0x90, 60, 1)]).ToArray());
+    }
+
+    [Fact]
+    public void A_gap_longer_than_one_delta_can_hold_is_written_as_several()
+    {
+        // 3 × 0x0FFFFFFF + 5 ticks: three full deltas carried by empty meta events, then 5.
+        long far = 3L * 0x0FFF_FFFF + 5;
+        byte[] file = new StandardMidiFileWriter().AddTrack([new(10, 0x90, 60, 100), new(10 + far, 0x80, 60, 0)], endTick: 20 + far).ToArray(0);
+        var naudio = new NAudio.Midi.MidiFile(new MemoryStream(file), strictChecking: true);
+        var notes = naudio.Events.SelectMany(t => t).Where(e => e.CommandCode is NAudio.Midi.MidiCommandCode.NoteOn or NAudio.Midi.MidiCommandCode.NoteOff).ToArray();
+        Assert.Equal([10L, 10 + far], notes.Select(e => e.AbsoluteTime));
+        Assert.Equal(20 + far, naudio.Events.SelectMany(t => t).Single(NAudio.Midi.MidiEvent.IsEndTrack).AbsoluteTime);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class OscCliErrorTests
     public void A_port_another_program_holds_fails_live_and_the_remote_visualiser_in_one_line_before_anything_is_made()
     {
         using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        holder.Bind(new IPEndPoint(IPAddress.Any, 0));
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         string port = ((IPEndPoint)holder.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string dir = EngineCli.TempDir();
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Losses.Protocol;
 using Losses.Tests.Cli;
+using Losses.Tests.Hardening;
 using Losses.Tests.Live;
 using Xunit.Abstractions;
 
@@ -38,6 +39,10 @@ public class OscInLiveTests(ITestOutputHelper output)
             Assert.True(exit == 0, err);
             Thread.Sleep(400);
         }
+        // Loopback only by default: the socket is bound to 127.0.0.1 (the kernel's table says so), and a
+        // panic sent to this machine's network address reaches nothing (another host's would not either).
+        Assert.Equal(["127.0.0.1"], NetworkHardeningKit.BoundAddresses(port));
+        Assert.Equal(0, OscPeers.Send([NetworkHardeningKit.NetworkAddress(), p, "/losses/panic"]).Exit);
         Send("/losses/next");                 // part 1 → 2
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
         {
@@ -61,7 +66,7 @@ public class OscInLiveTests(ITestOutputHelper output)
         string summary = await stdout + await stderr;
         output.WriteLine(string.Join('\n', lines) + "\n" + summary);
         Assert.Equal(0, engine.ExitCode);
-        Assert.Contains("osc in: 30 packets, 5 commands, 21 malformed, 1 oversized, 2 unknown (dropped)", summary);
+        Assert.Contains("osc in: 30 packets, 5 commands, 21 malformed, 1 oversized, 2 unknown, 0 refused (sender not allowed), 0 over the rate limit (dropped)", summary);
         Assert.Contains("gc collections 0/0/0", summary);
         Assert.Contains("allocated bytes 0", summary);
 

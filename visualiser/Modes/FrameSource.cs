@@ -58,18 +58,30 @@ public sealed class RingFrameSource(string ring) : IFrameSource
 public sealed class OscFrameSource : IFrameSource
 {
     private const double SilenceSeconds = 1;
+    /// <summary>A frame bundle is a few hundred bytes; anything far larger is no frame.</summary>
+    private const int MaxPacket = 8192;
     private readonly OscReceiver _receiver;
-    private readonly byte[] _buffer = new byte[8192];
     private long _expected = -1;
     private long _lastFrameMs;
 
-    public OscFrameSource(int port)
+    /// <summary>On loopback, from this machine only (tests, and a sender on the same machine).</summary>
+    public OscFrameSource(int port) : this(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), OscSenders.LoopbackOnly)
     {
-        try { _receiver = new OscReceiver(port, timeoutMs: 1); }
+    }
+
+    public OscFrameSource(System.Net.IPEndPoint local, OscSenders senders)
+    {
+        try { _receiver = new OscReceiver(local, senders, timeoutMs: 1); }
         catch (IOException e) { throw new VisualiserException(e.Message); }
     }
 
     public int Port => _receiver.Port;
+    /// <summary>"127.0.0.1:9100 (this machine only)".</summary>
+    public string Where => $"{OscListen.Describe(_receiver.Local)} ({_receiver.Senders.Description})";
+    /// <summary>Every datagram that arrived (empty and refused ones included).</summary>
+    public long Datagrams { get; private set; }
+    /// <summary>Datagrams from senders not on the list: never read.</summary>
+    public long Refused => _receiver.Refused;
     public long Generation { get; private set; }
     public long Seen { get; private set; }
     public long Lost { get; private set; }
@@ -78,27 +90,45 @@ public sealed class OscFrameSource : IFrameSource
     /// <summary>Well-formed packets without a frame (the other /losses/ messages, when one --to feeds both).</summary>
     public long Ignored { get; private set; }
     public string? LastProblem { get; private set; }
-    public RingState State => Seen == 0 ? RingState.WaitingForEngine
+    public RingState State => Received == 0 ? RingState.WaitingForEngine
         : Environment.TickCount64 - _lastFrameMs > SilenceSeconds * 1000 ? RingState.Stopped : RingState.Live;
 
-    public bool TryRead(out Frame frame)
+    /// <summary>Valid frames received, in the order they came (before any ordering).</summary>
+    public long Received { get; private set; }
+
+    /// <summary>The next valid frame as it came off the network — no ordering, no run detection (a capture orders them itself).</summary>
+    public bool TryReadAny(out Frame frame)
     {
         while (_receiver.Pending)
         {
-            int n = _receiver.Receive(_buffer);
-            if (n == 0) break;
-            if (n < 0)
+            int n = _receiver.Receive();
+            if (n == OscReceiver.Nothing) break;
+            Datagrams++;
+            if (n == OscReceiver.RefusedSender) continue;
+            if (n > MaxPacket)
             {
                 Rejected++;
                 LastProblem = "a datagram too large for a frame";
                 continue;
             }
-            if (!FrameBlob.TryReadPacket(_buffer.AsSpan(0, n), out frame, out string? problem))
+            if (!FrameBlob.TryReadPacket(_receiver.Datagram, out frame, out string? problem))
             {
                 if (problem is null) Ignored++;
                 else { Rejected++; LastProblem = problem; }
                 continue;
             }
+            Received++;
+            _lastFrameMs = Environment.TickCount64;
+            return true;
+        }
+        frame = default;
+        return false;
+    }
+
+    public bool TryRead(out Frame frame)
+    {
+        while (TryReadAny(out frame))
+        {
             if (_expected >= 0 && frame.Index < _expected)
             {
                 // Back to the start: a new engine run. Anything else behind us is a late datagram, already counted lost.
@@ -108,7 +138,6 @@ public sealed class OscFrameSource : IFrameSource
             if (_expected < 0) Generation++;
             else Lost += frame.Index - _expected;
             _expected = frame.Index + 1;
-            _lastFrameMs = Environment.TickCount64;
             Seen++;
             return true;
         }
@@ -118,7 +147,7 @@ public sealed class OscFrameSource : IFrameSource
 
     public string Describe() => State switch
     {
-        RingState.WaitingForEngine => $"waiting for frames on UDP {Port} (send them: losses osc --frame-blob --to THIS-HOST:{Port})",
+        RingState.WaitingForEngine => $"waiting for frames on UDP {Where} (send them: losses osc --frame-blob --to THIS-HOST:{Port})",
         RingState.Live => $"following frames on UDP {Port} (run {Generation})",
         _ => $"no frames on UDP {Port} for a second: waiting for them to come back",
     };

@@ -1,3 +1,4 @@
+using Losses.Protocol.Osc;
 using System.Diagnostics;
 using Losses.Protocol;
 using Losses.Visualiser.Graphics;
@@ -16,8 +17,10 @@ namespace Losses.Visualiser.Modes;
 public sealed class LiveWindow
 {
     public string Ring { get; init; } = "losses";
-    /// <summary>Draw from /losses/frame blobs on this UDP port instead of the ring (a remote engine).</summary>
-    public int? ListenPort { get; init; }
+    /// <summary>Draw from /losses/frame blobs on this UDP address instead of the ring (a remote engine).</summary>
+    public System.Net.IPEndPoint? Listen { get; init; }
+    /// <summary>Who may send them: this machine only unless a list was given.</summary>
+    public OscSenders Senders { get; init; } = OscSenders.LoopbackOnly;
     public string? Video { get; init; }
     public int Width { get; init; } = 1280;
     public int Height { get; init; } = 720;
@@ -30,7 +33,7 @@ public sealed class LiveWindow
 
     public unsafe int Run()
     {
-        using IFrameSource reader = ListenPort is int port ? new OscFrameSource(port) : new RingFrameSource(Ring);
+        using IFrameSource reader = Listen is { } local ? new OscFrameSource(local, Senders) : new RingFrameSource(Ring);
         using IVideoFeed feed = VideoSource.OpenLive(Video, Width, Height);
         if (feed.Problem is not null) Console.Error.WriteLine($"losses: {feed.Problem}");
 

@@ -39,7 +39,10 @@ public static class VideoSource
 
     private static string CheckFile(string path)
     {
-        if (!System.IO.File.Exists(path)) throw new VisualiserException($"video '{path}': file not found (give a video file, a camera index such as 0, or 'pattern')");
+        if (!Protocol.InputFile.Exists(path)) throw new VisualiserException($"video '{path}': file not found (give a video file, a camera index such as 0, or 'pattern')");
+        // Opened and checked here first: a named pipe or a device handed to the decoder would hang it.
+        try { using (Protocol.InputFile.Open(path, "the video", long.MaxValue)) { } }
+        catch (IOException e) { throw new VisualiserException(e.Message); }
         return path;
     }
 }
