@@ -23,7 +23,8 @@ public static class Program
     private static Command Command()
     {
         string ring = "losses";
-        int? listen = null;
+        IPEndPoint? listen = null;
+        var allow = new List<string>();
         string? frames = null, certificates = null;
         int port = DefaultPort;
         string bind = "127.0.0.1";
@@ -34,11 +35,17 @@ public static class Program
             if (!IPAddress.TryParse(bind, out IPAddress? address))
                 throw new UsageException($"web: --bind '{bind}' is not an IP address of this machine (e.g. 127.0.0.1, 0.0.0.0 for every interface, or this machine's LAN address)");
             if (listen is not null && frames is not null) throw new UsageException("web: give one of --ring, --listen and --frames");
-            return Serve(ring, listen, frames, address, port, tls, certificates ?? Certificate.DefaultFolder, status, duration);
+            if (listen is null && allow.Count > 0) throw new UsageException("web: --allow names who may send frames: give --listen [ADDR:]PORT too");
+            Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.LoopbackOnly;
+            if (listen is not null && !Protocol.Osc.OscSenders.TryCreate(listen, allow, "--allow", out senders, out string problem))
+                throw new UsageException($"web: --listen {problem}");
+            return Serve(ring, listen is null ? null : (listen, senders), frames, address, port, tls, certificates ?? Certificate.DefaultFolder, status, duration);
         }, notes: Notes)
         {
             { "--ring", "NAME", "the engine's frame ring, default 'losses'", r => ring = r.Ring() },
-            { "--listen", "PORT", "frames from losses osc --frame-blob on this UDP port instead of the ring", r => listen = r.Int(1, 65535) },
+            { "--listen", "[ADDR:]PORT", "frames from losses osc --frame-blob on this UDP port instead of the ring, this machine only; ADDR (0.0.0.0: every interface) opens it to --allow",
+                r => listen = Protocol.Osc.OscListen.TryParse(r.Value(), out var local, out string problem) ? local : throw r.Error($"--listen {problem}") },
+            { "--allow", "ADDR[/BITS]|any", "who may send frames when --listen has an address (repeatable): 192.168.1.20, 192.168.1.0/24, any", r => allow.Add(r.Value()) },
             { "--frames", "IN.frames", "play a frame log instead (the page takes ?at=SECONDS for a still)", r => frames = r.Path() },
             { "--port", "N", $"the page's TCP port, default {DefaultPort} (0: any free one)", r => port = r.Int(0, 65535) },
             { "--bind", "ADDR", "the address to serve on, default 127.0.0.1 (this machine only); 0.0.0.0 for a projector machine", r => bind = r.Value() },
@@ -49,10 +56,10 @@ public static class Program
         };
     }
 
-    private static int Serve(string ring, int? listen, string? frames, IPAddress address, int port, bool tls, string certificates, double status, double duration)
+    private static int Serve(string ring, (IPEndPoint Local, Protocol.Osc.OscSenders Senders)? listen, string? frames, IPAddress address, int port, bool tls, string certificates, double status, double duration)
     {
         LogSource? log = frames is null ? null : new LogSource(frames);
-        IFrameSource source = log is not null ? log : listen is int udp ? new OscFrameSource(udp) : new RingFrameSource(ring);
+        IFrameSource source = log is not null ? log : listen is { } udp ? new OscFrameSource(udp.Local, udp.Senders) : new RingFrameSource(ring);
         X509Certificate2? certificate = null;
         if (tls)
         {
@@ -100,8 +107,8 @@ public static class Program
         return 0;
     }
 
-    private static string Describe(string ring, int? listen, string? frames) =>
-        frames is not null ? $"frame log {frames}" : listen is int p ? $"frames on UDP {p}" : $"ring '{ring}'";
+    private static string Describe(string ring, (IPEndPoint Local, Protocol.Osc.OscSenders Senders)? listen, string? frames) =>
+        frames is not null ? $"frame log {frames}" : listen is { } udp ? $"frames on UDP {udp.Local}" : $"ring '{ring}'";
 
     private static string Host(IPAddress a) => a.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{a}]" : a.ToString();
 
