@@ -83,6 +83,29 @@ public sealed class LossesProcessor
         FramesPublished = 0;
     }
 
+    /// <summary>
+    /// The piece from the top at <paramref name="sample"/> of the clock (a host's timeline position,
+    /// ≥ 0), between blocks and without allocating: from there on the output is what a processor
+    /// fresh from <see cref="Prepare"/> gives for the same events from sample 0 with nothing before
+    /// <paramref name="sample"/> — the control grid and the held-chord steps stay where they fall on
+    /// that clock. The master gain stays as set; frames count again from 0 (as after a new Prepare).
+    /// </summary>
+    public void Restart(long sample)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sample);
+        int intoPeriod = (int)(sample % VoiceBank.ControlPeriod);
+        Voices.Restart(elapsed: intoPeriod);
+        Piece.Restart();
+        SampleTime = sample;
+        SilentSince = sample;
+        _nextControl = intoPeriod == 0 ? sample : sample - intoPeriod + VoiceBank.ControlPeriod;
+        _frame = default;
+        Array.Clear(_targetsInFrame);
+        _framePeakLeft = _framePeakRight = 0f;
+        PeakLeft = PeakRight = 0f;
+        FramesPublished = 0;
+    }
+
     /// <summary>A host's master-gain control (the plugin's): from the next sample on; no allocation.</summary>
     public void SetMasterGain(float gainDb) => _gain = MathF.Pow(10f, Math.Clamp(gainDb, -60f, 12f) / 20f);
 
