@@ -72,13 +72,13 @@ public sealed class LiveCore
 
     /// <summary>
     /// Audio thread, between cycles: the piece from the top at <paramref name="sample"/> of the clock
-    /// (<see cref="LossesProcessor.Restart"/>); the recording gets the mark. Messages already collected
+    /// (<see cref="LossesProcessor.Restart"/>, with <paramref name="seed"/> if given); the recording gets the mark. Messages already collected
     /// for the next cycle stay: they play after it. A faulted processor stays silent.
     /// </summary>
-    public void Restart(long sample)
+    public void Restart(long sample, ulong? seed = null)
     {
         if (Faulted) return;
-        Processor.Restart(sample);
+        Processor.Restart(sample, seed);
         if (_recording) Recording.TryEnqueue(new RecordedMidi(sample, 0, 0, 0));
     }
 

@@ -46,7 +46,7 @@ public sealed class Piece
     private readonly double _sampleRate;
     private readonly long _knotIntervalSamples;
     private Rng _rng;
-    private readonly Rng _rngAtStart;
+    private Rng _rngAtStart;
 
     private readonly bool[] _keyDown = new bool[128];
     private readonly bool[] _sustained = new bool[128];
@@ -89,9 +89,10 @@ public sealed class Piece
         NextStepSample = long.MaxValue;
     }
 
-    /// <summary>The piece from the top, as constructed, without allocating (the voice bank is the caller's to restart).</summary>
-    public void Restart()
+    /// <summary>The piece from the top, as constructed (with <paramref name="seed"/>, if given), without allocating (the voice bank is the caller's to restart).</summary>
+    public void Restart(ulong? seed = null)
     {
+        if (seed is { } s) _rngAtStart = new Rng(s, stream: 1);
         _rng = _rngAtStart;
         Array.Clear(_keyDown);
         Array.Clear(_sustained);

@@ -52,7 +52,7 @@ public sealed class VoiceBank
     private readonly VoiceSettings _settings;
     private readonly VectorWidth _width;
     private Rng _rng;
-    private readonly Rng _rngAtStart; // what Restart draws from again
+    private Rng _rngAtStart; // what Restart draws from again
 
     // Per voice (index v).
     private readonly Stage[] _stage;
@@ -139,10 +139,12 @@ public sealed class VoiceBank
     /// <summary>
     /// Silence and every voice as at construction, without allocating: a host's jump on its
     /// timeline starts the piece again. <paramref name="elapsed"/>: samples since the last
-    /// control point of the sample clock (where a fresh bank, silent from sample 0, would be).
+    /// control point of the sample clock (where a fresh bank, silent from sample 0, would be);
+    /// <paramref name="seed"/>: draw as a bank made with this seed (null: the one it has).
     /// </summary>
-    public void Restart(int elapsed)
+    public void Restart(int elapsed, ulong? seed = null)
     {
+        if (seed is { } s) _rngAtStart = new Rng(s, stream: 2);
         _rng = _rngAtStart;
         Array.Clear(_stage); Array.Clear(_note); Array.Clear(_serial);
         Array.Clear(_env); Array.Fill(_envMul, 1f); Array.Clear(_envAdd); Array.Clear(_gain);

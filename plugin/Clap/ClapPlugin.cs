@@ -131,7 +131,7 @@ internal static unsafe class ClapPlugin
     [
         (0, Port.GainDb, "gain", "Master gain (dB)", -60, 12, 0, false),
         (1, Port.Part, "part", "Part", 1, 4, 1, true),
-        (2, Port.Seed, "seed", "Seed (read on activation)", 0, 16777215, 1, true),
+        (2, Port.Seed, "seed", "Seed (read where the piece starts)", 0, 16777215, 1, true),
         (3, Port.Ring, "ring", "Frame ring (read on activation)", 0, 64, 1, true),
         (4, Port.AllocatedBytes, "", "Bytes allocated in process()", 0, 1e9, 0, true), // read-only: 0 is the contract
     ];
@@ -414,9 +414,9 @@ internal static unsafe class ClapPlugin
         var p = Params[index];
         new Span<byte>(b, 1320).Clear();
         *(uint*)b = p.Id;
-        // CLAP_PARAM_IS_STEPPED 1, IS_AUTOMATABLE 32; seed and ring act on activation only.
+        // CLAP_PARAM_IS_STEPPED 1, IS_AUTOMATABLE 32: gain, part and seed (read where the piece starts again); the ring acts on activation only.
         // CLAP_PARAM_IS_READONLY 8 and IS_HIDDEN 4 for the allocation count.
-        *(uint*)(b + 4) = (p.Stepped ? 1u : 0u) | (p.Port is Port.GainDb or Port.Part ? 32u : 0u) | (p.Id == ReadOnlyParam ? 8u | 4u : 0u);
+        *(uint*)(b + 4) = (p.Stepped ? 1u : 0u) | (p.Port is Port.GainDb or Port.Part or Port.Seed ? 32u : 0u) | (p.Id == ReadOnlyParam ? 8u | 4u : 0u);
         WriteName(b + 16, 256, p.Name);
         *(double*)(b + 1296) = p.Min;
         *(double*)(b + 1304) = p.Max;

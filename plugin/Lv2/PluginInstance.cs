@@ -153,9 +153,12 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         Volatile.Write(ref _settings, settings);
     }
 
+    /// <summary>The seed control: read where the piece starts (activation, a restored state, the transport starting or jumping).</summary>
+    private ulong SeedControl => (ulong)Math.Max(0, MathF.Round(Control(Port.Seed, 1)));
+
     private Performance Prepare(PluginSettings settings, Performance? current, bool recording)
     {
-        ulong seed = (ulong)Math.Max(0, MathF.Round(Control(Port.Seed, 1)));
+        ulong seed = SeedControl;
         float configGainDb = settings.Config.Master.GainDb;
         EngineConfig config = settings.Config with
         {
@@ -229,7 +232,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         }
         Volatile.Write(ref _now, next);
         _gainDb = float.NaN; // the gain control as it is now, over the new config's gain, from the first sample
-        if (_rolling) next.Core.Restart(TimelineSample); // while the transport rolls, the new piece starts where the timeline is
+        if (_rolling) next.Core.Restart(TimelineSample, SeedControl); // while the transport rolls, the new piece starts where the timeline is
     }
 
     /// <summary>The timeline's sample as a clock position (a position before zero starts the piece at 0).</summary>
@@ -301,7 +304,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         _rolling = rolling;
         _timeline = at;
         _speed = speed;
-        if (rolling && jump) now.Core.Restart(TimelineSample);
+        if (rolling && jump) now.Core.Restart(TimelineSample, SeedControl);
     }
 
     /// <summary>Renders the block up to <paramref name="end"/> (the messages added so far go with it).</summary>

@@ -190,4 +190,23 @@ public class TransportTests(ITestOutputHelper output)
         Assert.Equal(1f, host[Lv2TestHost.CurrentPart]);
         Assert.Equal(0f, host[Lv2TestHost.AllocatedBytes]);
     }
+
+    [Fact]
+    public void The_seed_control_acts_where_the_piece_starts_again_so_an_automation_lane_can_set_it()
+    {
+        TimedMidiEvent[] events = FourPartsRender.Events.Where(e => e.SampleTime < 10 * Rate).ToArray();
+        long length = 11 * Rate;
+        using Lv2TestHost host = Host();
+        host.Activate();
+        var (first, firstRight) = Roll(host, events, 0, length);
+        host[Lv2TestHost.Seed] = 9; // while rolling: nothing changes until the piece starts again
+        var (rolledOn, _) = Roll(host, [], length, Rate);
+        var (again, againRight) = Roll(host, events, 0, length); // the locate to the start
+        Rendering.Result seed9 = Rendering.Run(events, length, seed: 9);
+        Rendering.Result seed5 = Rendering.Run(events, length, seed: FourPartsRender.Seed);
+        Assert.Equal(0, Differing(seed5.Left, seed5.Right, first, firstRight));
+        Assert.Equal(0, Differing(seed9.Left, seed9.Right, again, againRight));
+        Assert.NotEqual(first, again);
+        Assert.True(rolledOn.Max() > 0f, "the first piece rings on past the seed change");
+    }
 }
