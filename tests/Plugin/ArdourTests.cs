@@ -95,6 +95,9 @@ public class ArdourTests(ITestOutputHelper output)
         assert(not losses:isnil(), "Ardour does not list urn:losses:lv2:instrument")
         local tracks = Session:new_midi_track(ARDOUR.ChanCount(ARDOUR.DataType("midi"), 1), ARDOUR.ChanCount(ARDOUR.DataType("audio"), 2), false, losses, nil, nil, 1, "piano", ARDOUR.PresentationInfo.max_order, ARDOUR.TrackMode.Normal, true, false)
         assert(tracks:size() == 1, "no track")
+        for t in tracks:iter() do -- no frame ring: other tests' engines use theirs
+          assert(ARDOUR.LuaAPI.set_processor_param(t:nth_plugin(0), 3, 0), "no ring control") -- control inputs: part 0, seed 1, gain 2, ring 3
+        end
         Session:save_state("")
         close_session()
         """;
