@@ -22,7 +22,7 @@ namespace Losses.Engine.Audio;
 public sealed class LossesProcessor
 {
     private readonly EngineConfig _config;
-    private readonly ulong _seed;
+    private ulong _seed;
     private readonly VectorWidth? _width;
     private VoiceBank? _voices;
     private Piece? _piece;
@@ -80,6 +80,31 @@ public sealed class LossesProcessor
         _nextControl = 0;
         _frame = default;
         _targetsInFrame = new int[_piece.Models.Length];
+        FramesPublished = 0;
+    }
+
+    /// <summary>
+    /// The piece from the top at <paramref name="sample"/> of the clock (a host's timeline position,
+    /// ≥ 0), between blocks and without allocating: from there on the output is what a processor
+    /// fresh from <see cref="Prepare"/> gives for the same events from sample 0 with nothing before
+    /// <paramref name="sample"/> — the control grid and the held-chord steps stay where they fall on
+    /// that clock. The master gain stays as set; frames count again from 0 (as after a new Prepare).
+    /// <paramref name="seed"/>: the piece draws as with this seed from here on (null: the one it has).
+    /// </summary>
+    public void Restart(long sample, ulong? seed = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sample);
+        if (seed is { } s) _seed = s;
+        int intoPeriod = (int)(sample % VoiceBank.ControlPeriod);
+        Voices.Restart(elapsed: intoPeriod, _seed);
+        Piece.Restart(_seed);
+        SampleTime = sample;
+        SilentSince = sample;
+        _nextControl = intoPeriod == 0 ? sample : sample - intoPeriod + VoiceBank.ControlPeriod;
+        _frame = default;
+        Array.Clear(_targetsInFrame);
+        _framePeakLeft = _framePeakRight = 0f;
+        PeakLeft = PeakRight = 0f;
         FramesPublished = 0;
     }
 

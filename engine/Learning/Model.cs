@@ -87,6 +87,23 @@ public abstract class Model
         Steps = 0;
     }
 
+    /// <summary>
+    /// Back to no target, as constructed, without allocating (a piece started again). What a target
+    /// draws (its data, the subclass's) is drawn again before anything reads it.
+    /// </summary>
+    public void Reset()
+    {
+        _target.AsSpan().Clear();
+        _theta.AsSpan().Clear();
+        _gradient.AsSpan().Clear();
+        _scratch.AsSpan().Clear();
+        _direction.AsSpan().Clear();
+        LastLoss = 0f;
+        Steps = 0;
+        Targets = 0;
+        Resets = 0;
+    }
+
     /// <summary>Draws the data the next evaluation uses (a minibatch); a full-batch model draws nothing.</summary>
     public virtual void DrawBatch(ref Rng rng) { }
 

@@ -4,8 +4,14 @@ using Losses.Engine.Midi;
 
 namespace Losses.Engine.Live;
 
-/// <summary>An incoming MIDI message stamped with the engine's sample clock, for the recording.</summary>
-public readonly record struct RecordedMidi(long SampleTime, byte Status, byte Data1, byte Data2);
+/// <summary>
+/// An incoming MIDI message stamped with the engine's sample clock, for the recording; or, with
+/// status 0 (<see cref="IsRestart"/>), the mark of <see cref="LiveCore.Restart"/>: the piece began again at SampleTime.
+/// </summary>
+public readonly record struct RecordedMidi(long SampleTime, byte Status, byte Data1, byte Data2)
+{
+    public bool IsRestart => Status == 0;
+}
 
 /// <summary>
 /// What every live backend does once per audio cycle around the one processor: apply the
@@ -63,6 +69,18 @@ public sealed class LiveCore
 
     /// <summary>Remote (OSC): draw a new target for the current part at the next cycle.</summary>
     public void RequestNewTarget() => Volatile.Write(ref _newTargetRequest, 1);
+
+    /// <summary>
+    /// Audio thread, between cycles: the piece from the top at <paramref name="sample"/> of the clock
+    /// (<see cref="LossesProcessor.Restart"/>, with <paramref name="seed"/> if given); the recording gets the mark. Messages already collected
+    /// for the next cycle stay: they play after it. A faulted processor stays silent.
+    /// </summary>
+    public void Restart(long sample, ulong? seed = null)
+    {
+        if (Faulted) return;
+        Processor.Restart(sample, seed);
+        if (_recording) Recording.TryEnqueue(new RecordedMidi(sample, 0, 0, 0));
+    }
 
     /// <summary>Audio thread: collects one incoming message for this cycle (channel messages only).</summary>
     public void AddEvent(int offset, byte status, byte data1, byte data2)

@@ -116,6 +116,7 @@ public sealed class Recorder
         bool any = false;
         while (queue.TryDequeue(out RecordedMidi m))
         {
+            if (m.IsRestart) continue; // only a plugin's timeline restarts its core
             BinaryPrimitives.WriteInt64LittleEndian(_record, m.SampleTime);
             _record[8] = m.Status;
             _record[9] = m.Data1;

@@ -46,6 +46,7 @@ public sealed class Piece
     private readonly double _sampleRate;
     private readonly long _knotIntervalSamples;
     private Rng _rng;
+    private Rng _rngAtStart;
 
     private readonly bool[] _keyDown = new bool[128];
     private readonly bool[] _sustained = new bool[128];
@@ -75,6 +76,7 @@ public sealed class Piece
         _sampleRate = sampleRate;
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
+        _rngAtStart = _rng;
         Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate, _learning.Cubic.Descent);
         Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
             _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency);
@@ -85,6 +87,40 @@ public sealed class Piece
         Part = _settings.StartPart;
         PartsVisited = 1 << Part;
         NextStepSample = long.MaxValue;
+    }
+
+    /// <summary>The piece from the top, as constructed (with <paramref name="seed"/>, if given), without allocating (the voice bank is the caller's to restart).</summary>
+    public void Restart(ulong? seed = null)
+    {
+        if (seed is { } s) _rngAtStart = new Rng(s, stream: 1);
+        _rng = _rngAtStart;
+        Array.Clear(_keyDown);
+        Array.Clear(_sustained);
+        Array.Fill(_voiceOf, NoVoice);
+        Array.Clear(_serialOf);
+        _sustainPedal = false;
+        _partPedal = false;
+        _lastKnotSample = 0;
+        Array.Clear(_targets);
+        Array.Clear(_scratchGradient);
+        foreach (Model model in _models) model.Reset();
+        Array.Clear(_startLoss);
+        _meanResidual = 0f;
+        Array.Clear(_heldVelocity);
+        Array.Clear(_pressSample);
+        Array.Clear(_pressNote);
+        Array.Clear(_pressVelocity);
+        _resetsSeen = 0;
+        Part = _settings.StartPart;
+        PartsVisited = 1 << Part;
+        Current = null;
+        NoteOns = 0;
+        PartChanges = 0;
+        GradientSteps = 0;
+        Loss = 0f;
+        NextStepSample = long.MaxValue;
+        Changes = PieceChanges.None;
+        PendingPresses = 0;
     }
 
     public CubicModel Cubic { get; }

@@ -52,6 +52,7 @@ public sealed class VoiceBank
     private readonly VoiceSettings _settings;
     private readonly VectorWidth _width;
     private Rng _rng;
+    private Rng _rngAtStart; // what Restart draws from again
 
     // Per voice (index v).
     private readonly Stage[] _stage;
@@ -104,6 +105,7 @@ public sealed class VoiceBank
         _partials = settings.Partials;
         _capacity = (settings.Polyphony + StealSlots + UnitVoices - 1) / UnitVoices * UnitVoices;
         _rng = new Rng(seed, stream: 2);
+        _rngAtStart = _rng;
 
         int n = _capacity;
         _stage = new Stage[n];
@@ -132,6 +134,37 @@ public sealed class VoiceBank
         _fadeMul = MathF.Exp(-6.90775527898f / (StealFadeSeconds * sampleRate));
         _maxDetune = maxDetune;
         for (int v = 0; v < n; v++) _envMul[v] = 1f;
+    }
+
+    /// <summary>
+    /// Silence and every voice as at construction, without allocating: a host's jump on its
+    /// timeline starts the piece again. <paramref name="elapsed"/>: samples since the last
+    /// control point of the sample clock (where a fresh bank, silent from sample 0, would be);
+    /// <paramref name="seed"/>: draw as a bank made with this seed (null: the one it has).
+    /// </summary>
+    public void Restart(int elapsed, ulong? seed = null)
+    {
+        if (seed is { } s) _rngAtStart = new Rng(s, stream: 2);
+        _rng = _rngAtStart;
+        Array.Clear(_stage); Array.Clear(_note); Array.Clear(_serial);
+        Array.Clear(_env); Array.Fill(_envMul, 1f); Array.Clear(_envAdd); Array.Clear(_gain);
+        Array.Clear(_decayMul); Array.Clear(_decayAdd);
+        Array.Clear(_detune); Array.Clear(_detuneTarget);
+        Array.Clear(_b0); Array.Clear(_b1); Array.Clear(_b2); Array.Clear(_a1); Array.Clear(_a2);
+        Array.Clear(_zl1); Array.Clear(_zl2); Array.Clear(_zr1); Array.Clear(_zr2);
+        Array.Clear(_noisePos); Array.Clear(_noise0); Array.Clear(_noise1);
+        Array.Clear(_groupActive);
+        Array.Clear(_phase); Array.Clear(_overtonePhase);
+        Array.Clear(_increment); Array.Clear(_overtoneIncrement);
+        Array.Clear(_cos); Array.Clear(_sin); Array.Clear(_turnCos); Array.Clear(_turnSin);
+        Array.Clear(_overtoneCos); Array.Clear(_overtoneSin); Array.Clear(_overtoneTurnCos); Array.Clear(_overtoneTurnSin);
+        Array.Clear(_gainLeft); Array.Clear(_gainRight);
+        Array.Clear(_mixLeft); Array.Clear(_mixRight); Array.Clear(_sumLeft); Array.Clear(_sumRight); Array.Clear(_level);
+        _nextSerial = 1;
+        _sounding = 0;
+        ActiveVoices = 0;
+        Steals = 0;
+        _elapsed = elapsed;
     }
 
     /// <summary>The render kernel's vector width.</summary>

@@ -122,13 +122,16 @@ internal unsafe struct ClapStateExtension
 internal static unsafe class ClapPlugin
 {
     public const string Id = "org.losses.instrument";
-    private const ushort NoteOn = 0, NoteOff = 1, ParamValue = 5, Midi = 10;
+    private const ushort NoteOn = 0, NoteOff = 1, ParamValue = 5, Transport = 9, Midi = 10;
+    // clap_event_transport: flags at 16, song_pos_seconds (clap_sectime, 2^31 a second) at 32.
+    private const uint HasSecondsTimeline = 1 << 2, IsPlaying = 1 << 4;
+    private const double SecTimeFactor = 1L << 31;
     // Key: the parameter's name in the state. Gain is added to the config's master.gainDb, as LV2's gain control is.
     private static readonly (uint Id, Port Port, string Key, string Name, double Min, double Max, double Default, bool Stepped)[] Params =
     [
         (0, Port.GainDb, "gain", "Master gain (dB)", -60, 12, 0, false),
         (1, Port.Part, "part", "Part", 1, 4, 1, true),
-        (2, Port.Seed, "seed", "Seed (read on activation)", 0, 16777215, 1, true),
+        (2, Port.Seed, "seed", "Seed (read where the piece starts)", 0, 16777215, 1, true),
         (3, Port.Ring, "ring", "Frame ring (read on activation)", 0, 64, 1, true),
         (4, Port.AllocatedBytes, "", "Bytes allocated in process()", 0, 1e9, 0, true), // read-only: 0 is the contract
     ];
@@ -148,6 +151,7 @@ internal static unsafe class ClapPlugin
         public PluginInstance? Lv2;
         public PluginSettings Settings = PluginSettings.Default;
         public readonly float* Controls = (float*)NativeMemory.AllocZeroed((nuint)Port.Count, sizeof(float));
+        public double SampleRate;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "losses_clap_init")]
@@ -255,6 +259,7 @@ internal static unsafe class ClapPlugin
             for (uint p = (uint)Port.Part; p < (uint)Port.Count; p++) lv2.Connect(p, instance.Controls + p);
             lv2.Restore(instance.Settings);
             lv2.Activate();
+            instance.SampleRate = sampleRate;
             instance.Lv2 = lv2;
             return 1;
         }
@@ -287,15 +292,24 @@ internal static unsafe class ClapPlugin
         PluginInstance? lv2 = instance.Lv2;
         if (lv2 is null || process->AudioOutputsCount < 1 || process->AudioOutputs[0].ChannelCount < 2) return 0; // CLAP_PROCESS_ERROR
         int n = (int)process->FramesCount;
-        lv2.StartBlock();
-        ReadEvents(instance, lv2, process->InEvents, n);
         float** channels = process->AudioOutputs[0].Data32;
-        lv2.Render(channels[0], channels[1], n, before);
+        lv2.BeginBlock(channels[0], channels[1], n, before);
+        if (process->Transport is not null) ReadTransport(instance, lv2, 0, (byte*)process->Transport);
+        ReadEvents(instance, lv2, process->InEvents, n);
+        lv2.EndBlock();
         process->AudioOutputs[0].ConstantMask = 0;
         return 1; // CLAP_PROCESS_CONTINUE
     }
 
     /// <summary>Notes and MIDI become the piano's messages at their frames; parameter changes set the controls.</summary>
+    /// <summary>A clap_event_transport (the block's, or an event's): the timeline's position in samples, if the host gives seconds, and whether it plays.</summary>
+    private static void ReadTransport(Instance instance, PluginInstance lv2, int offset, byte* transport)
+    {
+        uint flags = *(uint*)(transport + 16);
+        double? position = (flags & HasSecondsTimeline) != 0 ? Math.Round(*(long*)(transport + 32) * instance.SampleRate / SecTimeFactor) : null;
+        lv2.Transport(offset, position, (flags & IsPlaying) != 0 ? 1f : 0f);
+    }
+
     private static void ReadEvents(Instance instance, PluginInstance lv2, ClapInputEvents* events, int frames)
     {
         if (events is null) return;
@@ -323,6 +337,9 @@ internal static unsafe class ClapPlugin
                 }
                 case Midi:
                     lv2.AddMidi(offset, body[18], body[19], body[20]);
+                    break;
+                case Transport:
+                    ReadTransport(instance, lv2, (int)Math.Min(e->Time, (uint)frames), body);
                     break;
                 case ParamValue:
                     SetParam(instance, *(uint*)(body + 16), *(double*)(body + 48));
@@ -397,9 +414,9 @@ internal static unsafe class ClapPlugin
         var p = Params[index];
         new Span<byte>(b, 1320).Clear();
         *(uint*)b = p.Id;
-        // CLAP_PARAM_IS_STEPPED 1, IS_AUTOMATABLE 32; seed and ring act on activation only.
+        // CLAP_PARAM_IS_STEPPED 1, IS_AUTOMATABLE 32: gain, part and seed (read where the piece starts again); the ring acts on activation only.
         // CLAP_PARAM_IS_READONLY 8 and IS_HIDDEN 4 for the allocation count.
-        *(uint*)(b + 4) = (p.Stepped ? 1u : 0u) | (p.Port is Port.GainDb or Port.Part ? 32u : 0u) | (p.Id == ReadOnlyParam ? 8u | 4u : 0u);
+        *(uint*)(b + 4) = (p.Stepped ? 1u : 0u) | (p.Port is Port.GainDb or Port.Part or Port.Seed ? 32u : 0u) | (p.Id == ReadOnlyParam ? 8u | 4u : 0u);
         WriteName(b + 16, 256, p.Name);
         *(double*)(b + 1296) = p.Min;
         *(double*)(b + 1304) = p.Max;

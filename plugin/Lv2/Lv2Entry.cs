@@ -47,7 +47,13 @@ internal static unsafe class Lv2Entry
             {
                 if (Marshal.PtrToStringUTF8((nint)(*f)->Uri) != Lv2Uris.UridMap) continue;
                 var map = (Lv2UridMap*)(*f)->Data;
-                urids = new Lv2Urids(Map(map, Lv2Uris.MidiEvent), Map(map, Lv2Uris.AtomString), Map(map, Lv2Uris.StateSettings));
+                urids = new Lv2Urids(Map(map, Lv2Uris.MidiEvent), Map(map, Lv2Uris.AtomString), Map(map, Lv2Uris.StateSettings))
+                {
+                    AtomObject = Map(map, Lv2Uris.AtomObject), AtomBlank = Map(map, Lv2Uris.AtomBlank),
+                    AtomLong = Map(map, Lv2Uris.AtomLong), AtomInt = Map(map, Lv2Uris.AtomInt),
+                    AtomFloat = Map(map, Lv2Uris.AtomFloat), AtomDouble = Map(map, Lv2Uris.AtomDouble),
+                    TimePosition = Map(map, Lv2Uris.TimePosition), TimeFrame = Map(map, Lv2Uris.TimeFrame), TimeSpeed = Map(map, Lv2Uris.TimeSpeed),
+                };
             }
             if (urids.MidiEvent == 0)
             {

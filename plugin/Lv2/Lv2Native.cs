@@ -62,13 +62,34 @@ internal static class Lv2Uris
     public const string MidiEvent = "http://lv2plug.in/ns/ext/midi#MidiEvent";
     public const string AtomSequence = "http://lv2plug.in/ns/ext/atom#Sequence";
     public const string AtomString = "http://lv2plug.in/ns/ext/atom#String";
+    public const string AtomObject = "http://lv2plug.in/ns/ext/atom#Object";
+    public const string AtomBlank = "http://lv2plug.in/ns/ext/atom#Blank"; // what older hosts call an object
+    public const string AtomLong = "http://lv2plug.in/ns/ext/atom#Long";
+    public const string AtomInt = "http://lv2plug.in/ns/ext/atom#Int";
+    public const string AtomFloat = "http://lv2plug.in/ns/ext/atom#Float";
+    public const string AtomDouble = "http://lv2plug.in/ns/ext/atom#Double";
+    /// <summary>The host's transport on the atom input (lv2/time/time.h): where its timeline is, and how fast it moves.</summary>
+    public const string TimePosition = "http://lv2plug.in/ns/ext/time#Position";
+    public const string TimeFrame = "http://lv2plug.in/ns/ext/time#frame";
+    public const string TimeSpeed = "http://lv2plug.in/ns/ext/time#speed";
     public const string StateInterface = "http://lv2plug.in/ns/ext/state#interface";
     /// <summary>The state's one property: <see cref="PluginSettings"/>' JSON, an atom:String.</summary>
     public const string StateSettings = PluginSettings.Lv2SettingsKey;
 }
 
 /// <summary>The URIs the instance needs, mapped by the host at instantiation.</summary>
-internal readonly record struct Lv2Urids(uint MidiEvent, uint AtomString, uint StateSettings);
+internal readonly record struct Lv2Urids(uint MidiEvent, uint AtomString, uint StateSettings)
+{
+    public uint AtomObject { get; init; }
+    public uint AtomBlank { get; init; }
+    public uint AtomLong { get; init; }
+    public uint AtomInt { get; init; }
+    public uint AtomFloat { get; init; }
+    public uint AtomDouble { get; init; }
+    public uint TimePosition { get; init; }
+    public uint TimeFrame { get; init; }
+    public uint TimeSpeed { get; init; }
+}
 
 /// <summary>LV2_State_Status and LV2_State_Flags.</summary>
 internal static class Lv2State

@@ -53,6 +53,14 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
     private float _part, _gainDb, _newTarget, _panic;
     private long _allocated;
     private object? _testGarbage;
+    // The host's timeline (the audio thread's): whether it rolls, and where the next sample falls on it.
+    private bool _rolling;
+    private double _timeline;
+    private float _speed;
+    // The block in progress (between BeginBlock and EndBlock): its outputs, length, and how much is rendered.
+    private float* _left, _right;
+    private int _blockLength, _rendered;
+    private long _allocatedBefore;
     // Tests only: proves the AllocatedBytes meter sees an allocation in run() (a meter that cannot fail proves nothing).
     private bool _allocateInRun;
 
@@ -105,6 +113,9 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         _newTarget = Control(Port.NewTarget, 0);
         _panic = Control(Port.Panic, 0);
         _allocated = 0;
+        _rolling = false;
+        _timeline = 0;
+        _speed = 0;
         _allocateInRun = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_TEST_ALLOCATE") == "1";
         string? midiLog = Environment.GetEnvironmentVariable("LOSSES_PLUGIN_MIDI_LOG");
         _latest = Prepare(_settings, current: null, recording: !string.IsNullOrEmpty(midiLog));
@@ -142,9 +153,12 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         Volatile.Write(ref _settings, settings);
     }
 
+    /// <summary>The seed control: read where the piece starts (activation, a restored state, the transport starting or jumping).</summary>
+    private ulong SeedControl => (ulong)Math.Max(0, MathF.Round(Control(Port.Seed, 1)));
+
     private Performance Prepare(PluginSettings settings, Performance? current, bool recording)
     {
-        ulong seed = (ulong)Math.Max(0, MathF.Round(Control(Port.Seed, 1)));
+        ulong seed = SeedControl;
         float configGainDb = settings.Config.Master.GainDb;
         EngineConfig config = settings.Config with
         {
@@ -191,11 +205,7 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         _latest = null;
         HeardMidi? heard = _heard;
         _heard = null;
-        try { heard?.Finish(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"losses: plugin: cannot write LOSSES_PLUGIN_MIDI_LOG: {e.Message}");
-        }
+        heard?.Finish();
         now?.Ring?.Dispose();
     }
 
@@ -222,28 +232,36 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         }
         Volatile.Write(ref _now, next);
         _gainDb = float.NaN; // the gain control as it is now, over the new config's gain, from the first sample
+        if (_rolling) next.Core.Restart(TimelineSample, SeedControl); // while the transport rolls, the new piece starts where the timeline is
     }
+
+    /// <summary>The timeline's sample as a clock position (a position before zero starts the piece at 0).</summary>
+    private long TimelineSample => Math.Max(0, (long)Math.Round(_timeline));
 
     public void Run(uint frames)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
-        StartBlock();
+        BeginBlock((float*)_ports[(int)Port.OutLeft], (float*)_ports[(int)Port.OutRight], (int)frames, before);
         var sequence = (Lv2Atom*)_ports[(int)Port.MidiIn];
-        if (sequence is not null && _now is { } now) ReadMidi(now.Core, sequence, (int)frames);
-        Render((float*)_ports[(int)Port.OutLeft], (float*)_ports[(int)Port.OutRight], (int)frames, before);
+        if (sequence is not null && _now is not null) ReadSequence(sequence, (int)frames);
+        EndBlock();
     }
 
-    /// <summary>A message for the next <see cref="Render"/>, at its frame in that block (other plugin formats' events; after <see cref="StartBlock"/>).</summary>
-    public void AddMidi(int offset, byte status, byte data1, byte data2) => _now?.Core.AddEvent(offset, status, data1, data2);
-
     /// <summary>
-    /// One block: the controls, the messages added since <see cref="StartBlock"/>, the audio, the output
-    /// controls. <paramref name="allocatedBefore"/>: the thread's allocation count when the host's call began.
+    /// Audio thread: a block begins (a restored performance is swapped in, the controls act).
+    /// <paramref name="allocatedBefore"/>: the thread's allocation count when the host's call began.
+    /// Then <see cref="AddMidi"/> and <see cref="Transport"/> in time order, then <see cref="EndBlock"/>.
     /// </summary>
-    public void Render(float* left, float* right, int n, long allocatedBefore)
+    public void BeginBlock(float* left, float* right, int n, long allocatedBefore)
     {
+        StartBlock();
+        _left = left;
+        _right = right;
+        _blockLength = n;
+        _rendered = 0;
+        _allocatedBefore = allocatedBefore;
         Performance? now = _now;
-        if (now is null || left is null || right is null) return;
+        if (now is null) return;
         LiveCore core = now.Core;
 
         // Controls act when they change, as a performer's button or knob would.
@@ -259,35 +277,124 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         float gainDb = Control(Port.GainDb, _gainDb);
         if (gainDb != _gainDb) core.Processor.SetMasterGain(now.ConfigGainDb + gainDb);
         _gainDb = gainDb;
+    }
 
-        core.Cycle(new Span<float>(left, n), new Span<float>(right, n), (double)n / SampleRate);
+    /// <summary>A message at its frame in the block, not before the last <see cref="Transport"/> (one at that transport's very frame plays after it).</summary>
+    public void AddMidi(int offset, byte status, byte data1, byte data2) => _now?.Core.AddEvent(Math.Max(0, offset - _rendered), status, data1, data2);
+
+    /// <summary>
+    /// The host's transport at <paramref name="offset"/> in the block: where its timeline is there
+    /// (<paramref name="position"/> in samples, null: where it was going anyway) and whether it rolls.
+    /// The block is rendered up to there first. When the transport starts rolling, or jumps while it
+    /// rolls (a locate, a loop going round), the piece starts again from the top at the timeline's
+    /// position (<see cref="LiveCore.Restart"/>): so a bounce from position P plays as
+    /// `./losses render` of the same MIDI with nothing before P. Stopped, the piece plays on for
+    /// live input, on its own clock.
+    /// </summary>
+    public void Transport(int offset, double? position, float speed)
+    {
+        Performance? now = _now;
+        if (now is null) return;
+        RenderTo(Math.Clamp(offset, _rendered, _blockLength));
+        bool rolling = speed > 0f;
+        double at = position ?? _timeline;
+        // A rolling host sends its position where it is not where its last speed would have brought it
+        // (at a varispeed other than 1 the host's rounding may differ from ours by a sample).
+        bool jump = !_rolling || Math.Abs(at - _timeline) > (_speed == 1f ? 0.5 : 1.5);
+        _rolling = rolling;
+        _timeline = at;
+        _speed = speed;
+        if (rolling && jump) now.Core.Restart(TimelineSample, SeedControl);
+    }
+
+    /// <summary>Renders the block up to <paramref name="end"/> (the messages added so far go with it).</summary>
+    private void RenderTo(int end)
+    {
+        int n = end - _rendered;
+        if (n <= 0) return;
+        Performance now = _now!;
+        if (_left is not null && _right is not null)
+            now.Core.Cycle(new Span<float>(_left + _rendered, n), new Span<float>(_right + _rendered, n), (double)n / SampleRate);
+        if (_rolling) _timeline += n * (double)_speed;
+        _rendered = end;
+    }
+
+    /// <summary>The rest of the block (a zero-length one still delivers its messages), then the output controls.</summary>
+    public void EndBlock()
+    {
+        Performance? now = _now;
+        if (now is null || _left is null || _right is null) return;
+        LiveCore core = now.Core;
+        int n = _blockLength - _rendered;
+        if (n > 0 || _rendered == 0)
+        {
+            core.Cycle(new Span<float>(_left + _rendered, n), new Span<float>(_right + _rendered, n), (double)n / SampleRate);
+            if (_rolling) _timeline += n * (double)_speed;
+            _rendered = _blockLength;
+        }
         now.Ring?.Heartbeat();
         if (_allocateInRun) _testGarbage = new byte[40];
 
         Output(Port.Loss, core.Processor.Piece.Loss);
         Output(Port.CurrentPart, core.Processor.Piece.Part);
-        _allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        _allocated += GC.GetAllocatedBytesForCurrentThread() - _allocatedBefore;
         Output(Port.AllocatedBytes, _allocated);
     }
 
-    /// <summary>Hands the cycle's MIDI events to the core at their frames (an atom:Sequence of midi:MidiEvent).</summary>
-    private void ReadMidi(LiveCore core, Lv2Atom* sequence, int frames)
+    /// <summary>
+    /// The cycle's atom:Sequence in time order: midi:MidiEvent messages to the core at their frames,
+    /// time:Position objects (the host's transport) to <see cref="Transport"/> where they fall.
+    /// </summary>
+    private void ReadSequence(Lv2Atom* sequence, int frames)
     {
         // The sequence body: unit and pad (8 bytes), then 8-byte-aligned events up to the body's size.
         byte* body = (byte*)(sequence + 1);
         byte* end = body + sequence->Size;
+        Lv2Urids u = Urids;
         for (byte* at = body + 8; at + sizeof(Lv2AtomEvent) <= end;)
         {
             var e = (Lv2AtomEvent*)at;
             byte* data = at + sizeof(Lv2AtomEvent);
-            if (e->Body.Type == Urids.MidiEvent && e->Body.Size >= 1 && data + e->Body.Size <= end)
+            if (data + e->Body.Size > end) break;
+            int offset = (int)Math.Clamp(e->Frames, 0, frames);
+            if (e->Body.Type == u.MidiEvent && e->Body.Size >= 1)
             {
-                int offset = (int)Math.Clamp(e->Frames, 0, Math.Max(frames - 1, 0));
                 byte d1 = e->Body.Size > 1 ? data[1] : (byte)0;
                 byte d2 = e->Body.Size > 2 ? data[2] : (byte)0;
-                core.AddEvent(offset, data[0], d1, d2);
+                AddMidi(Math.Min(offset, Math.Max(frames - 1, 0)), data[0], d1, d2);
+            }
+            else if ((e->Body.Type == u.AtomObject || e->Body.Type == u.AtomBlank) && e->Body.Size >= 8 && ((uint*)data)[1] == u.TimePosition)
+            {
+                ReadPosition(data, data + e->Body.Size, out double? frame, out float? speed);
+                Transport(offset, frame, speed ?? (_rolling ? _speed : 0f));
             }
             at += (sizeof(Lv2AtomEvent) + e->Body.Size + 7) & ~7;
+        }
+    }
+
+    /// <summary>time:frame and time:speed of a time:Position object's body (id, otype, then 8-byte-aligned properties).</summary>
+    private void ReadPosition(byte* body, byte* end, out double? frame, out float? speed)
+    {
+        frame = null;
+        speed = null;
+        Lv2Urids u = Urids;
+        for (byte* at = body + 8; at + 16 <= end;)
+        {
+            uint key = *(uint*)at;
+            var value = (Lv2Atom*)(at + 8);
+            byte* v = at + 16;
+            if (v + value->Size > end) break;
+            double? number = value->Type == u.AtomLong && value->Size >= 8 ? *(long*)v
+                : value->Type == u.AtomInt && value->Size >= 4 ? *(int*)v
+                : value->Type == u.AtomFloat && value->Size >= 4 ? *(float*)v
+                : value->Type == u.AtomDouble && value->Size >= 8 ? *(double*)v
+                : null;
+            if (number is { } x && double.IsFinite(x))
+            {
+                if (key == u.TimeFrame) frame = x;
+                else if (key == u.TimeSpeed) speed = (float)x;
+            }
+            at += (16 + value->Size + 7) & ~7u;
         }
     }
 }

@@ -84,4 +84,40 @@ public class ClapHostTests(ITestOutputHelper output)
         Assert.Equal(0, differing);
         Assert.Equal(0.0, host.Param(4));
     }
+
+    [Fact]
+    public void With_the_hosts_transport_a_bounce_from_the_top_is_the_offline_render_after_any_time_stopped_and_a_second_bounce_is_the_first()
+    {
+        WavData offline = FourPartsRender.Offline;
+        TimedMidiEvent[] events = FourPartsRender.Events;
+        using var host = new ClapTestHost(PluginBundle.Library);
+        host.AddParam(0, 2, FourPartsRender.Seed);
+        host.AddParam(0, 3, 0);
+        host.Flush();
+        Assert.True(host.Activate(Rate, 0, 4096));
+        const int block = 480;
+        // Every process() carries the transport, as CLAP hosts send it: two seconds stopped at 0, then playing from 0.
+        (float[], float[]) Bounce(int stoppedBlocks)
+        {
+            for (int b = 0; b < stoppedBlocks; b++) host.Process(block, new ClapTestHost.Transport(false, 0, Rate));
+            var left = new float[offline.Frames];
+            var right = new float[offline.Frames];
+            int next = 0;
+            for (long pos = 0; pos < offline.Frames; pos += block)
+            {
+                int n = (int)Math.Min(block, offline.Frames - pos);
+                for (; next < events.Length && events[next].SampleTime < pos + n; next++)
+                    host.AddMidi((uint)(events[next].SampleTime - pos), events[next].Status, events[next].Data1, events[next].Data2);
+                var (l, r) = host.Process(n, new ClapTestHost.Transport(true, pos, Rate));
+                l.CopyTo(left, pos);
+                r.CopyTo(right, pos);
+            }
+            return (left, right);
+        }
+        var (first, firstRight) = Bounce(stoppedBlocks: 200);
+        Assert.Equal(0, StateTests.Differing(offline, first, firstRight));
+        var (second, _) = Bounce(stoppedBlocks: 37);
+        Assert.Equal(first, second);
+        Assert.Equal(0.0, host.Param(4));
+    }
 }

@@ -122,7 +122,10 @@ public sealed unsafe class ClapTestHost : IDisposable
         return v;
     }
 
-    public (float[] Left, float[] Right) Process(int frames)
+    /// <summary>The host's transport for one process(): playing or not, at this timeline sample (sent in seconds, as clap_sectime).</summary>
+    public readonly record struct Transport(bool Playing, long Sample, int SampleRate);
+
+    public (float[] Left, float[] Right) Process(int frames, Transport? transport = null)
     {
         s_current = this;
         float* left = stackalloc float[Math.Max(frames, 1)];
@@ -141,6 +144,17 @@ public sealed unsafe class ClapTestHost : IDisposable
         *(byte**)(process + 32) = buffer;
         *(uint*)(process + 44) = 1;
         *(nint**)(process + 48) = _inEvents;
+        // clap_event_transport (104 bytes): header, then flags at 16, song_pos_seconds at 32 (2^31 a second).
+        byte* clapTransport = stackalloc byte[104];
+        if (transport is { } t)
+        {
+            new Span<byte>(clapTransport, 104).Clear();
+            *(uint*)clapTransport = 104;
+            *(ushort*)(clapTransport + 10) = 9; // CLAP_EVENT_TRANSPORT
+            *(uint*)(clapTransport + 16) = (1u << 2) | (t.Playing ? 1u << 4 : 0); // HAS_SECONDS_TIMELINE, IS_PLAYING
+            *(long*)(clapTransport + 32) = (long)Math.Round(t.Sample * (double)(1L << 31) / t.SampleRate);
+            *(byte**)(process + 16) = clapTransport;
+        }
         int status = ((delegate* unmanaged<nint, byte*, int>)Slot(72))(_plugin, process);
         if (status != 1) throw new InvalidOperationException($"process returned {status}");
         ClearEvents();

@@ -73,24 +73,51 @@ public sealed unsafe class Lv2TestHost : IDisposable
 
     public void Activate() => _descriptor->Activate(_instance);
 
-    /// <summary>Runs one block with these (offset, status, data1, data2) events; returns its audio.</summary>
-    public (float[] Left, float[] Right) Run(int frames, ReadOnlySpan<(int Offset, byte S, byte D1, byte D2)> events)
+    /// <summary>The host's transport at a frame of a block, as a time:Position object (time:frame a Long, time:speed a Float).</summary>
+    public readonly record struct Position(int Offset, long Frame, float Speed);
+
+    /// <summary>Runs one block with these (offset, status, data1, data2) events and transport positions; returns its audio.</summary>
+    public (float[] Left, float[] Right) Run(int frames, ReadOnlySpan<(int Offset, byte S, byte D1, byte D2)> events, ReadOnlySpan<Position> positions = default)
     {
         Ensure(frames);
-        // atom:Sequence: atom header (size, type), body (unit 0, pad), then 8-byte-aligned events.
-        int at = 16;
+        // atom:Sequence: atom header (size, type), body (unit 0, pad), then 8-byte-aligned events, in time order (a position first at equal times).
+        int at = 16, next = 0;
         foreach (var e in events)
         {
+            for (; next < positions.Length && positions[next].Offset <= e.Offset; next++) at = WritePosition(at, positions[next]);
             *(long*)(_sequence + at) = e.Offset;
             *(uint*)(_sequence + at + 8) = 3;
             *(uint*)(_sequence + at + 12) = _midiType;
             _sequence[at + 16] = e.S; _sequence[at + 17] = e.D1; _sequence[at + 18] = e.D2;
             at += 24;
         }
+        for (; next < positions.Length; next++) at = WritePosition(at, positions[next]);
         *(uint*)_sequence = (uint)(at - 8);
         *(uint*)(_sequence + 4) = _sequenceType;
         _descriptor->Run(_instance, (uint)frames);
         return (new Span<float>(_left, frames).ToArray(), new Span<float>(_right, frames).ToArray());
+    }
+
+    /// <summary>An atom event holding a time:Position object: (frames, size, type), (id 0, otype), then two properties (key, context, atom).</summary>
+    private int WritePosition(int at, Position p)
+    {
+        *(long*)(_sequence + at) = p.Offset;
+        *(uint*)(_sequence + at + 8) = 8 + 24 + 24; // the object's body: id and otype, then frame (16 + 8) and speed (16 + 4, padded to 8)
+        *(uint*)(_sequence + at + 12) = MapUri("http://lv2plug.in/ns/ext/atom#Object");
+        *(uint*)(_sequence + at + 16) = 0;
+        *(uint*)(_sequence + at + 20) = MapUri("http://lv2plug.in/ns/ext/time#Position");
+        *(uint*)(_sequence + at + 24) = MapUri("http://lv2plug.in/ns/ext/time#frame");
+        *(uint*)(_sequence + at + 28) = 0;
+        *(uint*)(_sequence + at + 32) = 8;
+        *(uint*)(_sequence + at + 36) = MapUri("http://lv2plug.in/ns/ext/atom#Long");
+        *(long*)(_sequence + at + 40) = p.Frame;
+        *(uint*)(_sequence + at + 48) = MapUri("http://lv2plug.in/ns/ext/time#speed");
+        *(uint*)(_sequence + at + 52) = 0;
+        *(uint*)(_sequence + at + 56) = 4;
+        *(uint*)(_sequence + at + 60) = MapUri("http://lv2plug.in/ns/ext/atom#Float");
+        *(float*)(_sequence + at + 64) = p.Speed;
+        *(uint*)(_sequence + at + 68) = 0;
+        return at + 16 + 56;
     }
 
     public void Deactivate() => _descriptor->Deactivate(_instance);
