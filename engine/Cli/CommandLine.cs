@@ -112,8 +112,9 @@ public static class CommandLine
         string outDir = "out";
         string? visualiser = null;
         ulong seed = 1;
-        return new Command("demo", "", "render the bundled example performance into out/demo.wav (+ demo.json, demo.frames; the launcher adds demo.mp4)", () =>
+        return new Command("demo", "", "render the bundled example performance into out/ (demo.wav, demo.json, demo.frames; the launcher adds demo.mp4)", () =>
         {
+            if (File.Exists(outDir)) throw new IOException($"demo: -o {outDir} is a file: give a folder (it is created when missing)");
             Directory.CreateDirectory(outDir);
             MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", RenderOptions.DefaultSampleRate);
             string wav = Path.Combine(outDir, "demo.wav");
@@ -129,7 +130,11 @@ public static class CommandLine
             outputs.Commit();
             Print(summary);
             Console.WriteLine($"  {log.Count} frames -> {frames}");
-            return visualiser is null ? 0 : RenderDemoVideo(visualiser, frames, Path.Combine(outDir, "demo.mp4"), interruption);
+            string video = Path.Combine(outDir, "demo.mp4");
+            int code = visualiser is null ? 0 : RenderDemoVideo(visualiser, frames, wav, video, interruption);
+            if (code == 0)
+                Console.WriteLine(visualiser is null ? $"open {wav} to listen" : $"open {video} (the visuals with the sound), or {wav} to listen");
+            return code;
         })
         {
             { "-o|--out-dir", "DIR", "the folder to write into (default out)", r => outDir = r.Value() is { Length: > 0 } dir ? dir : throw r.Error("-o is empty: give a folder") },
@@ -139,12 +144,12 @@ public static class CommandLine
     }
 
     /// <summary>The demo's visuals: the visualiser renders the frame log over a generated background (no camera needed).</summary>
-    private static int RenderDemoVideo(string visualiser, string frames, string video, Interruption interruption)
+    private static int RenderDemoVideo(string visualiser, string frames, string wav, string video, Interruption interruption)
     {
         // The host that runs this engine (dotnet), unless the engine is a published executable of its own.
         string host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
         var start = new System.Diagnostics.ProcessStartInfo(host) { UseShellExecute = false };
-        foreach (string arg in (string[])[visualiser, "--frames", frames, "-o", video, "--video", "pattern", "--size", "640x360", "--fps", "30", "--hud"])
+        foreach (string arg in (string[])[visualiser, "--frames", frames, "-o", video, "--audio", wav, "--video", "pattern", "--size", "640x360", "--fps", "30", "--hud"])
             start.ArgumentList.Add(arg);
         using var child = System.Diagnostics.Process.Start(start) ?? throw new IOException($"cannot start the visualiser {visualiser}");
         // Ctrl-C reaches the child from the terminal; a SIGTERM sent to the engine alone is passed on,
