@@ -87,7 +87,7 @@ public static class CommandLine
                 output, summaryFile, sink, interruption, ringWriter);
             log?.Commit();
             outputs.Commit();
-            Print(summary);
+            Print(summary, config.Piece);
             if (framesPath is not null) Console.WriteLine($"  {log!.Count} frames -> {framesPath}");
             return 0;
         })
@@ -128,7 +128,7 @@ public static class CommandLine
             RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, summaryFile, log, interruption);
             log.Commit();
             outputs.Commit();
-            Print(summary);
+            Print(summary, EngineConfig.Default.Piece);
             Console.WriteLine($"  {log.Count} frames -> {frames}");
             string video = Path.Combine(outDir, "demo.mp4");
             int code = visualiser is null ? 0 : RenderDemoVideo(visualiser, frames, wav, video, interruption);
@@ -323,7 +323,7 @@ public static class CommandLine
         return summary;
     }
 
-    private static void Print(RenderSummary s)
+    private static void Print(RenderSummary s, PieceSettings piece)
     {
         var inv = CultureInfo.InvariantCulture;
         string peakDb = s.Peak > 0 ? (20 * Math.Log10(s.Peak)).ToString("0.0", inv) + " dBFS" : "silent";
@@ -332,6 +332,7 @@ public static class CommandLine
         Console.WriteLine(string.Create(inv, $"  loudness {(s.LoudnessLufs is double lufs ? lufs.ToString("0.0", inv) + " LUFS" : "silent")} integrated (BS.1770), true peak {(double.IsFinite(s.TruePeakDbtp) ? s.TruePeakDbtp.ToString("0.0", inv) + " dBTP" : "silent")}"));
         Console.WriteLine(string.Create(inv, $"  notes {s.Notes}, parts visited {string.Join(' ', s.PartsVisited)} ({s.PartChanges} part changes)"));
         Console.WriteLine(string.Create(inv, $"  new targets: {s.CubicTargets} cubic, {s.KnotTargets} knot; {s.GradientSteps} gradient steps{(s.Resets > 0 ? $", {s.Resets} divergence resets" : "")}"));
+        foreach (string hint in SummaryHints.For(s, piece)) Console.WriteLine("  " + hint);
         if (s.Targets.Length > 0) Console.WriteLine("  loss per target (first step -> last step):");
         for (int i = 0; i < s.Targets.Length; i++)
         {
