@@ -13,19 +13,23 @@ namespace Losses.Engine.Cli;
 public static class CommandLine
 {
     private const string LauncherCommands = """
-        run by the launcher (./losses), not by the engine:
-          visualise                the visualiser: ./losses visualise --help
+        run by the launcher (./losses), not by the engine (./losses help NAME for each):
+          visualise                the visuals: a window, a projector, a video with its sound (--frames F -o OUT.mp4 --audio WAV), a still
           bench                    voices | micro [filter] | ring | dsp: ./losses bench help
-          publish [win-x64]        the engine, self-contained, into out/losses-win-x64 for the concert machine
+          publish [win-x64|linux-x64] [-o DIR]
+                                   the engine, self-contained, into out/losses-RID (or DIR) for the concert machine
           plugin [--install]       the LV2/CLAP instrument (NativeAOT) into out/losses.lv2 [-o DIR.lv2], --install to ~/.lv2, ~/.clap
           test                     install what the tests need and run them
         """;
+
+    /// <summary>The commands of <see cref="LauncherCommands"/>: `help NAME` points to the launcher, and a misspelling may mean one.</summary>
+    private static readonly string[] RunByTheLauncher = ["visualise", "visualize", "bench", "publish", "plugin", "test"];
 
     public static int Run(string[] args) => ExitCode.Run(() =>
     {
         if (Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
         if (args is ["--version"]) return Version();
-        var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands)
+        var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands, RunByTheLauncher)
         {
             Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(),
         };
@@ -72,6 +76,7 @@ public static class CommandLine
             // Every output to a temporary file first; all moved into place together at the end, or none.
             using var outputs = new OutputSet(input, configPath);
             outputs.Check(output);
+            OptionReader.CheckOutputType("render", "-o", output, "a WAV (32-bit float)", ".wav");
             using PendingFile? summaryFile = summaryJson is null ? null : new PendingFile(summaryJson, set: outputs);
             using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate, outputs);
             using FrameRingWriter? ringWriter = ring is null ? null : FrameRingWriter.Create(ring);
@@ -97,7 +102,7 @@ public static class CommandLine
             { "--seed", "N", "random seed (default 1)", r => seed = r.ULong() },
             { "--block", "N", "block size in samples, 1..8192 (default 64)", r => block = r.Int(1, 8192) },
             { "--sample-rate", "HZ", "8000..384000 (default 48000)", r => sampleRate = r.Int(8000, 384000) },
-            { "--config", "FILE", "JSON config (see README; defaults otherwise)", r => configPath = r.Path() },
+            { "--config", "FILE", "JSON config (docs/config.md; defaults otherwise)", r => configPath = r.Path() },
             { "--preset", "NAME", "start from a preset instead of the defaults (ldd: the original piece); --config keys override it", r => preset = PresetName(r) },
             { "--summary-json", "FILE", "also write the render summary as JSON", r => summaryJson = r.Path() },
             { "--frames", "FILE", "also write every published frame to a frame log", r => framesPath = r.Path() },
@@ -182,7 +187,7 @@ public static class CommandLine
             { "--duration", "SECONDS", "stop after this long (default: until [q] or Ctrl-C)", r => o = o with { DurationSeconds = r.Seconds() } },
             { "--client", "NAME", "JACK client name (default losses)", r => o = o with { ClientName = r.Value() } },
             { "--bench-voices", "N", "hold N voices from the start (DSP-load measurements; see bench dsp)", r => o = o with { HoldVoices = r.Int(0, 16384) } },
-            { "--osc-in", "PORT", "take commands over OSC on this UDP port (README: OSC)", r => o = o with { OscInPort = r.Int(1, 65535) } },
+            { "--osc-in", "PORT", "take commands over OSC on this UDP port (docs/osc.md)", r => o = o with { OscInPort = r.Int(1, 65535) } },
             { "--summary-json", "FILE", "also write the end-of-set summary as JSON (for scripts)", r => o = o with { SummaryJson = r.Path() } },
         };
     }
@@ -259,7 +264,7 @@ public static class CommandLine
     private static Command PluginPreset()
     {
         string? name = null, configPath = null, preset = null, ring = null, output = null;
-        return new Command("plugin-preset", "NAME", "an LV2 preset of the plugin holding a config (README: Plugin)", () =>
+        return new Command("plugin-preset", "NAME", "an LV2 preset of the plugin holding a config (docs/plugin.md)", () =>
         {
             if (name is null) throw new UsageException("plugin-preset: give the preset a name: losses plugin-preset NAME --config FILE");
             // The presets extension's advice for user presets: ~/.lv2/<Plugin>_<Preset>.preset.lv2.
@@ -291,6 +296,7 @@ public static class CommandLine
         return new Command("example", "-o OUT.mid", "write the bundled example performance as a MIDI file", () =>
         {
             if (output is null) throw new UsageException("example: give the output file with -o OUT.mid");
+            OptionReader.CheckOutputType("example", "-o", output, "a Standard MIDI File", ".mid", ".midi");
             PendingFile.WriteAllBytes(output, ExamplePerformance.Create());
             Console.WriteLine($"wrote {output}");
             return 0;
@@ -311,10 +317,10 @@ public static class CommandLine
         }
         catch (OperationCanceledException) when (options.Cancel.IsCancellationRequested)
         {
-            bar.Finish();
+            bar.Finish(completed: false);
             throw interruption.Stopped(ring?.Fault);
         }
-        bar.Finish();
+        bar.Finish(completed: true);
         if (summaryJson is not null)
         {
             summaryJson.Stream.Write(System.Text.Encoding.UTF8.GetBytes(summary.ToJson()));

@@ -58,6 +58,7 @@ internal static class FramesCommand
         var lines = new RingFollowLines(reader);
         long shown = 0;
         long lastFrameMs = Environment.TickCount64;
+        bool timedOut = false;
         while (!stop.IsCancellationRequested && shown < count)
         {
             bool any = false;
@@ -76,13 +77,26 @@ internal static class FramesCommand
             }
             else
             {
-                if ((Environment.TickCount64 - lastFrameMs) / 1000.0 > timeout) break;
+                if ((Environment.TickCount64 - lastFrameMs) / 1000.0 > timeout)
+                {
+                    timedOut = true;
+                    break;
+                }
                 Thread.Sleep(2);
             }
         }
         output.Flush();
-        Console.Error.WriteLine($"losses: {reader.Seen} frames read, {reader.Lost} dropped");
-        return 0;
+        Console.Error.WriteLine($"{reader.Seen} frames read, {reader.Lost} dropped");
+        // A timeout before the first frame is a failure a script must see: nothing was there to watch.
+        if (timedOut && reader.Seen == 0)
+        {
+            string inv = timeout.ToString("0.###", CultureInfo.InvariantCulture);
+            Console.Error.WriteLine(reader.State == RingState.WaitingForEngine
+                ? $"losses: watch: no engine appeared on ring '{ring}' within {inv} s: start one (losses live, or losses render IN.mid -o OUT.wav --ring {ring} --realtime), or check the --ring name"
+                : $"losses: watch: no frame on ring '{ring}' within {inv} s: is its engine running?");
+            return ExitCode.Failed;
+        }
+        return ExitCode.Done;
     }
 
     private static string Text(in Frame f)

@@ -60,9 +60,9 @@ public static class LiveSession
             recorder?.Start(o, o.Ring, backend.SampleRate, backend.BufferSize);
             backend.Start(o.ConnectOutputs, o.Midi);
             using OscControl? osc = oscSocket is null ? null : new OscControl(core!, oscSocket);
-            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Port}")}");
+            Console.Error.WriteLine($"live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Port}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
-            if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
+            if (interactive) Console.Error.WriteLine("keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
             var stop = new StopSignal();
             var status = new StatusLine();

@@ -23,7 +23,7 @@ public sealed class RemoteCapture
         var frames = new List<Frame>();
         using (var source = new OscFrameSource(Port))
         {
-            Console.Error.WriteLine($"losses: {source.Describe()}");
+            Console.Error.WriteLine(source.Describe());
             var clock = Stopwatch.StartNew();
             long generation = 0;
             double lastFrame = 0;
@@ -34,7 +34,7 @@ public sealed class RemoteCapture
                 {
                     if (source.Generation != generation)
                     {
-                        if (generation != 0) Console.Error.WriteLine("losses: a new engine run began: keeping its frames only");
+                        if (generation != 0) Console.Error.WriteLine("a new engine run began: keeping its frames only");
                         generation = source.Generation;
                         frames.Clear();
                     }
@@ -47,7 +47,7 @@ public sealed class RemoteCapture
                     throw new VisualiserException($"no frames arrived on UDP {Port} in {WaitSeconds:0} s{(source.LastProblem is null ? "" : $" (last packet: {source.LastProblem})")}: send them with losses osc --frame-blob --to THIS-HOST:{Port}");
                 if (!any) Thread.Sleep(1);
             }
-            Console.Error.WriteLine($"losses: {source.Seen} frames received, {source.Lost} lost on the way, {source.Rejected} packets rejected, {source.Ignored} without a frame ignored");
+            Console.Error.WriteLine($"{source.Seen} frames received, {source.Lost} lost on the way, {source.Rejected} packets rejected, {source.Ignored} without a frame ignored");
         }
 
         string dir = Path.GetDirectoryName(Path.GetFullPath(OutputPath)) ?? ".";
