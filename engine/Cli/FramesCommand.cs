@@ -58,7 +58,7 @@ internal static class FramesCommand
         var lines = new RingFollowLines(reader);
         long shown = 0;
         long lastFrameMs = Environment.TickCount64;
-        bool timedOut = false;
+        bool timedOut = false, found = false;
         while (!stop.IsCancellationRequested && shown < count)
         {
             bool any = false;
@@ -70,6 +70,7 @@ internal static class FramesCommand
                 shown++;
             }
             lines.AfterPoll();
+            found |= reader.State != RingState.WaitingForEngine;
             if (any)
             {
                 output.Flush();
@@ -87,13 +88,11 @@ internal static class FramesCommand
         }
         output.Flush();
         Console.Error.WriteLine($"{reader.Seen} frames read, {reader.Lost} dropped");
-        // A timeout before the first frame is a failure a script must see: nothing was there to watch.
-        if (timedOut && reader.Seen == 0)
+        // A ring that never appeared is a failure a script must see (a misspelt --ring, no engine);
+        // an engine that stopped or was killed after it appeared is what the timeout is for.
+        if (timedOut && !found)
         {
-            string inv = timeout.ToString("0.###", CultureInfo.InvariantCulture);
-            Console.Error.WriteLine(reader.State == RingState.WaitingForEngine
-                ? $"losses: watch: no engine appeared on ring '{ring}' within {inv} s: start one (losses live, or losses render IN.mid -o OUT.wav --ring {ring} --realtime), or check the --ring name"
-                : $"losses: watch: no frame on ring '{ring}' within {inv} s: is its engine running?");
+            Console.Error.WriteLine($"losses: watch: no engine appeared on ring '{ring}' within {timeout.ToString("0.###", CultureInfo.InvariantCulture)} s: start one (losses live, or losses render IN.mid -o OUT.wav --ring {ring} --realtime), or check the --ring name");
             return ExitCode.Failed;
         }
         return ExitCode.Done;
