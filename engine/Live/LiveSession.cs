@@ -22,8 +22,8 @@ public static class LiveSession
     private const string AsioOnlyOnWindows = "ASIO runs only on Windows: use --audio jack here";
     /// <summary>The main thread's poll: keys, status line, MIDI journal.</summary>
     private const int PollMs = 20;
-    /// <summary>How many polls before a stop signal was seen its set's allocation measurement ends (100 ms: the signal's thread starts well within it).</summary>
-    private const int SignalMarginPolls = 5;
+    /// <summary>How many polls before a stop signal was seen its set's allocation measurement ends (0.2 s: the dispatch, warmed before the set, takes well under it).</summary>
+    private const int SignalMarginPolls = 10;
 
     public static int Run(LiveOptions o)
     {
@@ -69,6 +69,7 @@ public static class LiveSession
             if (interactive) Console.Error.WriteLine("keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
             var stop = new StopSignal();
+            stop.WarmUpAndArm();
             var status = new StatusLine();
             using TerminalKeys? keys = interactive ? new TerminalKeys() : null;
             if (interactive) status.Warm(processor!, core!);
