@@ -11,7 +11,7 @@ public static class Program
     public static int Main(string[] args) => ExitCode.Run(() =>
     {
         if (Engine.Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
-        return new CommandSet("losses bench", "Benchmarks (README: Benchmarks).")
+        return new CommandSet("losses bench", "Benchmarks (docs/benchmarks.md).")
         {
             VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(), Web.WebCommand.Command(),
         }.Run(args);

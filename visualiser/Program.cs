@@ -11,7 +11,7 @@ public static class Program
           live:     losses visualise [--ring NAME] [--video SRC] [--size WxH] [--fullscreen] [--status SECONDS]
           remote:   losses visualise --listen [ADDR:]PORT [--allow ADDR[/BITS]] [live options]   frames from losses osc --frame-blob
                     losses visualise --listen [ADDR:]PORT -o OUT.png|OUT.mp4 [--at SECONDS] [offline options]
-          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--video SRC] [--size WxH] [--fps N] [--hud] [--max-seconds S]
+          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--audio IN.wav] [--video SRC] [--size WxH] [--fps N] [--hud] [--max-seconds S]
           still:    losses visualise --frames IN.frames -o OUT.png [--at SECONDS] [--video SRC] [--size WxH] [--hud]
           bench:    losses visualise --bench [--size WxH] [--count N] [--feed WxH]
           monitors: losses visualise --monitors
@@ -28,7 +28,7 @@ public static class Program
     private static Command Command()
     {
         string ring = "losses";
-        string? video = null, frames = null, output = null, monitor = null;
+        string? video = null, frames = null, output = null, monitor = null, audio = null;
         int width = 1280, height = 720, count = 300;
         double fps = 60, status = 0, maxSeconds = Protocol.Limits.DefaultMaxSeconds;
         double? at = null;
@@ -43,8 +43,9 @@ public static class Program
             if (frames is not null)
             {
                 if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");
-                return new OfflineRender { FramesPath = frames, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at, MaxSeconds = maxSeconds }.Run();
+                return new OfflineRender { FramesPath = frames, OutputPath = output, Audio = audio, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at, MaxSeconds = maxSeconds }.Run();
             }
+            if (audio is not null) throw new UsageException("visualise: --audio goes with --frames IN.frames -o OUT.mp4 (the render's WAV into its video)");
             Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.LoopbackOnly;
             if (listen is null && allow.Count > 0) throw new UsageException("visualise: --allow names who may send frames: give --listen [ADDR:]PORT too");
             if (listen is not null && !Protocol.Osc.OscSenders.TryCreate(listen, allow, "--allow", out senders, out string problem))
@@ -65,7 +66,8 @@ public static class Program
             { "--monitor", "N|NAME", "full screen on that monitor (the projector); F: a window on it", r => monitor = r.Value() },
             { "--monitors", "list the monitors (number, name, position, mode)", () => monitors = true },
             { "--frames", "IN.frames", "render this frame log (offline) instead of following the ring", r => frames = r.Path() },
-            { "-o|--output", "OUT", "the video (.mp4, .mov, .m4v, .avi) or still (.png) to write", r => output = r.Path() },
+            { "-o|--output", "OUT", "the video (.mp4, .mov, .m4v: H.264 with ffmpeg; .avi) or still (.png) to write", r => output = r.Path() },
+            { "--audio", "IN.wav", "the sound of the video: the WAV of the same render (AAC, with ffmpeg)", r => audio = r.Path() },
             { "--max-seconds", "S", "refuse a frame log whose last frame is later than this (default 14400 = 4 h)", r => maxSeconds = r.Number(1, Protocol.Limits.HighestMaxSeconds) },
             { "--fps", "N", "video frames per second, 1..240 (default 60)", r => fps = r.Number(1, 240) },
             { "--at", "SECONDS", "the still's time in the performance", r => at = r.Number(0, 1e7) },

@@ -13,19 +13,24 @@ namespace Losses.Engine.Cli;
 public static class CommandLine
 {
     private const string LauncherCommands = """
-        run by the launcher (./losses), not by the engine:
-          visualise                the visualiser: ./losses visualise --help
-          bench                    voices | micro [filter] | ring | dsp: ./losses bench help
-          publish [win-x64]        the engine, self-contained, into out/losses-win-x64 for the concert machine
+        run by the launcher (./losses), not by the engine (./losses help NAME for each):
+          visualise                the visuals: a window, a projector, a video with its sound (--frames F -o OUT.mp4 --audio WAV), a still
+          web                      the visuals in a browser: serves a page that follows the engine (any machine, Windows too)
+          bench                    voices | micro [filter] | ring | dsp | web: ./losses bench help
+          publish [win-x64|linux-x64] [-o DIR]
+                                   the engine and the browser visualiser, self-contained, into out/losses-RID (or DIR) for the concert machine
           plugin [--install]       the LV2/CLAP instrument (NativeAOT) into out/losses.lv2 [-o DIR.lv2], --install to ~/.lv2, ~/.clap
           test                     install what the tests need and run them
         """;
+
+    /// <summary>The commands of <see cref="LauncherCommands"/>: `help NAME` points to the launcher, and a misspelling may mean one.</summary>
+    private static readonly string[] RunByTheLauncher = ["visualise", "visualize", "web", "bench", "publish", "plugin", "test"];
 
     public static int Run(string[] args) => ExitCode.Run(() =>
     {
         if (Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
         if (args is ["--version"]) return Version();
-        var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands)
+        var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands, RunByTheLauncher)
         {
             Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(), Rings(),
         };
@@ -104,6 +109,7 @@ public static class CommandLine
             // Every output to a temporary file first; all moved into place together at the end, or none.
             using var outputs = new OutputSet(input, configPath);
             outputs.Check(output);
+            OptionReader.CheckOutputType("render", "-o", output, "a WAV (32-bit float)", ".wav");
             using PendingFile? summaryFile = summaryJson is null ? null : new PendingFile(summaryJson, set: outputs);
             using FrameLogWriter? log = framesPath is null ? null : new FrameLogWriter(framesPath, sampleRate, outputs);
             using FrameRingWriter? ringWriter = ring is null ? null : FrameRingWriter.Create(ring);
@@ -119,7 +125,7 @@ public static class CommandLine
                 output, summaryFile, sink, interruption, ringWriter);
             log?.Commit();
             outputs.Commit();
-            Print(summary);
+            Print(summary, config.Piece);
             if (framesPath is not null) Console.WriteLine($"  {log!.Count} frames -> {framesPath}");
             return 0;
         })
@@ -129,7 +135,7 @@ public static class CommandLine
             { "--seed", "N", "random seed (default 1)", r => seed = r.ULong() },
             { "--block", "N", "block size in samples, 1..8192 (default 64)", r => block = r.Int(1, 8192) },
             { "--sample-rate", "HZ", "8000..384000 (default 48000)", r => sampleRate = r.Int(8000, 384000) },
-            { "--config", "FILE", "JSON config (see README; defaults otherwise)", r => configPath = r.Path() },
+            { "--config", "FILE", "JSON config (docs/config.md; defaults otherwise)", r => configPath = r.Path() },
             { "--preset", "NAME", "start from a preset instead of the defaults (ldd: the original piece); --config keys override it", r => preset = PresetName(r) },
             { "--summary-json", "FILE", "also write the render summary as JSON", r => summaryJson = r.Path() },
             { "--frames", "FILE", "also write every published frame to a frame log", r => framesPath = r.Path() },
@@ -144,8 +150,9 @@ public static class CommandLine
         string outDir = "out";
         string? visualiser = null;
         ulong seed = 1;
-        return new Command("demo", "", "render the bundled example performance into out/demo.wav (+ demo.json, demo.frames; the launcher adds demo.mp4)", () =>
+        return new Command("demo", "", "render the bundled example performance into out/ (demo.wav, demo.json, demo.frames; the launcher adds demo.mp4)", () =>
         {
+            if (File.Exists(outDir)) throw new IOException($"demo: -o {outDir} is a file: give a folder (it is created when missing)");
             Directory.CreateDirectory(outDir);
             MidiPerformance performance = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", RenderOptions.DefaultSampleRate);
             string wav = Path.Combine(outDir, "demo.wav");
@@ -159,9 +166,13 @@ public static class CommandLine
             RenderSummary summary = RenderWithProgress(performance, EngineConfig.Default, options, wav, summaryFile, log, interruption);
             log.Commit();
             outputs.Commit();
-            Print(summary);
+            Print(summary, EngineConfig.Default.Piece);
             Console.WriteLine($"  {log.Count} frames -> {frames}");
-            return visualiser is null ? 0 : RenderDemoVideo(visualiser, frames, Path.Combine(outDir, "demo.mp4"), interruption);
+            string video = Path.Combine(outDir, "demo.mp4");
+            int code = visualiser is null ? 0 : RenderDemoVideo(visualiser, frames, wav, video, interruption);
+            if (code == 0)
+                Console.WriteLine(visualiser is null ? $"open {wav} to listen" : $"open {video} (the visuals with the sound), or {wav} to listen");
+            return code;
         })
         {
             { "-o|--out-dir", "DIR", "the folder to write into (default out)", r => outDir = r.Value() is { Length: > 0 } dir ? dir : throw r.Error("-o is empty: give a folder") },
@@ -171,12 +182,12 @@ public static class CommandLine
     }
 
     /// <summary>The demo's visuals: the visualiser renders the frame log over a generated background (no camera needed).</summary>
-    private static int RenderDemoVideo(string visualiser, string frames, string video, Interruption interruption)
+    private static int RenderDemoVideo(string visualiser, string frames, string wav, string video, Interruption interruption)
     {
         // The host that runs this engine (dotnet), unless the engine is a published executable of its own.
         string host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
         var start = new System.Diagnostics.ProcessStartInfo(host) { UseShellExecute = false };
-        foreach (string arg in (string[])[visualiser, "--frames", frames, "-o", video, "--video", "pattern", "--size", "640x360", "--fps", "30", "--hud"])
+        foreach (string arg in (string[])[visualiser, "--frames", frames, "-o", video, "--audio", wav, "--video", "pattern", "--size", "640x360", "--fps", "30", "--hud"])
             start.ArgumentList.Add(arg);
         using var child = System.Diagnostics.Process.Start(start) ?? throw new IOException($"cannot start the visualiser {visualiser}");
         // Ctrl-C reaches the child from the terminal; a SIGTERM sent to the engine alone is passed on,
@@ -216,7 +227,7 @@ public static class CommandLine
             { "--duration", "SECONDS", "stop after this long (default: until [q] or Ctrl-C)", r => o = o with { DurationSeconds = r.Seconds() } },
             { "--client", "NAME", "JACK client name (default losses)", r => o = o with { ClientName = r.Value() } },
             { "--bench-voices", "N", "hold N voices from the start (DSP-load measurements; see bench dsp)", r => o = o with { HoldVoices = r.Int(0, 16384) } },
-            { "--osc-in", "[ADDR:]PORT", "take commands over OSC on this UDP port, this machine only; ADDR (0.0.0.0: every interface) opens it to --osc-allow (README: OSC)", r => o = o with { OscIn = ListenAddress(r) } },
+            { "--osc-in", "[ADDR:]PORT", "take commands over OSC on this UDP port, this machine only; ADDR (0.0.0.0: every interface) opens it to --osc-allow (docs/osc.md)", r => o = o with { OscIn = ListenAddress(r) } },
             { "--osc-allow", "ADDR[/BITS]|any", "who may send OSC commands when --osc-in has an address (repeatable): 192.168.1.20, 192.168.1.0/24, any", r => allow.Add(r.Value()) },
             { "--summary-json", "FILE", "also write the end-of-set summary as JSON (for scripts)", r => o = o with { SummaryJson = r.Path() } },
         };
@@ -298,7 +309,7 @@ public static class CommandLine
     private static Command PluginPreset()
     {
         string? name = null, configPath = null, preset = null, ring = null, output = null;
-        return new Command("plugin-preset", "NAME", "an LV2 preset of the plugin holding a config (README: Plugin)", () =>
+        return new Command("plugin-preset", "NAME", "an LV2 preset of the plugin holding a config (docs/plugin.md)", () =>
         {
             if (name is null) throw new UsageException("plugin-preset: give the preset a name: losses plugin-preset NAME --config FILE");
             // The presets extension's advice for user presets: ~/.lv2/<Plugin>_<Preset>.preset.lv2.
@@ -330,6 +341,7 @@ public static class CommandLine
         return new Command("example", "-o OUT.mid", "write the bundled example performance as a MIDI file", () =>
         {
             if (output is null) throw new UsageException("example: give the output file with -o OUT.mid");
+            OptionReader.CheckOutputType("example", "-o", output, "a Standard MIDI File", ".mid", ".midi");
             PendingFile.WriteAllBytes(output, ExamplePerformance.Create());
             Console.WriteLine($"wrote {output}");
             return 0;
@@ -350,10 +362,10 @@ public static class CommandLine
         }
         catch (OperationCanceledException) when (options.Cancel.IsCancellationRequested)
         {
-            bar.Finish();
+            bar.Finish(completed: false);
             throw interruption.Stopped(ring?.Fault);
         }
-        bar.Finish();
+        bar.Finish(completed: true);
         if (summaryJson is not null)
         {
             summaryJson.Stream.Write(System.Text.Encoding.UTF8.GetBytes(summary.ToJson()));
@@ -362,7 +374,7 @@ public static class CommandLine
         return summary;
     }
 
-    private static void Print(RenderSummary s)
+    private static void Print(RenderSummary s, PieceSettings piece)
     {
         var inv = CultureInfo.InvariantCulture;
         string peakDb = s.Peak > 0 ? (20 * Math.Log10(s.Peak)).ToString("0.0", inv) + " dBFS" : "silent";
@@ -371,6 +383,7 @@ public static class CommandLine
         Console.WriteLine(string.Create(inv, $"  loudness {(s.LoudnessLufs is double lufs ? lufs.ToString("0.0", inv) + " LUFS" : "silent")} integrated (BS.1770), true peak {(double.IsFinite(s.TruePeakDbtp) ? s.TruePeakDbtp.ToString("0.0", inv) + " dBTP" : "silent")}"));
         Console.WriteLine(string.Create(inv, $"  notes {s.Notes}, parts visited {string.Join(' ', s.PartsVisited)} ({s.PartChanges} part changes)"));
         Console.WriteLine(string.Create(inv, $"  new targets: {s.CubicTargets} cubic, {s.KnotTargets} knot; {s.GradientSteps} gradient steps{(s.Resets > 0 ? $", {s.Resets} divergence resets" : "")}"));
+        foreach (string hint in SummaryHints.For(s, piece)) Console.WriteLine("  " + hint);
         if (s.Targets.Length > 0) Console.WriteLine("  loss per target (first step -> last step):");
         for (int i = 0; i < s.Targets.Length; i++)
         {

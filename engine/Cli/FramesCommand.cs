@@ -58,6 +58,7 @@ internal static class FramesCommand
         var lines = new RingFollowLines(reader);
         long shown = 0;
         long lastFrameMs = Environment.TickCount64;
+        bool timedOut = false, found = false;
         while (!stop.IsCancellationRequested && shown < count)
         {
             bool any = false;
@@ -69,6 +70,7 @@ internal static class FramesCommand
                 shown++;
             }
             lines.AfterPoll();
+            found |= reader.State != RingState.WaitingForEngine;
             if (any)
             {
                 output.Flush();
@@ -76,13 +78,24 @@ internal static class FramesCommand
             }
             else
             {
-                if ((Environment.TickCount64 - lastFrameMs) / 1000.0 > timeout) break;
+                if ((Environment.TickCount64 - lastFrameMs) / 1000.0 > timeout)
+                {
+                    timedOut = true;
+                    break;
+                }
                 Thread.Sleep(2);
             }
         }
         output.Flush();
-        Console.Error.WriteLine($"losses: {reader.Seen} frames read, {reader.Lost} dropped");
-        return 0;
+        Console.Error.WriteLine($"{reader.Seen} frames read, {reader.Lost} dropped");
+        // A ring that never appeared is a failure a script must see (a misspelt --ring, no engine);
+        // an engine that stopped or was killed after it appeared is what the timeout is for.
+        if (timedOut && !found)
+        {
+            Console.Error.WriteLine($"losses: watch: no engine appeared on ring '{ring}' within {timeout.ToString("0.###", CultureInfo.InvariantCulture)} s: start one (losses live, or losses render IN.mid -o OUT.wav --ring {ring} --realtime), or check the --ring name");
+            return ExitCode.Failed;
+        }
+        return ExitCode.Done;
     }
 
     private static string Text(in Frame f)

@@ -16,12 +16,12 @@ internal sealed class RingFollowLines(FrameRingReader reader)
     {
         if (reader.Generation != _generation)
         {
-            if (_generation != 0) Console.Error.WriteLine($"losses: engine restarted (generation {reader.Generation})");
+            if (_generation != 0) Console.Error.WriteLine($"engine restarted (generation {reader.Generation})");
             _generation = reader.Generation;
         }
         if (reader.Lost != _lost)
         {
-            Console.Error.WriteLine($"losses: dropped {reader.Lost - _lost} frames (total {reader.Lost})");
+            Console.Error.WriteLine($"dropped {reader.Lost - _lost} frames (total {reader.Lost})");
             _lost = reader.Lost;
         }
     }
@@ -38,6 +38,6 @@ internal sealed class RingFollowLines(FrameRingReader reader)
             RingState.Stalled => $"engine stopped: no heartbeat for {reader.HeartbeatAgeMs / 1000.0:0.0} s (killed or hung); waiting for it to start again...",
             _ => $"reading ring '{reader.Name}' (generation {reader.Generation}, {reader.Capacity} slots)",
         };
-        Console.Error.WriteLine($"losses: {message}");
+        Console.Error.WriteLine(message);
     }
 }

@@ -20,6 +20,10 @@ public static class LiveSession
 {
     private const int MaxBlock = 8192;
     private const string AsioOnlyOnWindows = "ASIO runs only on Windows: use --audio jack here";
+    /// <summary>The main thread's poll: keys, status line, MIDI journal.</summary>
+    private const int PollMs = 20;
+    /// <summary>How many polls before a stop signal was seen its set's allocation measurement ends (0.2 s: the dispatch, warmed before the set, takes well under it).</summary>
+    private const int SignalMarginPolls = 10;
 
     public static int Run(LiveOptions o)
     {
@@ -60,50 +64,65 @@ public static class LiveSession
             recorder?.Start(o, o.Ring, backend.SampleRate, backend.BufferSize);
             backend.Start(o.ConnectOutputs, o.Midi);
             using OscControl? osc = oscSocket is null ? null : new OscControl(core!, oscSocket);
-            Console.Error.WriteLine($"losses: live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Describe()}")}");
+            Console.Error.WriteLine($"live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Describe()}")}");
             bool interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected;
-            if (interactive) Console.Error.WriteLine("losses: keys: [n] next part  [p] panic (all notes off)  [q] quit");
+            if (interactive) Console.Error.WriteLine("keys: [n] next part  [p] panic (all notes off)  [q] quit");
 
             var stop = new StopSignal();
+            stop.WarmUpAndArm();
             var status = new StatusLine();
+            using TerminalKeys? keys = interactive ? new TerminalKeys() : null;
+            if (interactive) status.Warm(processor!, core!);
             long warmUpSample = (long)(o.WarmUpSeconds * backend.SampleRate);
             long endSample = o.DurationSeconds is double d ? (long)(d * backend.SampleRate) : long.MaxValue;
             (int G0, int G1, int G2, long Bytes, long Cycle)? baseline = null;
             string? ending = null;
+            bool quit = false;
+            // The process's allocation and collection counts at each of the last polls: a stop by signal
+            // (SIGTERM, or SIGINT sent by kill) ends the measurement a few polls before it was seen, because
+            // .NET's dispatch of the signal starts a thread (allocates) before the handler runs. Keys and
+            // Ctrl-C on the terminal arrive as bytes and need no such margin.
+            var polls = new (long Bytes, int G0, int G1, int G2)[SignalMarginPolls + 1];
+            long pollCount = 0;
 
             while (true)
             {
-                Thread.Sleep(20);
+                Thread.Sleep(PollMs);
                 recorder?.DrainMidi(core!.Recording);
                 long now = processor!.SampleTime;
                 if (baseline is null && now >= warmUpSample)
                     baseline = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(true), core!.Cycles);
+                if (baseline is not null)
+                    polls[pollCount++ % polls.Length] = (GC.GetTotalAllocatedBytes(true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                 backend.Maintain();
                 if (backend.Lost is string lost) { ending = lost; break; }
                 if (ring.Fault is string fault) { ending = fault; break; }
                 if (core!.Faulted) { ending = "the engine faulted (a bug): stopped"; break; }
-                if (now >= endSample || stop.Requested) break;
-                if (interactive)
+                if (now >= endSample || stop.Requested || quit) break;
+                if (keys is not null)
                 {
-                    while (Console.KeyAvailable)
+                    for (TerminalKey key; (key = keys.Next()) != TerminalKey.None;)
                     {
-                        switch (char.ToLowerInvariant(Console.ReadKey(intercept: true).KeyChar))
-                        {
-                            case 'n': core.RequestNextPart(); break;
-                            case 'p': core.RequestPanic(); break;
-                            case 'q': stop.Request(); break;
-                        }
+                        if (key == TerminalKey.NextPart) core.RequestNextPart();
+                        else if (key == TerminalKey.Panic) core.RequestPanic();
+                        else quit = true;
                     }
                     status.Show(processor, core, backend.Xruns, ring.Position);
                 }
             }
+            // Measured before anything of the shutdown allocates; for a signal, SignalMarginPolls polls before it was seen.
+            bool bySignal = stop.Requested && !quit;
+            (long Bytes, int G0, int G1, int G2) end = bySignal && pollCount > SignalMarginPolls
+                ? polls[(pollCount - 1 - SignalMarginPolls) % polls.Length]
+                : (GC.GetTotalAllocatedBytes(true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            long allocated = baseline is { } b0 ? end.Bytes - b0.Bytes : -1;
+            int[]? gcCounts = baseline is { } b1 ? [end.G0 - b1.G0, end.G1 - b1.G1, end.G2 - b1.G2] : null;
+            string collections = gcCounts is not null ? $"{gcCounts[0]}/{gcCounts[1]}/{gcCounts[2]}" : "n/a (stopped before warm-up)";
+            string measuredTo = bySignal && baseline is not null
+                ? string.Create(CultureInfo.InvariantCulture, $" (to {SignalMarginPolls * PollMs / 1000.0:0.00} s before the stop signal: .NET's signal dispatch allocates; q or Ctrl-C on the terminal does not)")
+                : "";
+            keys?.Dispose(); // the terminal as it was, before the summary is printed
             if (interactive) status.Clear();
-
-            // Measured before anything of the shutdown allocates.
-            long allocated = baseline is { } b0 ? GC.GetTotalAllocatedBytes(true) - b0.Bytes : -1;
-            string collections = baseline is { } b1
-                ? $"{GC.CollectionCount(0) - b1.G0}/{GC.CollectionCount(1) - b1.G1}/{GC.CollectionCount(2) - b1.G2}"
-                : "n/a (stopped before warm-up)";
             (float median, float p99, float max, long cycles) = core!.Meter.Summary(baseline?.Cycle ?? 0);
 
             osc?.Dispose();
@@ -115,7 +134,7 @@ public static class LiveSession
             Console.WriteLine(string.Create(inv, $"live: {processor.SampleTime / (double)backend.SampleRate:0.00} s, {core.Cycles} cycles of {backend.BufferSize} at {backend.SampleRate} Hz, {backend.Xruns} xruns, {backend.Skips().Length} clock slips against the device (net {backend.Skips().Sum(k => k.Frames)} frames)"));
             Console.WriteLine(string.Create(inv, $"  dsp load (callback/period) after warm-up: median {median * 100:0.00}%, p99 {p99 * 100:0.00}%, max {max * 100:0.00}% over {cycles} cycles"));
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
-            Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}"));
+            Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}{measuredTo}"));
             if (o.PlayFile is not null) Console.WriteLine(string.Create(inv, $"  played {core.Played} of {core.Play.Length} events of {o.PlayFile}"));
             if (osc is not null) Console.WriteLine(string.Create(inv, $"  osc in: {osc.Packets} packets, {osc.Commands} commands, {osc.Malformed} malformed, {osc.Oversized} oversized, {osc.Unknown} unknown, {osc.Refused} refused (sender not allowed), {osc.Limited} over the rate limit (dropped)"));
             if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
@@ -139,7 +158,7 @@ public static class LiveSession
                     Frames = ring.Position,
                     Notes = processor.Piece.NoteOns,
                     GradientSteps = processor.Piece.GradientSteps,
-                    GcCollections = baseline is { } b2 ? [GC.CollectionCount(0) - b2.G0, GC.CollectionCount(1) - b2.G1, GC.CollectionCount(2) - b2.G2] : null,
+                    GcCollections = gcCounts,
                     AllocatedBytes = baseline is null ? null : allocated,
                     Played = o.PlayFile is null ? null : core.Played,
                     Ending = ending,
@@ -182,6 +201,18 @@ public static class LiveSession
             if (block % 25 == 20) events[count++] = MidiEvent.Control(0, 123, 0);
             if (block % 500 == 499) { events[count++] = MidiEvent.Control(0, pedal, 127); events[count++] = MidiEvent.Control(0, pedal, 0); }
             scratch.Process(left, right, events.AsSpan(0, count));
+        }
+        // The performer's requests (keys, OSC) through a core of their own: their paths are compiled
+        // here, not at the first key press of the set (a method compiled mid-set was seen to allocate).
+        var core = new LiveCore(scratch, recording: false);
+        double period = (double)buffer / sampleRate;
+        for (int i = 0; i < 64; i++)
+        {
+            if (i % 4 == 0) core.RequestNextPart();
+            if (i % 4 == 1) core.RequestPanic();
+            if (i % 8 == 2) core.RequestPart(1 + i % 4);
+            if (i % 8 == 3) core.RequestNewTarget();
+            core.Cycle(left, right, period);
         }
     }
 

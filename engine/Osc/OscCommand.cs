@@ -26,7 +26,7 @@ internal static class OscCommand
         string sc = $"127.0.0.1:{LddMessages.SuperColliderPort}", of = $"127.0.0.1:{LddMessages.OpenFrameworksPort}";
         string? configPath = null;
         double timeout = double.PositiveInfinity;
-        return new Command("osc", "", "send the frames of a live ring as OSC over UDP (README: OSC)",
+        return new Command("osc", "", "send the frames of a live ring as OSC over UDP (docs/osc.md)",
             () => Run(ring, to, rate, blob, ldd, once, sc, of, configPath, timeout))
         {
             { "--ring", "NAME", "ring to read (default losses)", r => ring = r.Ring() },
@@ -59,7 +59,7 @@ internal static class OscCommand
         // A running engine is joined at its next frame; one that starts later is read from its first.
         using FrameRingReader reader = FrameRingReader.Open(ring, RingJoin.Latest);
         string where = string.Join(", ", to.Select(e => e.ToString()).Concat(ldd ? [$"sclang {sc}", $"openFrameworks {of}"] : []));
-        Console.Error.WriteLine($"losses: osc from ring '{ring}' to {where}; continuous values at {(rate > 0 ? rate.ToString(CultureInfo.InvariantCulture) + " Hz" : "every frame")}{(blob ? "; whole frames as /losses/frame" : "")}");
+        Console.Error.WriteLine($"osc from ring '{ring}' to {where}; continuous values at {(rate > 0 ? rate.ToString(CultureInfo.InvariantCulture) + " Hz" : "every frame")}{(blob ? "; whole frames as /losses/frame" : "")}");
 
         var lines = new RingFollowLines(reader);
         long bundles = 0, tooBig = 0;
@@ -106,7 +106,7 @@ internal static class OscCommand
         }
         long failures = sender.Failures + (superCollider?.Failures ?? 0) + (openFrameworks?.Failures ?? 0);
         long bytes = sender.Bytes + (superCollider?.Bytes ?? 0) + (openFrameworks?.Bytes ?? 0);
-        Console.Error.WriteLine($"losses: {reader.Seen} frames read, {reader.Lost} lost; {bundles} bundles sent ({bytes} bytes), {failures} sends failed (nobody listening?){(tooBig > 0 ? $", {tooBig} too big" : "")}");
+        Console.Error.WriteLine($"{reader.Seen} frames read, {reader.Lost} lost; {bundles} bundles sent ({bytes} bytes), {failures} sends failed (nobody listening?){(tooBig > 0 ? $", {tooBig} too big" : "")}");
         return 0;
     }
 

@@ -101,8 +101,11 @@ public sealed class Command(string name, string synopsis, string summary, Func<i
             }
             Option? option = _options.Find(o => !o.IsOperand && o.Names.Contains(arg));
             if (option is null && (arg.StartsWith('-') && arg.Length > 1 || operand is null))
-                throw reader.Error(arg.StartsWith('-') ? $"unknown option '{arg}' (try: losses {Name} --help)"
+            {
+                string? guess = arg.StartsWith('-') ? Suggestion.Closest(arg, _options.Where(o => !o.IsOperand).SelectMany(o => o.Names)) : null;
+                throw reader.Error(arg.StartsWith('-') ? $"unknown option '{arg}'{(guess is null ? "" : $": did you mean {guess}?")} (try: losses {Name} --help)"
                                                         : $"unexpected argument '{arg}' (try: losses {Name} --help)");
+            }
             reader.Current = option ?? operand!;
             reader.Typed = arg;
             reader.Current.Set(reader);
@@ -215,6 +218,17 @@ public sealed class OptionReader
         return OutputSet.PathProblem(path) is string problem ? throw Error($"{what ?? Name} {problem}") : path;
     }
 
+    /// <summary>
+    /// The type an output's extension names must be the type the command writes (render -o x.mp3 would be
+    /// a WAV named .mp3): a usage error naming what to give. Call it once the path is known to be a file
+    /// the command may write (a device or an input is refused before, with its own line).
+    /// </summary>
+    public static void CheckOutputType(string command, string option, string path, string type, params string[] extensions)
+    {
+        if (!extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+            throw new UsageException($"{command}: {option} {path}: {command} writes {type}: give a name ending in {string.Join(" or ", extensions)}");
+    }
+
     /// <summary>A ring name (letters, digits, '-', '_', '.'): checked here, so a bad one is exit 2 in every program.</summary>
     public string Ring()
     {
@@ -231,7 +245,8 @@ public sealed class OptionReader
 /// <c>COMMAND --help</c> one command's help; an unknown command is a usage error.
 /// </summary>
 /// <param name="notes">Lines printed after the commands (commands the launcher runs, pointers).</param>
-public sealed class CommandSet(string program, string summary, string? notes = null) : IEnumerable<Command>
+/// <param name="elsewhere">Commands another program runs (the launcher's): `help NAME` points there, and a misspelling can be one of them.</param>
+public sealed class CommandSet(string program, string summary, string? notes = null, IReadOnlyList<string>? elsewhere = null) : IEnumerable<Command>
 {
     private readonly List<Command> _commands = [];
 
@@ -243,7 +258,15 @@ public sealed class CommandSet(string program, string summary, string? notes = n
     {
         if (args.Count == 0 || args[0] is "help" or "-h" or "--help")
         {
-            if (args.Count > 1 && args[0] == "help") return Find(args[1]).Run(["--help"]);
+            if (args.Count > 1 && args[0] == "help")
+            {
+                if (elsewhere?.Contains(args[1]) == true)
+                {
+                    Console.Out.WriteLine($"{args[1]} is run by the launcher: ./losses help {args[1]} (or ./losses {args[1]} --help)");
+                    return ExitCode.Done;
+                }
+                return Find(args[1]).Run(["--help"]);
+            }
             Console.Out.Write(Help());
             return ExitCode.Done;
         }
@@ -251,9 +274,13 @@ public sealed class CommandSet(string program, string summary, string? notes = n
     }
 
     /// <summary>The command typed: the last word of its name ("voices" of "bench voices").</summary>
-    private Command Find(string name) =>
-        _commands.Find(c => c.Name.Split(' ')[^1] == name)
-        ?? throw new UsageException($"unknown command '{name}' (try: {program} help)");
+    private Command Find(string name)
+    {
+        Command? found = _commands.Find(c => c.Name.Split(' ')[^1] == name);
+        if (found is not null) return found;
+        string? guess = Suggestion.Closest(name, _commands.Where(c => !c.Hidden).Select(c => c.Name.Split(' ')[^1]).Concat(elsewhere ?? []));
+        throw new UsageException($"unknown command '{name}'{(guess is null ? "" : $": did you mean {guess}?")} (try: {program} help)");
+    }
 
     /// <summary>Every command with its options, then the notes.</summary>
     public string Help()
@@ -265,5 +292,39 @@ public sealed class CommandSet(string program, string summary, string? notes = n
         text.Append(CultureInfo.InvariantCulture, $"\n{program} COMMAND --help prints one command's help.\n");
         if (notes is not null) text.Append('\n').Append(notes.TrimEnd()).Append('\n');
         return text.ToString();
+    }
+}
+
+/// <summary>"Did you mean": the known word nearest a misspelt one, when it is near enough to be what was meant.</summary>
+public static class Suggestion
+{
+    /// <summary>The candidate within a small edit distance of <paramref name="typed"/> (at most 2, and less than half its letters), else null.</summary>
+    public static string? Closest(string typed, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        int letters = typed.TrimStart('-').Length;
+        foreach (string candidate in candidates.Distinct())
+        {
+            int d = Distance(typed, candidate);
+            if (d < bestDistance) (best, bestDistance) = (candidate, d);
+        }
+        return bestDistance <= 2 && bestDistance * 2 < letters ? best : null;
+    }
+
+    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours each cost 1.</summary>
+    public static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Losses.Tests.Visualiser;
 
 namespace Losses.Tests.Cli;
@@ -161,51 +160,6 @@ public partial class CommandLineConventionTests
             Assert.True(r.GetProperty("xruns").GetInt64() >= 0);
         }
     }
-
-    /// <summary>
-    /// The README's command block is what the programs take: every option it lists for a command
-    /// appears in that command's --help.
-    /// </summary>
-    [Fact]
-    public void Every_option_the_readme_lists_is_in_its_commands_help()
-    {
-        string readme = File.ReadAllText(Path.Combine(TestFiles.RepositoryRoot, "README.md"));
-        string block = readme[readme.IndexOf("## Commands", StringComparison.Ordinal)..];
-        block = block[(block.IndexOf("```", StringComparison.Ordinal) + 3)..];
-        block = block[..block.IndexOf("```", StringComparison.Ordinal)];
-        string? command = null;
-        int checkedOptions = 0;
-        foreach (string raw in block.Split('\n'))
-        {
-            string line = raw.Trim();
-            if (line.StartsWith("./losses ", StringComparison.Ordinal)) command = line.Split(' ')[1];
-            if (command is null or "test" or "publish" or "plugin" or "help" or "COMMAND") continue;
-            // bench lines name several subcommands: "bench micro [filter] | bench ring [--frames N] ...".
-            foreach (string part in Regex.Split(line.StartsWith("./losses ", StringComparison.Ordinal) ? line[9..] : line, @"\|\s*(?=bench )"))
-            {
-                string[] words = part.Trim().Split(' ');
-                string[] args = command switch
-                {
-                    "visualise" => ["--help"],
-                    "bench" when words[0] == "bench" => [words[1], "--help"],
-                    "bench" => throw new InvalidOperationException($"a bench line without its subcommand: {line}"),
-                    _ => [command, "--help"],
-                };
-                string program = command switch { "visualise" => "visualiser", "bench" => "bench", _ => "engine" };
-                string help = Run(program, args).Stdout;
-                foreach (Match m in Option().Matches(part))
-                {
-                    Assert.True(Regex.IsMatch(help, $@"(^|[\s,]){Regex.Escape(m.Value)}\b", RegexOptions.Multiline),
-                        $"README lists {m.Value} for '{string.Join(' ', args[..^1])}' but its help does not:\n{help}");
-                    checkedOptions++;
-                }
-            }
-        }
-        Assert.True(checkedOptions > 50, $"only {checkedOptions} options found in the README's command block");
-    }
-
-    [GeneratedRegex(@"(?<![\w-])--?[a-z][a-z-]*")]
-    private static partial Regex Option();
 
     private static EngineCli.Outcome Run(string program, string[] args) => program switch
     {

@@ -23,6 +23,21 @@ public static class EngineCli
         return RunProgram(dll, new Dictionary<string, string>(), args);
     }
 
+    /// <summary>The launcher (./losses) as a person types it, from <paramref name="workingDirectory"/> (default: the repository).</summary>
+    public static Outcome RunLauncher(string? workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? TestFiles.RepositoryRoot,
+        };
+        start.ArgumentList.Add(Path.Combine(TestFiles.RepositoryRoot, "losses"));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        return Wait(start, "losses " + string.Join(' ', args));
+    }
+
     /// <summary>Runs one of the project's programs (a .dll) under dotnet; fails the test after three minutes.</summary>
     public static Outcome RunProgram(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
@@ -35,13 +50,19 @@ public static class EngineCli
         foreach (var (key, value) in environment) start.Environment[key] = value;
         start.ArgumentList.Add(dll);
         foreach (string a in args) start.ArgumentList.Add(a);
+        return Wait(start, $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', args)}");
+    }
+
+    /// <summary>Starts <paramref name="start"/> (its output redirected), waits at most three minutes, returns what it said.</summary>
+    public static Outcome Wait(ProcessStartInfo start, string what)
+    {
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', args)} did not finish");
+            throw new TimeoutException($"{what} did not finish");
         }
         return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
     }

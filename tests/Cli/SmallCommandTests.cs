@@ -65,7 +65,7 @@ public class SmallCommandTests
         Assert.True(watch.WaitForExit(30_000), "watch did not stop after --count frames");
         Assert.Equal(0, watch.ExitCode);
         string rest = watch.StandardError.ReadToEnd();
-        Assert.Contains($"losses: {count} frames read, 0 dropped", rest);
+        Assert.Contains($"\n{count} frames read, 0 dropped", "\n" + rest);
 
         string[] watched = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         EngineCli.Outcome logged = EngineCli.Run("frames", log, "--csv");

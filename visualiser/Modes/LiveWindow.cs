@@ -57,7 +57,7 @@ public sealed class LiveWindow
             {
                 // A window first centred on the projector, so toggling back out of full screen stays there.
                 Glfw.glfwSetWindowPos(window, monitor.X + Math.Max(0, (monitor.Width - Width) / 2), monitor.Y + Math.Max(0, (monitor.Height - Height) / 2));
-                Console.Error.WriteLine($"losses: on monitor {monitor}");
+                Console.Error.WriteLine($"on monitor {monitor}");
             }
             if (FullScreen || monitor is not null) screen.Toggle();
             return Loop(window, reader, feed, screen);
@@ -74,7 +74,7 @@ public sealed class LiveWindow
         using var gpu = new Gpu(name => Glfw.glfwGetProcAddress(name));
         using var stage = new Stage(gpu);
         using Texture video = gpu.LoadTexture();
-        Console.Error.WriteLine($"losses: visualiser on {gpu.Renderer}; H: HUD, F: full screen, Esc: quit");
+        Console.Error.WriteLine($"visualiser on {gpu.Renderer}; H: HUD, F: full screen, Esc: quit");
         stage.Options.Hud = true;
         stage.Options.Notice = feed.Problem;
         var state = new VisualState();
@@ -97,7 +97,7 @@ public sealed class LiveWindow
             {
                 if (reader.Generation != generation)
                 {
-                    if (generation != -1) Console.Error.WriteLine($"losses: the engine restarted (generation {reader.Generation}): following it");
+                    if (generation != -1) Console.Error.WriteLine($"the engine restarted (generation {reader.Generation}): following it");
                     generation = reader.Generation;
                     state.Reset();
                 }
@@ -108,7 +108,7 @@ public sealed class LiveWindow
             {
                 shown = reader.State;
                 string line = reader.Describe();
-                Console.Error.WriteLine($"losses: {line}");
+                Console.Error.WriteLine(line);
                 stage.Options.Message = shown == RingState.Live ? null : line;
             }
 

@@ -239,7 +239,7 @@ public sealed unsafe class AsioBackend : ILiveBackend
                 return;
             }
             StartDriver();
-            Console.Error.WriteLine($"losses: ASIO driver '{_name}' asked for a reset: re-opened at {SampleRate} Hz, {BufferSize} frames (was {oldBuffer}), {SampleTypes}; playing on");
+            Console.Error.WriteLine($"ASIO driver '{_name}' asked for a reset: re-opened at {SampleRate} Hz, {BufferSize} frames (was {oldBuffer}), {SampleTypes}; playing on");
         }
         catch (AudioBackendException e)
         {
