@@ -11,8 +11,8 @@ public class CliEdgeTests
 {
     public static TheoryData<string> EveryCommand => new()
     {
-        "demo", "render", "frames", "watch", "osc", "live", "recover", "devices", "config", "plugin-preset", "example",
-        "visualise", "bench", "publish", "plugin", "test",
+        "demo", "render", "frames", "watch", "osc", "live", "recover", "devices", "config", "plugin-preset", "example", "rings",
+        "visualise", "web", "bench", "publish", "plugin", "test",
     };
 
     [Theory]

@@ -97,8 +97,8 @@ public partial class DocsTests
             if (listed.Count == 0) continue;
             foreach (Match m in Option().Matches(line)) listed[^1].Options.Add(m.Value);
         }
-        string[] expected = ["demo", "render", "live", "recover", "devices", "frames", "watch", "osc", "config", "plugin-preset", "example",
-            "visualise", "bench voices", "bench micro", "bench ring", "bench dsp", "publish", "plugin", "test", "help"];
+        string[] expected = ["demo", "render", "live", "recover", "devices", "frames", "watch", "osc", "config", "plugin-preset", "example", "rings",
+            "visualise", "web", "bench voices", "bench micro", "bench ring", "bench dsp", "bench web", "publish", "plugin", "test", "help"];
         Assert.Equal(expected.Order(StringComparer.Ordinal), listed.Select(l => l.Command).Order(StringComparer.Ordinal));
 
         foreach (var (command, options) in listed.Where(l => l.Command != "help"))
