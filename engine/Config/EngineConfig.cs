@@ -68,9 +68,18 @@ public enum PartChange
 
 public sealed record CubicSettings
 {
-    /// <summary>Per key press the Newton step shrinks the loss by (1 − lr)²: 0.17 spreads a phrase's convergence over its 12 presses.</summary>
-    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = CubicModel.DefaultLearningRate;
-    public CubicDescent Descent { get; init; } = CubicDescent.Newton;
+    /// <summary>
+    /// null: the descent's own rate (<see cref="CubicModel.DefaultLearningRateOf"/>: legendre 0.19 of
+    /// the line-search step, newton 0.17, plain 1.0), so changing the descent never keeps a rate chosen for another.
+    /// </summary>
+    [Limits(1e-6, 1e6)] public float? LearningRate { get; init; }
+    /// <summary>legendre (default): stochastic steepest descent in the orthonormal Legendre basis; newton: G⁻¹·∇L; plain: ∇L on a, b, c, d.</summary>
+    public CubicDescent Descent { get; init; } = CubicDescent.Legendre;
+    /// <summary>Points per step, drawn with replacement; 0: all of them; null: the descent's own (legendre 100 drawn with replacement, the others all, once each).</summary>
+    [Limits(0, 4096)] public int? BatchSize { get; init; }
+
+    /// <summary>The rate the model steps at: <see cref="LearningRate"/>, or the descent's own.</summary>
+    public float EffectiveLearningRate() => LearningRate ?? CubicModel.DefaultLearningRateOf(Descent);
     /// <summary>At most 128: every frame carries all the points to the visualiser.</summary>
     [Limits(1, 128)] public int Points { get; init; } = 100;
 }
@@ -279,9 +288,11 @@ public sealed record EngineConfig
         }
     }
 
-    private static JsonNode ReadValue(JsonElement value, JsonPropertyInfo info, string key, string name)
+    private static JsonNode? ReadValue(JsonElement value, JsonPropertyInfo info, string key, string name)
     {
         Type type = info.PropertyType;
+        // A nullable key's null is its "unset" (the printed config shows it so).
+        if (value.ValueKind == JsonValueKind.Null && Nullable.GetUnderlyingType(type) is not null) return null;
         if (type.IsEnum)
         {
             string[] names = Enum.GetNames(type).Select(n => JsonNamingPolicy.CamelCase.ConvertName(n)).ToArray();
@@ -299,14 +310,14 @@ public sealed record EngineConfig
         if (value.ValueKind != JsonValueKind.Number)
             throw new ConfigException($"{name}: '{key}' must be a number");
         double number = value.GetDouble();
-        if (type == typeof(int) && number != Math.Floor(number))
+        if ((type == typeof(int) || type == typeof(int?)) && number != Math.Floor(number))
             throw new ConfigException($"{name}: '{key}' must be a whole number, not {number}");
         var limits = (LimitsAttribute?)info.AttributeProvider?.GetCustomAttributes(typeof(LimitsAttribute), false).SingleOrDefault();
         if (limits is not null && (number < limits.Min || number > limits.Max || double.IsNaN(number)))
             throw new ConfigException($"{name}: '{key}' = {number} is out of range [{limits.Min}, {limits.Max}]");
         // Rounded to the key's type here, as a float or int field would hold it, so the text read back is that value.
-        if (type == typeof(int)) return JsonValue.Create((int)number);
-        if (type == typeof(float)) return JsonValue.Create((float)number);
+        if (type == typeof(int) || type == typeof(int?)) return JsonValue.Create((int)number);
+        if (type == typeof(float) || type == typeof(float?)) return JsonValue.Create((float)number);
         return JsonValue.Create(number);
     }
 

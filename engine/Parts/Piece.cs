@@ -75,7 +75,7 @@ public sealed class Piece
         _sampleRate = sampleRate;
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
-        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate, _learning.Cubic.Descent);
+        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.EffectiveLearningRate(), _learning.Cubic.Descent, _learning.Cubic.BatchSize);
         Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
             _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency);
         _models = [Cubic, Knot];
