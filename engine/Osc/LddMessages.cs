@@ -9,7 +9,9 @@ namespace Losses.Engine.Osc;
 /// to sclang (57120) `/detune i:note f:d` for each held upper note of the current cubic on each
 /// press and then with every sent frame while held, and `/detuneChord f:d i i i` in the knot parts;
 /// to the openFrameworks app (12345) `/noteon i i`, `/noteoff i i` and the part pedal as `/ccEvent i i i`.
-/// d is the signed mean residual (target − learned) over the model's points × 0.05, as the original sent it.
+/// d is signed as the original's residual, learned − target: the cubic's mean over its points × 0.05, the
+/// knot's mean over t of the sum over its three axes, unscaled (the original used the step's batch; the
+/// frame carries no batch, so here it is the whole grid).
 /// </summary>
 public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
 {
@@ -49,7 +51,7 @@ public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
             for (int note = 0; note < chordSplit && found < 3; note++) if (f.Velocities[note] != 0) bass[found++] = note;
             w.BeginBundle(time);
             w.BeginMessage("/detuneChord", ",fiii");
-            w.Float(KnotResidual(f) * DetuneScale);
+            w.Float(KnotResidual(f));
             w.Int(bass[0]); w.Int(bass[1]); w.Int(bass[2]);
             w.EndMessage();
             w.EndBundle();
@@ -103,7 +105,7 @@ public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
         return any;
     }
 
-    /// <summary>Mean of target(x) − θ(x) over the cubic's sample points.</summary>
+    /// <summary>Mean of θ(x) − target(x) over the cubic's sample points.</summary>
     public static float CubicResidual(in Frame f)
     {
         int n = Math.Clamp(f.PointCount, 0, Frame.MaxPoints);
@@ -112,12 +114,12 @@ public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
         for (int i = 0; i < n; i++)
         {
             double x = f.Points[i];
-            sum += Cubic(f.Target, x) - Cubic(f.Theta, x);
+            sum += Cubic(f.Theta, x) - Cubic(f.Target, x);
         }
         return (float)(sum / n);
     }
 
-    /// <summary>Mean over t and the three axes of target(t) − learned(t) for the knot ⟨cos(nₓt+a), cos(n_yt+b), cos(n_zt+c)⟩.</summary>
+    /// <summary>Mean over t of the sum over the three axes of learned(t) − target(t) for the knot ⟨cos(nₓt+a), cos(n_yt+b), cos(n_zt+c)⟩.</summary>
     public static float KnotResidual(in Frame f)
     {
         double sum = 0;
@@ -125,9 +127,9 @@ public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
         {
             double t = i * 0.1;
             for (int axis = 0; axis < 3; axis++)
-                sum += Math.Cos(f.KnotN[axis] * t + f.Target[axis]) - Math.Cos(f.KnotN[axis] * t + f.Theta[axis]);
+                sum += Math.Cos(f.KnotN[axis] * t + f.Theta[axis]) - Math.Cos(f.KnotN[axis] * t + f.Target[axis]);
         }
-        return (float)(sum / (3 * KnotGridPoints));
+        return (float)(sum / KnotGridPoints);
     }
 
     private static double Cubic(Float4 c, double x) => ((c[0] * x + c[1]) * x + c[2]) * x + c[3];

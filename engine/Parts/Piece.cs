@@ -77,7 +77,8 @@ public sealed class Piece
         _rng = new Rng(seed, stream: 1);
         Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.EffectiveLearningRate(), _learning.Cubic.Descent, _learning.Cubic.BatchSize);
         Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
-            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency);
+            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency)
+        { SumOverAxes = _learning.Knot.SumOverAxes };
         _models = [Cubic, Knot];
         _startLoss = new float[_models.Length + 1];
         _startDetune = MathF.Pow(2f, _detune.StartCents / 1200f) - 1f;
@@ -202,7 +203,8 @@ public sealed class Piece
         {
             if (note < _settings.BassSplit)
             {
-                NewTarget(Cubic, sample, stepAtOnce: false);
+                // Stepping while held (the original): a new cubic takes its first step at once.
+                NewTarget(Cubic, sample, stepAtOnce: _settings.CubicStepping == CubicStepping.WhileHeld);
             }
             else if (Cubic.Targets > 0 && _settings.CubicStepping == CubicStepping.Press)
             {
@@ -212,7 +214,10 @@ public sealed class Piece
             }
             else if (Cubic.Targets > 0)
             {
-                detune = DetuneFor(Loss); // stepping while held: the steps start with the next control-rate tick
+                // Stepping while held (the original): every note-on steps once, then the control-rate ticks.
+                Step(Cubic);
+                detune = DetuneFor(Loss);
+                DetuneHeldNotes(lowest: _settings.BassSplit);
             }
         }
         else
@@ -257,7 +262,7 @@ public sealed class Piece
             if (down && !_partPedal) NextPart(sample);
             _partPedal = down;
         }
-        else if (controller == _settings.SustainController)
+        else if (controller == _settings.SustainController && _settings.SustainHolds)
         {
             _sustainPedal = down;
             if (!down)
@@ -413,7 +418,7 @@ public sealed class Piece
     /// <summary>Whether steps run at the control rate now: a chord held in parts 2 and 3; an upper note held in parts 1 and 4 when the cubic steps while held.</summary>
     private bool SteppingWhileHeld() => CubicPart
         ? _settings.CubicStepping == CubicStepping.WhileHeld && Cubic.Targets > 0 && UpperHeld()
-        : Knot.Targets > 0 && ChordHeld();
+        : Knot.Targets > 0 && (_settings.KnotStepping == KnotStepping.Always || ChordHeld());
 
     private bool UpperHeld()
     {
