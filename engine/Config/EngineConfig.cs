@@ -106,6 +106,8 @@ public sealed record KnotSettings
     [Limits(0.1, 1e4)] public float TMax { get; init; } = 100f;
     /// <summary>false: loss, gradient and residual are means over the three axes; true: summed over them (the original piece: 3× larger).</summary>
     public bool SumOverAxes { get; init; }
+    /// <summary>Below this loss the knot stops stepping; null: <see cref="LearningSettings.StopLoss"/> (the original: 1e-6, the cubic's 0.001).</summary>
+    [Limits(0, 1e3)] public float? StopLoss { get; init; }
     [Limits(1e-3, 100)] public float TStep { get; init; } = 0.1f;
 }
 
@@ -221,7 +223,7 @@ public sealed record EngineConfig
             {
                 StopLoss = 1e-3f,
                 Cubic = new CubicSettings { LearningRate = 0.01f, Descent = CubicDescent.Plain },
-                Knot = new KnotSettings { LearningRate = 0.025f, MinFrequency = 0, MaxFrequency = 8, SumOverAxes = true },
+                Knot = new KnotSettings { LearningRate = 0.025f, MinFrequency = 0, MaxFrequency = 8, SumOverAxes = true, StopLoss = 1e-6f },
             },
             // The knot's residual unscaled; |d| up to 0.99 so no partial's frequency reaches zero.
             Detune = new DetuneSettings { Scale = DetuneScale.SignedResidual, CubicMultiplier = 0.05f, KnotMultiplier = 1f, Max = 0.99f },

@@ -80,6 +80,7 @@ public sealed class Piece
             _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency)
         { SumOverAxes = _learning.Knot.SumOverAxes };
         _models = [Cubic, Knot];
+        foreach (Model model in _models) model.TracksResidual = _detune.Scale == DetuneScale.SignedResidual;
         _startLoss = new float[_models.Length + 1];
         _startDetune = MathF.Pow(2f, _detune.StartCents / 1200f) - 1f;
         Array.Fill(_voiceOf, NoVoice);
@@ -203,8 +204,15 @@ public sealed class Piece
         {
             if (note < _settings.BassSplit)
             {
-                // Stepping while held (the original): a new cubic takes its first step at once.
-                NewTarget(Cubic, sample, stepAtOnce: _settings.CubicStepping == CubicStepping.WhileHeld);
+                bool original = _settings.CubicStepping == CubicStepping.WhileHeld;
+                // Stepping while held (the original): a new cubic steps when it starts, and again for the note-on.
+                NewTarget(Cubic, sample, stepAtOnce: original);
+                if (original)
+                {
+                    Step(Cubic);
+                    detune = DetuneFor(Loss);
+                    DetuneHeldNotes(lowest: _settings.BassSplit);
+                }
             }
             else if (Cubic.Targets > 0 && _settings.CubicStepping == CubicStepping.Press)
             {
@@ -226,8 +234,9 @@ public sealed class Piece
                 && (Knot.Targets == 0 || sample - _lastKnotSample >= _knotIntervalSamples))
             {
                 _lastKnotSample = sample;
-                // The chord sounds at the new knot's first loss: step once where it lands.
-                NewTarget(Knot, sample, stepAtOnce: true);
+                // The chord sounds at the new knot's first loss: step once where it lands (stepping always,
+                // as the original, the first step comes with the next control tick).
+                NewTarget(Knot, sample, stepAtOnce: _settings.KnotStepping != KnotStepping.Always);
                 DetuneKnotNotes();
             }
             if (Knot.Targets > 0 && (_settings.KnotDetunes == KnotDetunes.AllHeld || note < _settings.ChordSplit)) detune = DetuneFor(Loss);
@@ -310,18 +319,22 @@ public sealed class Piece
         model.NewTarget(ref _rng);
         Current = model;
         Changes |= PieceChanges.NewTarget;
-        if (stepAtOnce) Step(model);
-        else Loss = model.Evaluate(_scratchGradient);
+        if (stepAtOnce) Step(model); // keeps the step's residual, before its update
+        else
+        {
+            Loss = model.Evaluate(_scratchGradient);
+            if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
+        }
         _startLoss[(int)model.Kind] = Loss;
-        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
         OpenTarget(model, sample, Loss);
     }
 
     private void Step(Model model)
     {
-        if (model.LastLoss < _learning.StopLoss && model.Steps > 0) { Loss = model.LastLoss; return; }
+        float stop = model.Kind == ModelKind.Knot ? _learning.Knot.StopLoss ?? _learning.StopLoss : _learning.StopLoss;
+        if (model.LastLoss < stop && model.Steps > 0) { Loss = model.LastLoss; return; }
         Loss = model.Step(ref _rng);
-        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
+        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.LastResidual;
         Stepped();
         CloseTarget(model.Steps, Loss);
     }
