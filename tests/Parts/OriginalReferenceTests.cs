@@ -1,6 +1,9 @@
 using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
+using Losses.Engine.Osc;
+using Losses.Protocol;
+using Losses.Protocol.Osc;
 using Xunit.Abstractions;
 using static Losses.Tests.Audio.Rendering;
 
@@ -14,7 +17,15 @@ namespace Losses.Tests.Parts;
 internal sealed class OriginalLdd(ulong seed, int sampleRate)
 {
     /// <summary>One gradient step: which model, its loss and the detune d it sends (/detune or /detuneChord).</summary>
-    public readonly record struct Step(ModelKind Model, double Loss, double Detune, long Sample);
+    public readonly record struct Step(ModelKind Model, double Loss, double Detune, long Sample, int[] Notes);
+
+    /// <summary>What the original sends after a step: /detune note d for each note of the cubic, or /detuneChord d n1 n2 n3.</summary>
+    public static List<(string Address, double D, int[] Notes)> Messages(Step step)
+    {
+        if (step.Model == ModelKind.Cubic) return step.Notes.Select(n => ("/detune", step.Detune, new[] { n })).ToList();
+        int[] slots = [.. step.Notes, .. Enumerable.Repeat(-1, Math.Max(0, 3 - step.Notes.Length))];
+        return [("/detuneChord", step.Detune, slots)];
+    }
 
     public readonly List<Step> Steps = [];
     private Rng _rng = new(seed, stream: 1);
@@ -26,6 +37,7 @@ internal sealed class OriginalLdd(ulong seed, int sampleRate)
     private bool _hasCubic;
     private double _cubicLoss = double.MaxValue;
     private readonly List<int> _cubicNotes = [];
+    private readonly List<int> _bassNotes = [];
 
     // Knot: cos(n t + p) per axis, t = 0, 0.1, …, 100.
     private readonly int[] _n = new int[3];
@@ -42,7 +54,8 @@ internal sealed class OriginalLdd(ulong seed, int sampleRate)
             if (note >= 48) _cubicNotes.Add(note);
             CubicStep(sample);
         }
-        else if (note < 60 && (!_hasKnot || sample - _lastKnot >= 2 * sampleRate))
+        else if (note < 60) _bassNotes.Add(note);
+        if (_part is 2 or 3 && note < 60 && (!_hasKnot || sample - _lastKnot >= 2 * sampleRate))
         {
             _lastKnot = sample;
             for (int j = 0; j < 3; j++) _n[j] = _rng.NextInt(0, 8);
@@ -56,6 +69,7 @@ internal sealed class OriginalLdd(ulong seed, int sampleRate)
     public void NoteOff(int note)
     {
         if (_part is 1 or 4) _cubicNotes.Remove(note);
+        else if (note < 60) _bassNotes.Clear();
     }
 
     public void SoftPedal(int value)
@@ -106,7 +120,7 @@ internal sealed class OriginalLdd(ulong seed, int sampleRate)
         signed /= _x.Length;
         for (int j = 0; j < 4; j++) _theta[j] -= 0.01 * g[j];
         _cubicLoss = loss;
-        Steps.Add(new Step(ModelKind.Cubic, loss, signed * 0.05, sample));
+        Steps.Add(new Step(ModelKind.Cubic, loss, signed * 0.05, sample, [.. _cubicNotes]));
     }
 
     private void KnotStep(long sample)
@@ -130,7 +144,7 @@ internal sealed class OriginalLdd(ulong seed, int sampleRate)
         signed /= Batch;
         for (int j = 0; j < 3; j++) _learned[j] -= 0.025 * g[j];
         _knotLoss = loss;
-        Steps.Add(new Step(ModelKind.Knot, loss, signed, sample));
+        Steps.Add(new Step(ModelKind.Knot, loss, signed, sample, [.. _bassNotes]));
     }
 }
 
@@ -180,6 +194,95 @@ public class OriginalReferenceTests(ITestOutputHelper output)
         return e.OrderBy(x => x.SampleTime).ToArray();
     }
 
+    /// <summary>The reference: the events at their samples, then a video frame on every 800th sample (60 a second).</summary>
+    private static OriginalLdd PlayOriginal(TimedMidiEvent[] events, long total, ulong seed)
+    {
+        var reference = new OriginalLdd(seed, Rate);
+        int next = 0;
+        for (long s = 0; s < total; s++)
+        {
+            while (next < events.Length && events[next].SampleTime == s)
+            {
+                TimedMidiEvent ev = events[next++];
+                int kind = ev.Status & 0xF0;
+                if (kind == 0x90 && ev.Data2 > 0) reference.NoteOn(ev.Data1, s);
+                else if (kind is 0x80 or 0x90) reference.NoteOff(ev.Data1);
+                else if (kind == 0xB0 && ev.Data1 == 67) reference.SoftPedal(ev.Data2);
+            }
+            if (s > 0 && s % (Rate / 60) == 0) reference.Frame(s);
+        }
+        return reference;
+    }
+
+    private sealed class FrameList : IFrameSink
+    {
+        public readonly List<Frame> Frames = [];
+        public void Publish(in Frame frame) => Frames.Add(frame);
+    }
+
+    /// <summary>Every message of an OSC packet as (address, d, the int arguments).</summary>
+    private struct Decode() : IOscHandler
+    {
+        public List<(string Address, double D, int[] Notes)> Messages { get; } = [];
+
+        public readonly void OnMessage(in OscMessage m)
+        {
+            string address = System.Text.Encoding.ASCII.GetString(m.Address);
+            string tags = System.Text.Encoding.ASCII.GetString(m.TypeTags);
+            OscArguments a = m.Arguments;
+            var ints = new List<int>();
+            double d = double.NaN;
+            while (a.Remaining > 0)
+            {
+                if (a.TryInt(out int i)) ints.Add(i);
+                else if (a.TryFloat(out float f)) d = f;
+                else throw new InvalidOperationException($"{address} ,{tags}: unexpected argument");
+            }
+            Assert.Equal(address == "/detune" ? "if" : "fiii", tags);
+            Messages.Add((address, d, ints.ToArray()));
+        }
+    }
+
+    /// <summary>
+    /// `osc --ldd` (<see cref="LddMessages"/>) fed the engine's frames under --preset ldd: after every
+    /// step, the messages the original sends after it — /detune i:note f:d for each note of the
+    /// cubic, /detuneChord f:d i i i for the held bass notes (−1 for an empty slot) — same
+    /// addresses, type tags, notes, and d with its sign, within float tolerance.
+    /// </summary>
+    [Fact]
+    public void Osc_ldd_sends_what_the_original_sends_after_every_step()
+    {
+        TimedMidiEvent[] events = Performance();
+        long total = (long)(10.6 * Rate);
+        const ulong seed = 2;
+        OriginalLdd reference = PlayOriginal(events, total, seed);
+        var sink = new FrameList();
+        Run(events, total, block: 64, config: EngineConfig.FromPreset("ldd"), seed: seed, afterBlock: (p, end) => { if (end == 64) p.FrameSink = sink; });
+        var ldd = new LddMessages(bassSplit: 48, chordSplit: 60, partPedal: 67);
+        var buffer = new byte[4096];
+        int compared = 0, messages = 0;
+        foreach (Frame f in sink.Frames.Where(f => (f.Flags & FrameFlags.Stepped) != 0))
+        {
+            OriginalLdd.Step step = reference.Steps[(int)f.TotalSteps - 1];
+            var w = new OscWriter(buffer);
+            var decoded = new Decode();
+            if (ldd.WriteSuperCollider(ref w, f, OscTimeTag.Immediately, continuous: true))
+                Assert.Equal(OscError.None, OscPacket.Read(w.Packet, ref decoded));
+            var expected = OriginalLdd.Messages(step);
+            Assert.True(expected.Count == decoded.Messages.Count, $"step {f.TotalSteps} at {f.SampleTime}: {decoded.Messages.Count} messages, the original {expected.Count}");
+            foreach (var (address, d, notes) in expected)
+            {
+                var match = decoded.Messages.SingleOrDefault(m => m.Address == address && m.Notes.SequenceEqual(notes));
+                Assert.True(match.Address is not null, $"step {f.TotalSteps}: no {address} {string.Join(' ', notes)}; sent: {string.Join("; ", decoded.Messages.Select(m => $"{m.Address} {m.D} {string.Join(' ', m.Notes)}"))}");
+                Assert.True(Math.Abs(match.D - d) <= 1e-3 * Math.Abs(d) + 1e-6, $"step {f.TotalSteps} {address}: d {match.D} vs {d}");
+                messages++;
+            }
+            compared++;
+        }
+        output.WriteLine($"{compared} steps compared, {messages} messages");
+        Assert.True(compared > 300 && messages > 300, $"{compared} steps, {messages} messages");
+    }
+
     [Fact]
     public void The_engine_under_preset_ldd_equals_the_original_step_for_step_through_all_four_parts()
     {
@@ -187,21 +290,7 @@ public class OriginalReferenceTests(ITestOutputHelper output)
         long total = (long)(10.6 * Rate);
         foreach (ulong seed in new ulong[] { 1, 2, 3 })
         {
-            // The reference: events at their samples, then a video frame on every 800th sample.
-            var reference = new OriginalLdd(seed, Rate);
-            int next = 0;
-            for (long s = 0; s < total; s++)
-            {
-                while (next < events.Length && events[next].SampleTime == s)
-                {
-                    TimedMidiEvent ev = events[next++];
-                    int kind = ev.Status & 0xF0;
-                    if (kind == 0x90 && ev.Data2 > 0) reference.NoteOn(ev.Data1, s);
-                    else if (kind is 0x80 or 0x90) reference.NoteOff(ev.Data1);
-                    else if (kind == 0xB0 && ev.Data1 == 67) reference.SoftPedal(ev.Data2);
-                }
-                if (s > 0 && s % (Rate / 60) == 0) reference.Frame(s);
-            }
+            OriginalLdd reference = PlayOriginal(events, total, seed);
 
             // The engine, one sample per block: every step it takes is seen where it lands.
             var engine = new List<(ModelKind Model, double Loss, double Detune, long Sample, long Steps)>();
