@@ -21,7 +21,7 @@ namespace Losses.Engine.Learning;
 /// lr × the exact line-search step s along the minibatch's gradient. In this basis the points'
 /// Gram matrix is near the identity (condition ≈ 2), so a phrase converges in a dozen presses;
 /// the minibatches and the remaining conditioning give each target its own pace. (A fixed step
-/// instead of the line search lets a few targets in 13 converge too slowly or too fast to hear
+/// instead of the line search lets about one phrase in 13 converge too slowly or too fast to hear
 /// within a phrase; the exact line search on all points, every target at nearly the same pace:
 /// docs/learning.md.) θ stays the monomial a, b, c, d for the frame and the visuals.
 /// </para>
