@@ -13,7 +13,7 @@ namespace Losses.Tests.Parts;
 /// number); the phrases and chords are read from the MIDI file, not from the engine. The example
 /// performance is held to the same phrase bounds, its cents read from the engine at each press.
 /// </summary>
-public class ConvergenceTests
+public class ConvergenceTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>Press 6's cents from the 10th to the 90th percentile (linear interpolation) across phrases.</summary>
     public static (double P10, double P90) Spread(List<double> values)
@@ -26,6 +26,18 @@ public class ConvergenceTests
             return lo + 1 < v.Length ? v[lo] + (pos - lo) * (v[lo + 1] - v[lo]) : v[lo];
         }
         return (At(0.1), At(0.9));
+    }
+
+    /// <summary>Per press: median and 10–90 % across phrases (the table in docs/learning.md).</summary>
+    private void WriteSpread(List<double>[] byPress)
+    {
+        for (int i = 0; i < byPress.Length; i++)
+        {
+            (double lo, double hi) = Spread(byPress[i]);
+            double[] v = byPress[i].Order().ToArray();
+            double median = v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"press {i + 1}: median {median:0.0}, 10–90 % {lo:0.0}–{hi:0.0}, min–max {v[0]:0.0}–{v[^1]:0.0} cents ({v.Length} phrases)"));
+        }
     }
 
     /// <summary>The phrase bounds every default-config phrase meets; the failures, one line each.</summary>
@@ -42,16 +54,20 @@ public class ConvergenceTests
         TimedMidiEvent[] events = MidiPerformance.Parse(ExamplePerformance.Create(), "demo.mid", Rate).Events;
         var failures = new List<string>();
         var sixth = new List<double>();
+        var byPress = new List<double>[12];
+        for (int i = 0; i < byPress.Length; i++) byPress[i] = [];
         for (ulong seed = 1; seed <= 20; seed++)
         {
             foreach (PressDetunes.Phrase phrase in PressDetunes.Measure(events, Losses.Engine.Config.EngineConfig.Default, seed))
             {
+                for (int i = 0; i < Math.Min(12, phrase.Cents.Count); i++) byPress[i].Add(phrase.Cents[i]);
                 string where = $"seed {seed} part {phrase.Part} phrase {phrase.Index}: {string.Join(" ", phrase.Cents.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture)))}";
                 failures.AddRange(PhraseFailures(where, phrase.Cents));
                 if (phrase.Cents.Count >= 6) sixth.Add(phrase.Cents[5]);
             }
         }
         Assert.Equal(20 * 4, sixth.Count);
+        WriteSpread(byPress);
         (double p10, double p90) = Spread(sixth);
         Assert.True(p90 - p10 >= 2, $"press 6 spans only {p10:0.00}..{p90:0.00} cents across the phrases");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
@@ -81,6 +97,8 @@ public class ConvergenceTests
         var table = new List<string> { "seed,part,group,press,note,partial,cents" };
         var failures = new List<string>();
         var sixth = new List<double>();
+        var byPress = new List<double>[12];
+        for (int i = 0; i < byPress.Length; i++) byPress[i] = [];
         long total = performance.Events[^1].SampleTime + Rate;
         for (ulong seed = 1; seed <= 20; seed++)
         {
@@ -95,6 +113,7 @@ public class ConvergenceTests
                 string where = $"seed {seed} part {phrase[0].Part} phrase {phrase[0].Group}: {string.Join(" ", cents.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture)))}";
                 failures.AddRange(PhraseFailures(where, cents));
                 sixth.Add(cents[5]);
+                for (int i = 0; i < Math.Min(12, cents.Length); i++) byPress[i].Add(cents[i]);
             }
             foreach ((List<Press> start, List<Press> end) in chords)
             {
@@ -114,6 +133,7 @@ public class ConvergenceTests
         }
         string? tablePath = Environment.GetEnvironmentVariable("LOSSES_CENTS_TABLE");
         if (!string.IsNullOrEmpty(tablePath)) File.WriteAllLines(tablePath, table);
+        WriteSpread(byPress);
         (double p10, double p90) = Spread(sixth);
         Assert.True(p90 - p10 >= 2, $"press 6 spans only {p10:0.00}..{p90:0.00} cents across the phrases");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
