@@ -32,7 +32,7 @@ public static class Program
         int width = 1280, height = 720, count = 300;
         double fps = 60, status = 0, maxSeconds = Protocol.Limits.DefaultMaxSeconds;
         double? at = null;
-        bool fullScreen = false, hud = false, bench = false, monitors = false;
+        bool fullScreen = false, hud = false, bench = false, monitors = false, original = false;
         System.Net.IPEndPoint? listen = null;
         var allow = new List<string>();
         (int Width, int Height)? feed = null;
@@ -43,7 +43,7 @@ public static class Program
             if (frames is not null)
             {
                 if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");
-                return new OfflineRender { FramesPath = frames, OutputPath = output, Audio = audio, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at, MaxSeconds = maxSeconds }.Run();
+                return new OfflineRender { FramesPath = frames, OutputPath = output, Audio = audio, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, At = at, MaxSeconds = maxSeconds }.Run();
             }
             if (audio is not null) throw new UsageException("visualise: --audio goes with --frames IN.frames -o OUT.mp4 (the render's WAV into its video)");
             Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.LoopbackOnly;
@@ -51,9 +51,9 @@ public static class Program
             if (listen is not null && !Protocol.Osc.OscSenders.TryCreate(listen, allow, "--allow", out senders, out string problem))
                 throw new UsageException($"visualise: --listen {problem}");
             if (output is not null && listen is { } local)
-                return new RemoteCapture { Listen = local, Senders = senders, MaxSeconds = maxSeconds, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, At = at } }.Run();
+                return new RemoteCapture { Listen = local, Senders = senders, MaxSeconds = maxSeconds, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, At = at } }.Run();
             if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames (or --listen PORT) too");
-            return new LiveWindow { Ring = ring, Listen = listen, Senders = senders, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status }.Run();
+            return new LiveWindow { Ring = ring, Listen = listen, Senders = senders, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status, Original = original }.Run();
         }, notes: Modes)
         {
             { "--ring", "NAME", "the engine's frame ring, default 'losses'", r => ring = r.Ring() },
@@ -72,6 +72,7 @@ public static class Program
             { "--fps", "N", "video frames per second, 1..240 (default 60)", r => fps = r.Number(1, 240) },
             { "--at", "SECONDS", "the still's time in the performance", r => at = r.Number(0, 1e7) },
             { "--hud", "draw the HUD (part, loss, steps) into the video", () => hud = true },
+            { "--ldd", "part 3 as the original piece: planes moved by 100·gradient in x and y, on a frame with probability loss × 100", () => original = true },
             { "--status", "SECONDS", "live: print a status line this often (for scripts and tests)", r => status = r.Number(0.05, 3600) },
             { "--bench", "measure the frame time of each scene (headless)", () => bench = true },
             { "--count", "N", "bench: frames per scene, 10..100000 (default 300)", r => count = r.Int(10, 100_000) },

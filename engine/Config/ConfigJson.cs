@@ -11,7 +11,7 @@ namespace Losses.Engine.Config;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
-    Converters = [typeof(CamelCaseEnum<CubicStepping>), typeof(CamelCaseEnum<KnotDetunes>), typeof(CamelCaseEnum<PartChange>),
+    Converters = [typeof(CamelCaseEnum<CubicStepping>), typeof(CamelCaseEnum<KnotDetunes>), typeof(CamelCaseEnum<PartChange>), typeof(CamelCaseEnum<KnotStepping>),
         typeof(CamelCaseEnum<CubicDescent>), typeof(CamelCaseEnum<LossKind>), typeof(CamelCaseEnum<DetuneScale>)])]
 [JsonSerializable(typeof(EngineConfig))]
 internal sealed partial class ConfigJson : JsonSerializerContext;

@@ -38,6 +38,19 @@ public sealed record PieceSettings
     public KnotDetunes KnotDetunes { get; init; } = KnotDetunes.AllHeld;
     /// <summary>Whether a part change damps the sounding notes or lets them ring on.</summary>
     public PartChange PartChange { get; init; } = PartChange.Release;
+    /// <summary>Parts 2 and 3: the knot steps at the control rate while a chord is held (default), or always once it has a target (the original piece).</summary>
+    public KnotStepping KnotStepping { get; init; } = KnotStepping.WhileChordHeld;
+    /// <summary>Whether the sustain pedal holds released notes (sounding, detuned, "held"); false: it is ignored (the original piece).</summary>
+    public bool SustainHolds { get; init; } = true;
+}
+
+public enum KnotStepping
+{
+    /// <summary>While a chord is held (default).</summary>
+    WhileChordHeld,
+
+    /// <summary>Every control-rate step in parts 2 and 3, chord held or not (the original piece steps every video frame).</summary>
+    Always,
 }
 
 public enum CubicStepping
@@ -69,9 +82,18 @@ public enum PartChange
 
 public sealed record CubicSettings
 {
-    /// <summary>Per key press the Newton step shrinks the loss by (1 − lr)²: 0.17 spreads a phrase's convergence over its 12 presses.</summary>
-    [Limits(1e-6, 1e6)] public float LearningRate { get; init; } = CubicModel.DefaultLearningRate;
-    public CubicDescent Descent { get; init; } = CubicDescent.Newton;
+    /// <summary>
+    /// null: the descent's own rate (<see cref="CubicModel.DefaultLearningRateOf"/>: legendre 0.19 of
+    /// the line-search step, newton 0.17, plain 1.0), so changing the descent never keeps a rate chosen for another.
+    /// </summary>
+    [Limits(1e-6, 1e6)] public float? LearningRate { get; init; }
+    /// <summary>legendre (default): stochastic steepest descent in the orthonormal Legendre basis; newton: G⁻¹·∇L; plain: ∇L on a, b, c, d.</summary>
+    public CubicDescent Descent { get; init; } = CubicDescent.Legendre;
+    /// <summary>Points per step, drawn with replacement; 0: all of them; null: the descent's own (legendre 100 drawn with replacement, the others all, once each).</summary>
+    [Limits(0, 4096)] public int? BatchSize { get; init; }
+
+    /// <summary>The rate the model steps at: <see cref="LearningRate"/>, or the descent's own.</summary>
+    public float EffectiveLearningRate() => LearningRate ?? CubicModel.DefaultLearningRateOf(Descent);
     /// <summary>At most 128: every frame carries all the points to the visualiser.</summary>
     [Limits(1, 128)] public int Points { get; init; } = 100;
 }
@@ -83,6 +105,10 @@ public sealed record KnotSettings
     [Limits(0, 64)] public int MinFrequency { get; init; } = 1;
     [Limits(0, 64)] public int MaxFrequency { get; init; } = 8;
     [Limits(0.1, 1e4)] public float TMax { get; init; } = 100f;
+    /// <summary>false: loss, gradient and residual are means over the three axes; true: summed over them (the original piece: 3× larger).</summary>
+    public bool SumOverAxes { get; init; }
+    /// <summary>Below this loss the knot stops stepping; null: <see cref="LearningSettings.StopLoss"/> (the original: 1e-6, the cubic's 0.001).</summary>
+    [Limits(0, 1e3)] public float? StopLoss { get; init; }
     [Limits(1e-3, 100)] public float TStep { get; init; } = 0.1f;
 }
 
@@ -171,12 +197,14 @@ public sealed record EngineConfig
     public static readonly string[] PresetNames = ["ldd"];
 
     /// <summary>
-    /// A named starting point. "ldd": the original piece (psc-g/musicode, ldd/) — signed detune
-    /// (mean residual × 0.05) with the amplitude following it (1 − d), the cubic stepping 60 times a
-    /// second at lr 0.01 while upper notes are held, any single note below 60 a new knot (at most one
-    /// per 2 s), only held bass notes detuned in the knot parts, knot integers 0..8 at lr 0.025,
-    /// amplitude 0.4 whatever the velocity, part changes that let notes ring. The original frees a
-    /// released note at once, which clicks: here it fades in 5 ms.
+    /// A named starting point. "ldd": the original piece (psc-g/musicode, ldd/; docs/learning.md) —
+    /// signed detune (the cubic's mean residual × 0.05, the knot's summed residual unscaled) with the
+    /// amplitude following it (1 − d), the cubic stepping 60 times a second at lr 0.01 while upper
+    /// notes are held and once at any note-on, the knot (loss and gradient summed over its axes, lr
+    /// 0.025) stepping 60 times a second throughout parts 2 and 3, any single note below 60 a new
+    /// knot (at most one per 2 s), only held bass notes detuned in the knot parts, knot integers
+    /// 0..8, the sustain pedal ignored, amplitude 0.4 whatever the velocity, part changes that let
+    /// notes ring. The original frees a released note at once, which clicks: here it fades in 5 ms.
     /// </summary>
     public static EngineConfig FromPreset(string name) => name switch
     {
@@ -189,14 +217,17 @@ public sealed record EngineConfig
                 CubicStepping = CubicStepping.WhileHeld,
                 KnotDetunes = KnotDetunes.HeldBass,
                 PartChange = PartChange.LetRing,
+                KnotStepping = KnotStepping.Always,
+                SustainHolds = false,
             },
             Learning = new LearningSettings
             {
                 StopLoss = 1e-3f,
                 Cubic = new CubicSettings { LearningRate = 0.01f, Descent = CubicDescent.Plain },
-                Knot = new KnotSettings { LearningRate = 0.025f, MinFrequency = 0, MaxFrequency = 8 },
+                Knot = new KnotSettings { LearningRate = 0.025f, MinFrequency = 0, MaxFrequency = 8, SumOverAxes = true, StopLoss = 1e-6f },
             },
-            Detune = new DetuneSettings { Scale = DetuneScale.SignedResidual, CubicMultiplier = 0.05f, KnotMultiplier = 0.05f },
+            // The knot's residual unscaled; |d| up to 0.99 so no partial's frequency reaches zero.
+            Detune = new DetuneSettings { Scale = DetuneScale.SignedResidual, CubicMultiplier = 0.05f, KnotMultiplier = 1f, Max = 0.99f },
             Voice = new VoiceSettings { FixedAmplitude = 0.4f, DetuneAmplitude = 1f, DampSeconds = 0.005f },
         },
         _ => throw new ConfigException($"unknown preset '{name}' (presets: {string.Join(", ", PresetNames)})"),
@@ -284,9 +315,11 @@ public sealed record EngineConfig
         }
     }
 
-    private static JsonNode ReadValue(JsonElement value, JsonPropertyInfo info, string key, string name)
+    private static JsonNode? ReadValue(JsonElement value, JsonPropertyInfo info, string key, string name)
     {
         Type type = info.PropertyType;
+        // A nullable key's null is its "unset" (the printed config shows it so).
+        if (value.ValueKind == JsonValueKind.Null && Nullable.GetUnderlyingType(type) is not null) return null;
         if (type.IsEnum)
         {
             string[] names = Enum.GetNames(type).Select(n => JsonNamingPolicy.CamelCase.ConvertName(n)).ToArray();
@@ -301,17 +334,23 @@ public sealed record EngineConfig
                 throw new ConfigException($"{name}: '{key}' must be a string");
             return JsonValue.Create(value.GetString()!);
         }
+        if (type == typeof(bool))
+        {
+            if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                throw new ConfigException($"{name}: '{key}' must be true or false");
+            return JsonValue.Create(value.GetBoolean());
+        }
         if (value.ValueKind != JsonValueKind.Number)
             throw new ConfigException($"{name}: '{key}' must be a number");
         double number = value.GetDouble();
-        if (type == typeof(int) && number != Math.Floor(number))
+        if ((type == typeof(int) || type == typeof(int?)) && number != Math.Floor(number))
             throw new ConfigException($"{name}: '{key}' must be a whole number, not {number}");
         var limits = (LimitsAttribute?)info.AttributeProvider?.GetCustomAttributes(typeof(LimitsAttribute), false).SingleOrDefault();
         if (limits is not null && (number < limits.Min || number > limits.Max || double.IsNaN(number)))
             throw new ConfigException($"{name}: '{key}' = {number} is out of range [{limits.Min}, {limits.Max}]");
         // Rounded to the key's type here, as a float or int field would hold it, so the text read back is that value.
-        if (type == typeof(int)) return JsonValue.Create((int)number);
-        if (type == typeof(float)) return JsonValue.Create((float)number);
+        if (type == typeof(int) || type == typeof(int?)) return JsonValue.Create((int)number);
+        if (type == typeof(float) || type == typeof(float?)) return JsonValue.Create((float)number);
         return JsonValue.Create(number);
     }
 

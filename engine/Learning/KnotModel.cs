@@ -88,6 +88,15 @@ public sealed class KnotModel : Model
 
     public override ModelKind Kind => ModelKind.Knot;
 
+    /// <summary>
+    /// false (default): loss, gradient and mean residual are means over the batch and the three axes.
+    /// true: summed over the axes, mean over the batch (the original piece: ½·Σ_axes r², its gradient
+    /// not divided by 3, its residual the batch mean of rx + ry + rz) — 3× the default's.
+    /// </summary>
+    public bool SumOverAxes { get; init; }
+
+    private int AxisDivisor => SumOverAxes ? 1 : Axes;
+
     /// <summary>Whether evaluations read the per-target sin/cos table.</summary>
     public bool Tabulated => _rows != null;
 
@@ -158,7 +167,7 @@ public sealed class KnotModel : Model
                 sum += c * dCos - s * dSin;
             }
         }
-        return (float)(sum / (BatchSize * Axes));
+        return (float)(sum / (BatchSize * AxisDivisor));
     }
 
     protected override float VectorPath(Span<float> gradient) =>
@@ -356,7 +365,7 @@ public sealed class KnotModel : Model
         ReadOnlySpan<float> all = sums;
         (Vector256<double> sinTheta, Vector256<double> cosTheta) = SinCosOfTheta();
         double l = 0;
-        double inv = 1.0 / (BatchSize * Axes);
+        double inv = 1.0 / (BatchSize * AxisDivisor);
         for (int j = 0; j < Axes; j++)
         {
             double st = sinTheta.GetElement(j), ct = cosTheta.GetElement(j);
@@ -479,9 +488,9 @@ public sealed class KnotModel : Model
         Avx.IsSupported ? Avx.Permute(v, 0b10_11_00_01) : Vector256.Shuffle(v, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6));
 
     /// <summary>Turns sums into means over count × 3 elements; the gradient span holds the raw sums.</summary>
-    private static float Finish<TLoss>(int count, float l, Span<float> gradient) where TLoss : struct, ILoss
+    private float Finish<TLoss>(int count, float l, Span<float> gradient) where TLoss : struct, ILoss
     {
-        float inv = 1f / (count * Axes);
+        float inv = 1f / (count * AxisDivisor);
         for (int j = 0; j < Axes; j++) gradient[j] *= inv;
         return TLoss.Mean(l, inv);
     }

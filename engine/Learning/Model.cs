@@ -65,6 +65,12 @@ public abstract class Model
     /// <summary>Loss of the last <see cref="Step"/> (at θ before its update); 0 after a new target. Never NaN.</summary>
     public float LastLoss { get; private set; }
 
+    /// <summary>Whether <see cref="Step"/> keeps <see cref="LastResidual"/> (one more pass over the batch).</summary>
+    public bool TracksResidual { get; set; }
+
+    /// <summary>With <see cref="TracksResidual"/>: <see cref="MeanResidual"/> of the last step's batch at θ before its update (the original piece's signed loss).</summary>
+    public float LastResidual { get; private set; }
+
     /// <summary>Steps since the last <see cref="NewTarget"/>.</summary>
     public long Steps { get; private set; }
 
@@ -99,6 +105,7 @@ public abstract class Model
         _scratch.AsSpan().Clear();
         _direction.AsSpan().Clear();
         LastLoss = 0f;
+        LastResidual = 0f;
         Steps = 0;
         Targets = 0;
         Resets = 0;
@@ -132,6 +139,7 @@ public abstract class Model
         DrawBatch(ref rng);
         Span<float> g = _gradient;
         float loss = Vector256.IsHardwareAccelerated ? VectorPath(g) : ScalarPath(g);
+        if (TracksResidual) LastResidual = MeanResidual();
         if (!TryUpdate(loss))
         {
             DrawTheta(ref rng);

@@ -9,16 +9,16 @@ namespace Losses.Engine.Osc;
 /// to sclang (57120) `/detune i:note f:d` for each held upper note of the current cubic on each
 /// press and then with every sent frame while held, and `/detuneChord f:d i i i` in the knot parts;
 /// to the openFrameworks app (12345) `/noteon i i`, `/noteoff i i` and the part pedal as `/ccEvent i i i`.
-/// d is the signed mean residual (target − learned) over the model's points × 0.05, as the original sent it.
+/// d is the frame's detune, the one the engine gives the overtones: under --preset ldd the original's
+/// own (the cubic's signed mean residual × 0.05, the knot's summed residual unscaled, both of the step's
+/// batch before its update — tests/Parts/OriginalReferenceTests.cs checks it message by message); under
+/// other configs what Losses itself plays.
 /// </summary>
 public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
 {
-    /// <summary>The original's detune scale: d = mean residual × 0.05.</summary>
-    public const float DetuneScale = 0.05f;
     public const int SuperColliderPort = 57120;
     public const int OpenFrameworksPort = 12345;
 
-    private const int KnotGridPoints = 1001; // t = 0, 0.1, …, 100 as the knot model samples it
     private readonly byte[] _held = new byte[128];
 
     /// <summary>The messages for sclang: false when this frame has none.</summary>
@@ -28,7 +28,7 @@ public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
         if (!continuous && !pressed) return false;
         if (f.Model == FrameModel.Cubic && f.Part is 1 or 4)
         {
-            float d = CubicResidual(f) * DetuneScale;
+            float d = f.Detune;
             bool any = false;
             for (int note = bassSplit; note < 128; note++)
             {
@@ -49,7 +49,7 @@ public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
             for (int note = 0; note < chordSplit && found < 3; note++) if (f.Velocities[note] != 0) bass[found++] = note;
             w.BeginBundle(time);
             w.BeginMessage("/detuneChord", ",fiii");
-            w.Float(KnotResidual(f) * DetuneScale);
+            w.Float(f.Detune);
             w.Int(bass[0]); w.Int(bass[1]); w.Int(bass[2]);
             w.EndMessage();
             w.EndBundle();
@@ -102,33 +102,4 @@ public sealed class LddMessages(int bassSplit, int chordSplit, int partPedal)
         if (any) w.EndBundle();
         return any;
     }
-
-    /// <summary>Mean of target(x) − θ(x) over the cubic's sample points.</summary>
-    public static float CubicResidual(in Frame f)
-    {
-        int n = Math.Clamp(f.PointCount, 0, Frame.MaxPoints);
-        if (n == 0) return 0f;
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double x = f.Points[i];
-            sum += Cubic(f.Target, x) - Cubic(f.Theta, x);
-        }
-        return (float)(sum / n);
-    }
-
-    /// <summary>Mean over t and the three axes of target(t) − learned(t) for the knot ⟨cos(nₓt+a), cos(n_yt+b), cos(n_zt+c)⟩.</summary>
-    public static float KnotResidual(in Frame f)
-    {
-        double sum = 0;
-        for (int i = 0; i < KnotGridPoints; i++)
-        {
-            double t = i * 0.1;
-            for (int axis = 0; axis < 3; axis++)
-                sum += Math.Cos(f.KnotN[axis] * t + f.Target[axis]) - Math.Cos(f.KnotN[axis] * t + f.Theta[axis]);
-        }
-        return (float)(sum / (3 * KnotGridPoints));
-    }
-
-    private static double Cubic(Float4 c, double x) => ((c[0] * x + c[1]) * x + c[2]) * x + c[3];
 }

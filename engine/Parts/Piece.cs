@@ -77,10 +77,12 @@ public sealed class Piece
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
         _rngAtStart = _rng;
-        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate, _learning.Cubic.Descent);
+        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.EffectiveLearningRate(), _learning.Cubic.Descent, _learning.Cubic.BatchSize);
         Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
-            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency);
+            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency)
+        { SumOverAxes = _learning.Knot.SumOverAxes };
         _models = [Cubic, Knot];
+        foreach (Model model in _models) model.TracksResidual = _detune.Scale == DetuneScale.SignedResidual;
         _startLoss = new float[_models.Length + 1];
         _startDetune = MathF.Pow(2f, _detune.StartCents / 1200f) - 1f;
         Array.Fill(_voiceOf, NoVoice);
@@ -238,7 +240,15 @@ public sealed class Piece
         {
             if (note < _settings.BassSplit)
             {
-                NewTarget(Cubic, sample, stepAtOnce: false);
+                bool original = _settings.CubicStepping == CubicStepping.WhileHeld;
+                // Stepping while held (the original): a new cubic steps when it starts, and again for the note-on.
+                NewTarget(Cubic, sample, stepAtOnce: original);
+                if (original)
+                {
+                    Step(Cubic);
+                    detune = DetuneFor(Loss);
+                    DetuneHeldNotes(lowest: _settings.BassSplit);
+                }
             }
             else if (Cubic.Targets > 0 && _settings.CubicStepping == CubicStepping.Press)
             {
@@ -248,7 +258,10 @@ public sealed class Piece
             }
             else if (Cubic.Targets > 0)
             {
-                detune = DetuneFor(Loss); // stepping while held: the steps start with the next control-rate tick
+                // Stepping while held (the original): every note-on steps once, then the control-rate ticks.
+                Step(Cubic);
+                detune = DetuneFor(Loss);
+                DetuneHeldNotes(lowest: _settings.BassSplit);
             }
         }
         else
@@ -257,8 +270,9 @@ public sealed class Piece
                 && (Knot.Targets == 0 || sample - _lastKnotSample >= _knotIntervalSamples))
             {
                 _lastKnotSample = sample;
-                // The chord sounds at the new knot's first loss: step once where it lands.
-                NewTarget(Knot, sample, stepAtOnce: true);
+                // The chord sounds at the new knot's first loss: step once where it lands (stepping always,
+                // as the original, the first step comes with the next control tick).
+                NewTarget(Knot, sample, stepAtOnce: _settings.KnotStepping != KnotStepping.Always);
                 DetuneKnotNotes();
             }
             if (Knot.Targets > 0 && (_settings.KnotDetunes == KnotDetunes.AllHeld || note < _settings.ChordSplit)) detune = DetuneFor(Loss);
@@ -293,7 +307,7 @@ public sealed class Piece
             if (down && !_partPedal) NextPart(sample);
             _partPedal = down;
         }
-        else if (controller == _settings.SustainController)
+        else if (controller == _settings.SustainController && _settings.SustainHolds)
         {
             _sustainPedal = down;
             if (!down)
@@ -341,18 +355,22 @@ public sealed class Piece
         model.NewTarget(ref _rng);
         Current = model;
         Changes |= PieceChanges.NewTarget;
-        if (stepAtOnce) Step(model);
-        else Loss = model.Evaluate(_scratchGradient);
+        if (stepAtOnce) Step(model); // keeps the step's residual, before its update
+        else
+        {
+            Loss = model.Evaluate(_scratchGradient);
+            if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
+        }
         _startLoss[(int)model.Kind] = Loss;
-        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
         OpenTarget(model, sample, Loss);
     }
 
     private void Step(Model model)
     {
-        if (model.LastLoss < _learning.StopLoss && model.Steps > 0) { Loss = model.LastLoss; return; }
+        float stop = model.Kind == ModelKind.Knot ? _learning.Knot.StopLoss ?? _learning.StopLoss : _learning.StopLoss;
+        if (model.LastLoss < stop && model.Steps > 0) { Loss = model.LastLoss; return; }
         Loss = model.Step(ref _rng);
-        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
+        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.LastResidual;
         Stepped();
         CloseTarget(model.Steps, Loss);
     }
@@ -449,7 +467,7 @@ public sealed class Piece
     /// <summary>Whether steps run at the control rate now: a chord held in parts 2 and 3; an upper note held in parts 1 and 4 when the cubic steps while held.</summary>
     private bool SteppingWhileHeld() => CubicPart
         ? _settings.CubicStepping == CubicStepping.WhileHeld && Cubic.Targets > 0 && UpperHeld()
-        : Knot.Targets > 0 && ChordHeld();
+        : Knot.Targets > 0 && (_settings.KnotStepping == KnotStepping.Always || ChordHeld());
 
     private bool UpperHeld()
     {

@@ -53,7 +53,7 @@ public class LddMessagesTests(ITestOutputHelper output)
         Assert.Equal(12, expected.Count(e => e.StartsWith("/noteoff", StringComparison.Ordinal)));
         Assert.Equal(expected, appLines);
 
-        // sclang: /detune for each held upper note of the cubic on every press, d = mean residual × 0.05.
+        // sclang: /detune for each held upper note of the cubic on every press, d = the frame's detune (the engine's).
         List<string> scLines = sclang.Drain(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(20));
         var detunes = scLines.Where(l => l.Contains(" /detune ", StringComparison.Ordinal)).Select(l => (Tag: l.Split(' ')[0], Note: int.Parse(Values(l)[0], CultureInfo.InvariantCulture), D: Values(l)[1])).ToList();
         int checkedPresses = 0;
@@ -63,15 +63,7 @@ public class LddMessagesTests(ITestOutputHelper output)
             {
                 int note = f.NoteOns[i].Note;
                 if (note < 48) continue;
-                double sum = 0;
-                for (int k = 0; k < f.PointCount; k++)
-                {
-                    double x = f.Points[k];
-                    double target = f.Target[0] * x * x * x + f.Target[1] * x * x + f.Target[2] * x + f.Target[3];
-                    double learned = f.Theta[0] * x * x * x + f.Theta[1] * x * x + f.Theta[2] * x + f.Theta[3];
-                    sum += target - learned;
-                }
-                double d = sum / f.PointCount * 0.05;
+                double d = f.Detune;
                 Assert.Contains(detunes, m => m.Note == note && Math.Abs(double.Parse(m.D, CultureInfo.InvariantCulture) - d) < 2e-6);
                 checkedPresses++;
             }

@@ -50,15 +50,16 @@ public class PresetTests(ITestOutputHelper output)
             if (end <= (long)(1.6 * Rate)) afterHold = p.Piece.GradientSteps;
             if (end <= (long)(2.5 * Rate)) beforeSecond = p.Piece.GradientSteps;
         });
-        Assert.InRange(afterHold, 59, 61);           // 60 per second of the sample clock while 72 is held
+        // Two at the bass note (the new cubic's first step and the note-on's), one at the press, then 60 per second of the sample clock while 72 is held.
+        Assert.InRange(afterHold, 62, 64);
         Assert.Equal(afterHold, beforeSecond);       // nothing held, nothing stepped
-        Assert.InRange(r.Processor.Piece.GradientSteps - beforeSecond, 29, 31);
+        Assert.InRange(r.Processor.Piece.GradientSteps - beforeSecond, 30, 32); // the press's own step and 30 while held
     }
 
     /// <summary>
     /// render --preset ldd of four-parts.mid: the signed residual puts some phrases' overtones flat and
     /// others sharp (measured in the audio: the second partial of each phrase's first press against 2·f₀),
-    /// and in part 1 the cubic steps 60 times a second while upper notes are held (the frame log).
+    /// and in part 1 the cubic steps 60 times a second while upper notes are held, and once at each note-on (the frame log).
     /// </summary>
     [Fact]
     public void Ldd_renders_flat_and_sharp_overtones_and_steps_while_upper_notes_are_held()
@@ -96,12 +97,54 @@ public class PresetTests(ITestOutputHelper output)
             if (on && held++ == 0) { since = e.SampleTime; holds++; }
             if (!on && --held == 0) heldSamples += e.SampleTime - since;
         }
-        double expected = heldSamples * 60.0 / Rate;
+        // 60 a second while held, and one at every note-on (the original's step per note-on).
+        int noteOns = score.Count(e => e.SampleTime > 0.6 * Rate && e.SampleTime < 4.9 * Rate && (e.Status & 0xF0) == 0x90 && e.Data2 > 0);
+        double expected = heldSamples * 60.0 / Rate + noteOns;
         long steps = StepsAt(4.9) - StepsAt(0.6);
         Assert.True(Math.Abs(steps - expected) <= holds + 1, $"{steps} steps in phrase 1, {expected:0.0} expected from {heldSamples / (double)Rate:0.000} s held in {holds} holds");
-        // From the phrase's last release to the next phrase's first upper note nothing is held: no steps.
+        // From the phrase's last release to the next note-on (the next phrase's bass note) nothing is held: no steps.
         long released = score.Where(e => e.SampleTime < 4.9 * Rate && e.Data1 >= 48).Max(e => e.SampleTime);
-        long nextPress = score.First(e => e.SampleTime > 4.9 * Rate && e.Data1 >= 48 && (e.Status & 0xF0) == 0x90).SampleTime;
-        Assert.Equal(StepsAt((released + 1000) / (double)Rate), StepsAt((nextPress - 1) / (double)Rate));
+        long nextPress = score.First(e => e.SampleTime > released && (e.Status & 0xF0) == 0x90 && e.Data2 > 0).SampleTime;
+        Assert.Equal(StepsAt((released + Rate / 10) / (double)Rate), StepsAt((nextPress - 1) / (double)Rate));
+    }
+
+    /// <summary>
+    /// The ldd knot detunes as the original's maths: its residual summed over the axes and unscaled,
+    /// stepping every control tick of parts 2 and 3 whether a chord is held or not. Over seeds 1–5 of
+    /// four-parts.mid, |cents| of the held bass notes' overtones (the engine's detune after each
+    /// block) in each knot's first 0.5 s: median ≥ 20 (the original's ≈ 73; the scaled, averaged
+    /// residual gave ≈ 1). And the knot keeps stepping after its chord is let go.
+    /// </summary>
+    [Fact]
+    public void Ldd_knot_detunes_by_its_unscaled_summed_residual_and_steps_chord_held_or_not()
+    {
+        EngineConfig ldd = EngineConfig.FromPreset("ldd");
+        TimedMidiEvent[] events = MidiPerformance.Load(TestFiles.FourParts, Rate).Events;
+        long total = events[^1].SampleTime;
+        var cents = new List<double>();
+        long stepsWithoutChord = 0;
+        for (ulong seed = 1; seed <= 5; seed++)
+        {
+            long lastSteps = 0;
+            Run(events, total, config: ldd, seed: seed, afterBlock: (p, end) =>
+            {
+                var piece = p.Piece;
+                bool knotPart = piece.Part is 2 or 3 && piece.ModelKind == Losses.Engine.Learning.ModelKind.Knot;
+                if (knotPart)
+                {
+                    long start = piece.Targets[^1].StartSample;
+                    if (end - start <= Rate / 2 && end > start) cents.Add(Math.Abs(1200 * Math.Log2(1 + piece.Detune)));
+                    bool anyBass = false;
+                    for (int note = 0; note < 60; note++) anyBass |= piece.HeldVelocities[note] != 0;
+                    if (!anyBass) stepsWithoutChord += piece.GradientSteps - lastSteps;
+                }
+                lastSteps = piece.GradientSteps;
+            });
+        }
+        cents.Sort();
+        double median = cents[cents.Count / 2];
+        output.WriteLine($"ldd knot, first 0.5 s: median {median:0.0} cents, 90th percentile {cents[(int)(0.9 * cents.Count)]:0.0} ({cents.Count} blocks)");
+        Assert.True(median >= 20, $"median {median:0.0} cents");
+        Assert.True(stepsWithoutChord > 100, $"{stepsWithoutChord} knot steps with no bass note held");
     }
 }

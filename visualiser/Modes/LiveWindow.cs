@@ -30,6 +30,8 @@ public sealed class LiveWindow
     /// <summary>Print a status line this often (seconds; 0 = only on changes).</summary>
     public double StatusEvery { get; init; }
     public double MaxFps { get; init; } = 60;
+    /// <summary>Part 3 as the original piece (--ldd).</summary>
+    public bool Original { get; init; }
 
     public unsafe int Run()
     {
@@ -76,6 +78,7 @@ public sealed class LiveWindow
         using Texture video = gpu.LoadTexture();
         Console.Error.WriteLine($"visualiser on {gpu.Renderer}; H: HUD, F: full screen, Esc: quit");
         stage.Options.Hud = true;
+        stage.Options.Original = Original;
         stage.Options.Notice = feed.Problem;
         var state = new VisualState();
         var keys = new KeyEdges(window);

@@ -24,6 +24,8 @@ public sealed class OfflineRender
     public bool Hud { get; init; }
     /// <summary>A WAV (the render's) to put into the video as its sound.</summary>
     public string? Audio { get; init; }
+    /// <summary>Part 3 as the original piece (--ldd).</summary>
+    public bool Original { get; init; }
     /// <summary>For a .png: the time of the still, seconds (default: the last frame).</summary>
     public double? At { get; init; }
     /// <summary>The longest performance rendered (bounds the video frames planned from the log's times).</summary>
@@ -65,6 +67,7 @@ public sealed class OfflineRender
         if (feed.Problem is not null) Console.Error.WriteLine($"losses: {feed.Problem}");
         using OffscreenRenderer renderer = OffscreenRenderer.Create(Width, Height);
         renderer.Stage.Options.Hud = Hud;
+        renderer.Stage.Options.Original = Original;
         renderer.Stage.Options.Notice = feed.Problem;
         var state = new VisualState();
         long next = 0;

@@ -30,6 +30,22 @@ public static class Distortions
     }
 
     /// <summary>
+    /// Distortion 1 as the original piece draws it (--ldd): on a frame whose <paramref name="chance"/>
+    /// (uniform in [0, 1)) falls below loss × 100, each colour plane moves by 100·∂L/∂θ of its axis
+    /// in x and in y, unclamped (the original clamps only in part 4); on any other frame the plain image.
+    /// </summary>
+    public static VideoDistortion OriginalChannelShift(in Frame f, float chance)
+    {
+        var d = new VideoDistortion { Mode = 1 };
+        if (!(chance < f.Loss * 100)) return d;
+        static Vector2 Shift(float g) => float.IsFinite(g) ? new Vector2(PixelsPerGradient * g) : Vector2.Zero;
+        d.Red = Shift(f.Gradient[0]);
+        d.Green = Shift(f.Gradient[1]);
+        d.Blue = Shift(f.Gradient[2]);
+        return d;
+    }
+
+    /// <summary>
     /// Distortion 2 (part 4): inside each live bubble (radius height/8, shrinking to nothing over
     /// its life) the pixel at x shows the video displaced by 100·cos(5·g·t + x/300), g = (∂L/∂θ₁, ∂L/∂θ₂) clamped.
     /// </summary>

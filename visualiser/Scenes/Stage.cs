@@ -16,6 +16,8 @@ public sealed class StageOptions
     public string? Message { get; set; }
     /// <summary>A line at the bottom (no camera…), or null.</summary>
     public string? Notice { get; set; }
+    /// <summary>Part 3 as the original piece draws it (<see cref="Distortions.OriginalChannelShift"/>).</summary>
+    public bool Original { get; set; }
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public sealed class Stage : IDisposable
     private readonly TextPanel _message;
     private readonly TextPanel _notice;
     private readonly Vector3[] _bubbles = new Vector3[VideoDistortion.MaxBubbles];
+    private uint _random = 0x9E3779B9; // xorshift32: the original's rand() per frame, the same sequence in every render
 
     public Stage(Gpu gpu)
     {
@@ -51,7 +54,8 @@ public sealed class Stage : IDisposable
 
         if (part is 3 or 4 && video is { Width: > 0 })
         {
-            VideoDistortion d = part == 3 ? Distortions.ChannelShift(f) : Distortions.Bubbles(f, state, now, width, height, _bubbles);
+            VideoDistortion d = part != 3 ? Distortions.Bubbles(f, state, now, width, height, _bubbles)
+                : Options.Original ? Distortions.OriginalChannelShift(f, NextChance()) : Distortions.ChannelShift(f);
             (d.UvScale, d.UvOffset) = Distortions.Cover(video.Width, video.Height, width, height);
             video.Smooth = video.Width != width || video.Height != height;
             _gpu.DrawVideo(video, d);
@@ -79,6 +83,14 @@ public sealed class Stage : IDisposable
             _notice.Set(notice, height);
             _notice.Draw(_gpu, margin, height - margin - _notice.Height);
         }
+    }
+
+    private float NextChance()
+    {
+        _random ^= _random << 13;
+        _random ^= _random >> 17;
+        _random ^= _random << 5;
+        return (_random >> 8) * (1f / (1 << 24));
     }
 
     private static string HudText(VisualState state)
