@@ -31,21 +31,25 @@ public sealed class WebPageTests(ITestOutputHelper output)
         double[] times = TimesInEachPart(log);
         using var server = new WebServerProcess("--frames", log);
         using var browser = new Chromium();
-        foreach ((double t, int part) in times.Select((t, i) => (t, i + 1)))
+        // The four parts, then part 3 as the original draws it (visualise --ldd, the page's ?ldd=1).
+        foreach ((double t, int part, bool ldd) in times.Select((t, i) => (t, i + 1, false)).Append((times[2], 3, true)))
         {
-            string png = Path.Combine(dir, $"native-{part}.png");
-            var native = VisualiserKit.Run("--frames", log, "-o", png, "--at", t.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--size", $"{W}x{H}");
+            string name = ldd ? "3-ldd" : part.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string png = Path.Combine(dir, $"native-{name}.png");
+            string at = t.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            var native = ldd ? VisualiserKit.Run("--frames", log, "-o", png, "--at", at, "--size", $"{W}x{H}", "--ldd")
+                : VisualiserKit.Run("--frames", log, "-o", png, "--at", at, "--size", $"{W}x{H}");
             Assert.True(native.ExitCode == 0, native.Stderr);
-            using Chromium.Tab tab = browser.Open(WebKit.Query(server.Url, $"at={t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}&camera=0&size={W}x{H}"));
+            using Chromium.Tab tab = browser.Open(WebKit.Query(server.Url, $"at={at}&camera=0&size={W}x{H}{(ldd ? "&ldd=1" : "")}"));
             tab.WaitFor("window.lossesStats && lossesStats.stillReady && lossesStats.drawn > 2");
             Assert.Equal(part, (int)tab.Stat("part"));
             byte[] page = tab.Capture();
-            File.WriteAllBytes(Path.Combine(dir, $"page-{part}.png"), page);
+            File.WriteAllBytes(Path.Combine(dir, $"page-{name}.png"), page);
             using Mat a = WebKit.Decode(page), b = Cv2.ImRead(png, ImreadModes.Color);
             Assert.Equal(b.Size(), a.Size());
             double psnr = Cv2.PSNR(a, b);
-            output.WriteLine($"part {part} at {t:0.00} s: PSNR {psnr:0.0} dB (page {dir}/page-{part}.png, native {png})");
-            Assert.True(psnr >= 30, $"part {part}: the page's still differs from the native one: PSNR {psnr:0.0} dB < 30 (see {dir})");
+            output.WriteLine($"part {name} at {t:0.00} s: PSNR {psnr:0.0} dB (page {dir}/page-{name}.png, native {png})");
+            Assert.True(psnr >= 30, $"part {name}: the page's still differs from the native one: PSNR {psnr:0.0} dB < 30 (see {dir})");
         }
     }
 

@@ -9,6 +9,15 @@ const params = new URLSearchParams(location.search);
 const stillAt = params.has('at') ? Number(params.get('at')) : null;
 const cameraWanted = params.get('camera') !== '0';
 const fixedSize = /^(\d+)x(\d+)$/.exec(params.get('size') || '');
+// Part 3 as the original piece draws it (visualise --ldd): Distortions.OriginalChannelShift.
+const original = params.get('ldd') === '1';
+let random = 0x9E3779B9; // xorshift32, one draw per drawn part-3 frame, as Stage.NextChance
+function nextChance() {
+  random ^= random << 13; random >>>= 0;
+  random ^= random >>> 17;
+  random ^= random << 5; random >>>= 0;
+  return Math.fround((random >>> 8) * (1 / (1 << 24)));
+}
 
 const GradientClamp = 0.1, PixelsPerGradient = 100, BubbleAmplitude = 100, MaxBubbles = 64;
 const OrbitSpeed = 0.35, FeedFps = 30;
@@ -307,11 +316,20 @@ function drawVideo(snapshot, now, w, h) {
   gl.useProgram(p.program);
   gl.uniform1i(p.u.uVideo, 0);
   gl.uniform2f(p.u.uSize, w, h);
-  // Distortion 1: red along x by 100·∂L/∂θ₁, green along y by 100·∂L/∂θ₂, blue along x by 100·∂L/∂θ₃.
   const g = f.gradient.map(clampGradient);
-  gl.uniform2f(p.u.uRed, planes ? PixelsPerGradient * g[0] : 0, 0);
-  gl.uniform2f(p.u.uGreen, 0, planes ? PixelsPerGradient * g[1] : 0);
-  gl.uniform2f(p.u.uBlue, planes ? PixelsPerGradient * g[2] : 0, 0);
+  if (planes && original) {
+    // The original's part 3: on a frame with probability loss × 100, each plane by 100·∂L/∂θ of its axis in x and y, unclamped.
+    const shift = planes && nextChance() < Math.fround(f.loss * 100);
+    const o = f.gradient.map(x => shift && Number.isFinite(x) ? Math.fround(PixelsPerGradient * x) : 0);
+    gl.uniform2f(p.u.uRed, o[0], o[0]);
+    gl.uniform2f(p.u.uGreen, o[1], o[1]);
+    gl.uniform2f(p.u.uBlue, o[2], o[2]);
+  } else {
+    // Distortion 1: red along x by 100·∂L/∂θ₁, green along y by 100·∂L/∂θ₂, blue along x by 100·∂L/∂θ₃.
+    gl.uniform2f(p.u.uRed, planes ? PixelsPerGradient * g[0] : 0, 0);
+    gl.uniform2f(p.u.uGreen, 0, planes ? PixelsPerGradient * g[1] : 0);
+    gl.uniform2f(p.u.uBlue, planes ? PixelsPerGradient * g[2] : 0, 0);
+  }
   gl.uniform2f(p.u.uUvScale, c.scale[0], c.scale[1]);
   gl.uniform2f(p.u.uUvOffset, c.offset[0], c.offset[1]);
   gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
@@ -413,6 +431,7 @@ function draw() {
   gl.enable(gl.BLEND);
   gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
   const part = snapshot ? snapshot.frame.part : 1;
+  if (stillAt !== null) random = 0x9E3779B9; // a still is the first frame drawn, as visualise -o still.png draws it
   if ((part === 3 || part === 4) && hasVideo && video.texture.width > 0) drawVideo(snapshot, now, w, h);
   if (snapshot) drawOverlay(snapshot, now, w, h);
   if (snapshot && snapshot.frame.index !== drawnIndex) {
