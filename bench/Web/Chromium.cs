@@ -40,18 +40,26 @@ public sealed partial class Chromium : IDisposable
         info.ArgumentList.Add("about:blank");
         _process = Process.Start(info)!;
         _process.StandardOutput.ReadToEndAsync();
-        var deadline = Stopwatch.StartNew();
-        string? browserSocket = null;
-        while (true)
+        try
         {
-            string? line = _process.StandardError.ReadLine();
-            if (line is null) throw new InvalidOperationException("chromium exited before it listened for DevTools");
-            Match m = DevToolsLine().Match(line);
-            if (m.Success) { _port = int.Parse(m.Groups[1].Value); browserSocket = m.Groups[0].Value["DevTools listening on ".Length..]; break; }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("chromium did not start its DevTools");
+            var deadline = Stopwatch.StartNew();
+            string? browserSocket = null;
+            while (true)
+            {
+                string? line = _process.StandardError.ReadLine();
+                if (line is null) throw new InvalidOperationException("chromium exited before it listened for DevTools");
+                Match m = DevToolsLine().Match(line);
+                if (m.Success) { _port = int.Parse(m.Groups[1].Value); browserSocket = m.Groups[0].Value["DevTools listening on ".Length..]; break; }
+                if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("chromium did not start its DevTools");
+            }
+            _ = _process.StandardError.ReadToEndAsync();
+            _browser = new Tab(browserSocket!);
         }
-        _ = _process.StandardError.ReadToEndAsync();
-        _browser = new Tab(browserSocket!);
+        catch
+        {
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } // no browser left behind
+            throw;
+        }
     }
 
     private readonly Tab _browser;

@@ -64,6 +64,7 @@ internal static partial class WebCommand
             using var writer = FrameRingWriter.Create(ring);
             using var publisher = new Publisher(writer, rate);
             using var server = StartServer(ring, out string url);
+            using var stopServer = new Stopper(server);
             using var browser = new Chromium(camera, allowCamera: true);
             using Chromium.Tab tab = browser.Open($"{url}?size={size.W}x{size.H}");
             WaitFor(tab, "lossesStats.framesReceived > 100 && lossesStats.drawn > 20", 60);
@@ -131,6 +132,15 @@ internal static partial class WebCommand
         _ = server.StandardOutput.ReadToEndAsync();
         url = m.Groups[1].Value;
         return server;
+    }
+
+    /// <summary>Ends the server when the benchmark ends, whichever way (Process.Dispose alone leaves it running).</summary>
+    private sealed class Stopper(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            try { process.Kill(entireProcessTree: true); process.WaitForExit(5000); } catch (InvalidOperationException) { }
+        }
     }
 
     /// <summary>Frames as the engine publishes them, at a fixed rate: a cubic learning in parts 1 and 4 (a key press every quarter second in part 4), a knot in parts 2 and 3.</summary>

@@ -38,8 +38,16 @@ public sealed partial class WebServerProcess : IDisposable
             }
             url.TrySetException(new InvalidOperationException($"losses web exited: {Stderr}"));
         }) { IsBackground = true }.Start();
-        if (!url.Task.Wait(TimeSpan.FromSeconds(120))) throw new TimeoutException("losses web printed no URL");
-        Url = url.Task.Result;
+        try
+        {
+            if (!url.Task.Wait(TimeSpan.FromSeconds(120))) throw new TimeoutException("losses web printed no URL");
+            Url = url.Task.Result;
+        }
+        catch
+        {
+            Dispose(); // no server left behind by a test that failed here
+            throw;
+        }
     }
 
     /// <summary>losses-web.dll, built in the tests' configuration (the tests reference it without its assembly).</summary>
