@@ -73,7 +73,6 @@ public sealed class FramePump : IDisposable
 
     private void Run()
     {
-        var idle = new SpinWait();
         while (!_stop)
         {
             if (_source is LogSource log)
@@ -111,15 +110,11 @@ public sealed class FramePump : IDisposable
                 _shown = _source.State;
                 SetStatus(_shown == RingState.Live, _source.Describe());
             }
-            if (any)
-            {
-                idle.Reset();
-                continue;
-            }
-            // Frames come at most every block (≈ 1.3 ms at 64 samples): spin briefly, then sleep a
-            // millisecond, so a frame is on its way within about a millisecond of its publication.
-            if (idle.Count < 20) idle.SpinOnce(sleep1Threshold: -1);
-            else Thread.Sleep(1);
+            if (any) continue;
+            // Frames come at most every block (≈ 1.3 ms at 64 samples): a millisecond's sleep puts a
+            // frame on its way within about a millisecond of its publication. Without an engine, a
+            // look every 20 ms is enough.
+            Thread.Sleep(_shown == RingState.Live ? 1 : 20);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Threading.Channels;
 using Losses.Visualiser.Scenes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -24,6 +25,8 @@ public sealed class WebServer : IAsyncDisposable
     private readonly FramePump _pump;
     private readonly LogSource? _log;
     private readonly byte[] _layout = Snapshot.LayoutJson();
+    /// <summary>Snapshots sent in one WebSocket message at most (≈ 80 KB).</summary>
+    private const int MaxBatch = 64;
 
     public WebServer(FramePump pump, LogSource? log, IPAddress address, int port, X509Certificate2? certificate)
     {
@@ -142,10 +145,20 @@ public sealed class WebServer : IAsyncDisposable
         try
         {
             await SendText(_pump.StatusJson);
-            await foreach (byte[] message in client.Queue.Reader.ReadAllAsync(done.Token))
+            ChannelReader<byte[]> queue = client.Queue.Reader;
+            byte[] batch = new byte[MaxBatch * Snapshot.MaxBytes];
+            while (await queue.WaitToReadAsync(done.Token))
             {
+                // Every message waiting goes in one WebSocket message (each snapshot says its own
+                // length): a page or server that fell behind catches up in one send, not hundreds.
+                int length = 0;
+                for (int n = 0; n < MaxBatch && queue.TryRead(out byte[]? message); n++)
+                {
+                    message.CopyTo(batch, length);
+                    length += message.Length;
+                }
                 await sendLock.WaitAsync(done.Token);
-                try { await socket.SendAsync(message, WebSocketMessageType.Binary, true, done.Token); }
+                try { await socket.SendAsync(batch.AsMemory(0, length), WebSocketMessageType.Binary, true, done.Token); }
                 finally { sendLock.Release(); }
             }
         }

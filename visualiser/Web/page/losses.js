@@ -118,8 +118,8 @@ function setSmooth(tex, smooth) {
 }
 
 // ---- The snapshot: a frame plus what the visuals remember --------------------------------------
-function parse(buffer) {
-  const v = new DataView(buffer);
+function parse(buffer, offset = 0) {
+  const v = new DataView(buffer, offset);
   const F = layout.fields, base = layout.headerBytes;
   const lingeringCount = v.getUint32(4, true), bubbleCount = v.getUint32(8, true);
   const f32 = (o) => v.getFloat32(base + o, true);
@@ -127,7 +127,7 @@ function parse(buffer) {
   const i64 = (o) => Number(v.getBigInt64(base + o, true));
   const four = (o) => [f32(o), f32(o + 4), f32(o + 8), f32(o + 12)];
   const pointCount = Math.max(0, Math.min(i32(F.pointCount), layout.maxPoints));
-  const points = new Float32Array(buffer, base + F.points, layout.maxPoints).slice(0, pointCount);
+  const points = new Float32Array(buffer.slice(offset + base + F.points, offset + base + F.points + 4 * pointCount));
   const frame = {
     index: i64(F.index), sampleTime: i64(F.sampleTime), sampleRate: i32(F.sampleRate), part: i32(F.part),
     model: i32(F.model), targetSteps: i64(F.targetSteps), totalSteps: i64(F.totalSteps),
@@ -148,6 +148,7 @@ function parse(buffer) {
     generation: v.getFloat64(16, true), serverMs: v.getFloat64(24, true), serverLost: v.getFloat64(32, true),
     still: (v.getUint32(12, true) & 1) !== 0, frame, lingering, bubbles,
     seconds: frame.sampleRate > 0 ? frame.sampleTime / frame.sampleRate : 0,
+    bytes: at,
   };
 }
 
@@ -516,7 +517,12 @@ function connect() {
       messageBox.hidden = status.live || (latest !== null && stats.status.startsWith('playing'));
       return;
     }
-    take(parse(e.data));
+    // One WebSocket message holds one snapshot or several in a row (each one's size follows from its header).
+    for (let at = 0; at < e.data.byteLength;) {
+      const snapshot = parse(e.data, at);
+      take(snapshot);
+      at += snapshot.bytes;
+    }
   };
   ws.onclose = () => {
     clearInterval(pinger);
