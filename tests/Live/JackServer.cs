@@ -87,9 +87,9 @@ public sealed class JackServer : IDisposable
 }
 
 /// <summary>
-/// The live sets on a real JACK server run with nothing else beside them: they measure allocation and
-/// timing, and a browser or a NativeAOT build taking both cores made the dummy driver's cycles late
-/// (10 xruns in a 5 s set) — one such run reported 6,192 bytes allocated mid-set, not seen when quiet.
+/// The live sets on a real JACK server run with no other collection beside them: they measure
+/// allocation and timing, and a browser or a NativeAOT build taking both cores made the dummy
+/// driver's cycles late (10 xruns in a 5 s set).
 /// </summary>
 [CollectionDefinition("jack", DisableParallelization = true)]
 public sealed class JackCollection : ICollectionFixture<JackServer>;

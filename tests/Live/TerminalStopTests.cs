@@ -121,7 +121,7 @@ public partial class TerminalStopTests(JackServer server, ITestOutputHelper outp
         output.WriteLine(said);
         Assert.Equal(0, exit);
         Assert.Matches(SteadyStateZero(), said);
-        Assert.Contains("allocated bytes 0 (to 0.20 s before the stop signal", said);
+        Assert.Contains("allocated bytes 0 (to 1.00 s before the stop signal", said);
     }
 
     /// <summary>The engine's process: the dotnet whose command line names this test's ring.</summary>
