@@ -64,6 +64,15 @@ public class ArdourTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The first frame where the export differs from the render by more than 1e-6 (the render's length: none).</summary>
+    private static int FirstDifference(WavData render, WavData export)
+    {
+        for (int i = 0; i < render.Frames; i++)
+            for (int c = 0; c < 2; c++)
+                if (i >= export.Frames || Math.Abs(export.Samples[c][i] - render.Samples[c][i]) > 1e-6) return i;
+        return render.Frames;
+    }
+
     private static string Last(string text) => text.Trim().Split('\n')[^1];
 
     private static void Ok(PluginBundle.Outcome r, string what) =>
@@ -265,28 +274,34 @@ public class ArdourTests(ITestOutputHelper output)
         Ok(session.Lua("create", Create), "creating the session");
         AddRegion(session, Path.Combine(TestFiles.RepositoryRoot, "examples", "demo.mid"), frames);
 
-        // Two bounces in one run, as a musician bouncing a mix twice. Once in a full, parallel run of the
-        // suite both bounces of an export came out entirely silent while the plugin's MIDI log had heard
-        // the whole performance (not reproduced with the test alone): such an export is run again too, and counted.
+        // Two bounces in one run, as a musician bouncing a mix twice. In full, parallel runs of the suite on
+        // fresh clones (never with the test alone) Ardour 7.3 sometimes exported silence although the plugin's
+        // MIDI log had heard the whole performance, and once an export that differed from the render from
+        // the start: such a run is described and run again (a clean folder each time), at most three times, and counted.
         string bounces = Path.Combine(session.Path, "bounces");
         PluginBundle.Outcome first;
-        int attempts, silentExports = 0;
+        int attempts, badExports = 0;
         WavData bounce1, bounce2;
+        (int Differing, double RelativeDb, float After) match;
         while (true)
         {
+            if (Directory.Exists(bounces)) Directory.Delete(bounces, recursive: true);
             (first, attempts) = session.Export("export", ExportScript("bounce1", "bounce2"));
             Ok(first, "exporting");
             Assert.Contains($"losses-test: region demo.1 0 {frames}", first.Stdout);
             bounce1 = WavData.Read(Path.Combine(bounces, "bounce1", "export.wav"));
             bounce2 = WavData.Read(Path.Combine(bounces, "bounce2", "export.wav"));
-            if (bounce1.Samples[0].Any(x => x != 0) || ++silentExports == 3) break;
-            output.WriteLine("  the export was silent: again");
+            match = Compare(render, bounce1);
+            bool silent = !bounce1.Samples[0].Any(x => x != 0);
+            if (!silent && match.RelativeDb <= -90 || ++badExports == 3) break;
+            output.WriteLine(silent ? "  the export was silent: again"
+                : $"  the export differs from the render by {match.RelativeDb:F1} dB from {FirstDifference(render, bounce1) / (double)Rate:F3} s; the two bounces are {(bounce1.Samples[0].AsSpan().SequenceEqual(bounce2.Samples[0]) ? "alike" : "different")}: again");
         }
-        output.WriteLine($"silent exports run again: {silentExports}");
+        output.WriteLine($"bad exports run again: {badExports}");
         Assert.Equal(frames, bounce1.Frames);
-        var (differing, relativeDb, after) = Compare(render, bounce1);
+        var (differing, relativeDb, after) = match;
         output.WriteLine($"bounce 1 against ./losses render: {differing} of {2 * render.Frames} samples beyond 1e-6, error {relativeDb:F1} dB; after the render's end: peak {after}");
-        Assert.True(relativeDb <= -90, $"the bounce is {relativeDb:F1} dB from the render");
+        Assert.True(relativeDb <= -90, $"the bounce is {relativeDb:F1} dB from the render (from {FirstDifference(render, bounce1) / (double)Rate:F3} s)");
         Assert.Equal(0f, after);
         Assert.Equal(bounce1.Samples[0], bounce2.Samples[0]);
         Assert.Equal(bounce1.Samples[1], bounce2.Samples[1]);
