@@ -1,4 +1,5 @@
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 using Losses.Engine.Synthesis;
 
@@ -94,7 +95,7 @@ public sealed class ScalarVoiceBank
         voice.OvertonePhase = Wrap(MathF.FusedMultiplyAdd(-_elapsed, voice.OvertoneIncrement, 0.25f));
         for (int k = 0; k < _partials; k++)
         {
-            bool audible = VoiceSettings.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
+            bool audible = VoiceMaths.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
             voice.GainLeft[k] = audible ? _panLeft[k] / _partials : 0f;
             voice.GainRight[k] = audible ? _panRight[k] / _partials : 0f;
         }

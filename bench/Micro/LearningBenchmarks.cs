@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 
 namespace Losses.Bench.Micro;

@@ -207,10 +207,25 @@ public sealed class LossesProcessor
         ReadOnlySpan<Model> models = piece.Models;
         for (int m = 0; m < models.Length; m++)
         {
+            Model model = models[m];
+            // The wire format keeps a target count per model kind: the cubic's at 48, the knot's at 52.
+            if (model.Kind == ModelKind.Cubic) f.CubicTargets = model.Targets;
+            else if (model.Kind == ModelKind.Knot) f.KnotTargets = model.Targets;
+            if (model == piece.Current)
+            {
+                model.Target.CopyTo(f.Target);
+                model.Theta.CopyTo(f.Theta);
+                model.Gradient.CopyTo(f.Gradient);
+                model.Integers.CopyTo(f.KnotN);
+            }
             // What a model keeps in the frame until its next target (the cubic's points) is written once per target.
-            bool newTarget = models[m].Targets != _targetsInFrame[m];
-            _targetsInFrame[m] = models[m].Targets;
-            models[m].WriteFrame(ref f, training: models[m] == piece.Current, newTarget);
+            if (model.Targets == _targetsInFrame[m]) continue;
+            _targetsInFrame[m] = model.Targets;
+            ReadOnlySpan<float> points = model.PointX;
+            if (points.IsEmpty) continue;
+            int count = Math.Min(points.Length, Frame.MaxPoints);
+            points[..count].CopyTo(f.Points);
+            f.PointCount = count;
         }
         f.Voices = voices.ActiveVoices;
         f.PeakLeft = _framePeakLeft;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Losses.Protocol;
+using Losses.Engine.Core;
 
 namespace Losses.Engine.Learning;
 
@@ -33,9 +33,6 @@ namespace Losses.Engine.Learning;
 /// </remarks>
 public sealed class CubicModel : Model
 {
-    /// <summary>Default learning rate of the default descent (<see cref="CubicDescent.Legendre"/>): see <see cref="LegendreLearningRate"/>.</summary>
-    public const float DefaultLearningRate = LegendreLearningRate;
-
     /// <summary>
     /// Legendre descent: the fraction of the exact line-search step taken. 0.19 keeps every phrase
     /// of the example and four-parts performances, seeds 1–20, inside the audible-convergence bounds
@@ -111,10 +108,11 @@ public sealed class CubicModel : Model
     private float[] _ax, _ax2, _ax3, _ay;
     private int _count;
 
+    /// <param name="learningRate">null: the descent's own (<see cref="DefaultLearningRateOf"/>).</param>
     /// <param name="batchSize">Points per step drawn from the target's (with replacement); 0 = all of them; null = the descent's own (<see cref="DefaultBatchSizeOf"/>).</param>
-    public CubicModel(int points, LossKind loss = LossKind.HalfMse, float learningRate = DefaultLearningRate,
+    public CubicModel(int points, LossKind loss = LossKind.HalfMse, float? learningRate = null,
         CubicDescent descent = CubicDescent.Legendre, int? batchSize = null)
-        : base(parameterCount: 4, loss, learningRate)
+        : base(parameterCount: 4, loss, learningRate ?? DefaultLearningRateOf(descent))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(points, 1);
         int batch = batchSize ?? DefaultBatchSizeOf(descent);
@@ -177,16 +175,8 @@ public sealed class CubicModel : Model
         for (int j = 0; j < theta.Length; j++) theta[j] = rng.Uniform(-1f, 1f);
     }
 
-    /// <summary>Also the sample points, after a new target: the visualiser draws the curves over them.</summary>
-    public override void WriteFrame(ref Frame frame, bool training, bool newTarget)
-    {
-        base.WriteFrame(ref frame, training, newTarget);
-        frame.CubicTargets = Targets;
-        if (!newTarget) return;
-        int count = Math.Min(Points, Frame.MaxPoints);
-        X[..count].CopyTo(frame.Points);
-        frame.PointCount = count;
-    }
+    /// <summary>The target's sample points x (the visualiser draws the curves over them).</summary>
+    public override ReadOnlySpan<float> PointX => X;
 
     /// <summary>A minibatch: <see cref="BatchSize"/> of the points drawn with replacement, each as rng.NextInt(0, Points − 1).</summary>
     public override void DrawBatch(ref Rng rng)
@@ -400,17 +390,4 @@ public sealed class CubicModel : Model
             for (int c = 0; c < 4; c++)
                 _inverseGram[4 * r + c] = a[8 * r + 4 + c];
     }
-}
-
-/// <summary>How the cubic steps from its gradient.</summary>
-public enum CubicDescent
-{
-    /// <summary>Plain gradient descent on the cubic's coefficients in the orthonormal Legendre basis: each target at its own pace (default).</summary>
-    Legendre,
-
-    /// <summary>Along G⁻¹·∇L (Gauss–Newton, the points' Gram matrix G): every target converges at the same pace.</summary>
-    Newton,
-
-    /// <summary>Along ∇L: fast along some directions of the error, slow along others (the reference implementation).</summary>
-    Plain,
 }

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Losses.Protocol;
+using Losses.Engine.Core;
 
 namespace Losses.Engine.Learning;
 
@@ -55,9 +55,10 @@ public sealed class KnotModel : Model
     private readonly double[]? _gridSin, _gridCos; // sin and cos of each grid t, for the per-target table
     private readonly float[]? _rows;               // one row per grid index, see RowWidth
 
-    public KnotModel(int batchSize, LossKind loss = LossKind.HalfMse, float learningRate = DefaultLearningRate,
+    /// <param name="learningRate">null: <see cref="DefaultLearningRate"/>.</param>
+    public KnotModel(int batchSize, LossKind loss = LossKind.HalfMse, float? learningRate = null,
         float tMax = 100f, float tStep = 0.1f, int maxFrequency = 8, int minFrequency = 1)
-        : base(parameterCount: Axes, loss, learningRate)
+        : base(parameterCount: Axes, loss, learningRate ?? DefaultLearningRate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (!(float.IsFinite(tMax) && tMax >= 0f)) throw new ArgumentOutOfRangeException(nameof(tMax));
@@ -145,13 +146,8 @@ public sealed class KnotModel : Model
             for (int i = 0; i < BatchSize; i++) _batch[i] = _indices[i] * _tStep;
     }
 
-    /// <summary>Also the integers n while training: the visualiser draws the knot from them.</summary>
-    public override void WriteFrame(ref Frame frame, bool training, bool newTarget)
-    {
-        base.WriteFrame(ref frame, training, newTarget);
-        frame.KnotTargets = Targets;
-        if (training) Frequencies.CopyTo(frame.KnotN);
-    }
+    /// <summary>The target's integers nₓ, n_y, n_z (the visualiser draws the knot from them).</summary>
+    public override ReadOnlySpan<int> Integers => Frequencies;
 
     public override float MeanResidual()
     {

@@ -1,22 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Losses.Engine.Core;
 
 namespace Losses.Engine.Learning;
-
-/// <summary>How a model's residuals r = model − target become a loss.</summary>
-public enum LossKind
-{
-    /// <summary>L = ½·mean(r²); ∂L/∂θ = mean(r·∂model/∂θ). The reference implementation's loss (default).</summary>
-    HalfMse,
-
-    /// <summary>L = mean(|r|); ∂L/∂θ = mean(sign(r)·∂model/∂θ), sign(0) = 0. The seed's E[√((f−fθ)²)].</summary>
-    /// <remarks>
-    /// The subgradient does not shrink near the optimum, so at a fixed learning rate the loss stalls
-    /// at a floor ∝ lr. Measured (200 seeds, 1000 steps): the cubic at lr 1.0 hardly improves (median
-    /// 1.3×), at 0.01 median 100×; the knot at lr 0.3 median 22×, at 0.03 median 100× in ~100 steps.
-    /// </remarks>
-    MeanAbsolute,
-}
 
 /// <summary>
 /// A loss kind as an operator: the models' kernels take it as a type argument, so the choice is

@@ -1,5 +1,5 @@
 using System.Runtime.Intrinsics;
-using Losses.Protocol;
+using Losses.Engine.Core;
 
 namespace Losses.Engine.Learning;
 
@@ -157,18 +157,11 @@ public abstract class Model
         return loss;
     }
 
-    /// <summary>
-    /// Writes this model into the frame. Every model writes what the frame keeps of it at all times
-    /// (its target count; after a new target, data the visualiser draws until the next one); the
-    /// model in <paramref name="training"/> also its target, θ and gradient (and its own fields).
-    /// </summary>
-    public virtual void WriteFrame(ref Frame frame, bool training, bool newTarget)
-    {
-        if (!training) return;
-        Target.CopyTo(frame.Target);
-        Theta.CopyTo(frame.Theta);
-        Gradient.CopyTo(frame.Gradient);
-    }
+    /// <summary>The model's whole numbers the visuals draw it from (the knot's frequencies), empty if none.</summary>
+    public virtual ReadOnlySpan<int> Integers => default;
+
+    /// <summary>Where the target is sampled (the cubic's x), drawn by the visuals until the next target; empty if the model has no such points.</summary>
+    public virtual ReadOnlySpan<float> PointX => default;
 
     /// <summary>Mean of the residuals model − target over the current batch at the current θ (signed: the original piece's detune).</summary>
     public abstract float MeanResidual();

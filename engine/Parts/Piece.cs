@@ -1,4 +1,5 @@
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
 using Losses.Engine.Synthesis;
@@ -77,7 +78,7 @@ public sealed class Piece
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
         _rngAtStart = _rng;
-        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.EffectiveLearningRate(), _learning.Cubic.Descent, _learning.Cubic.BatchSize);
+        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate, _learning.Cubic.Descent, _learning.Cubic.BatchSize);
         Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
             _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency)
         { SumOverAxes = _learning.Knot.SumOverAxes };

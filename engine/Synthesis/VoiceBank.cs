@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 
 namespace Losses.Engine.Synthesis;
@@ -250,7 +251,7 @@ public sealed class VoiceBank
         for (int k = 0; k < _partials; k++)
         {
             int i = k * _capacity + v;
-            bool audible = VoiceSettings.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
+            bool audible = VoiceMaths.PartialIsAudible(k, f0, _sampleRate, _maxDetune);
             _gainLeft[i] = audible ? partialGain * _panLeft[k] : 0f;
             _gainRight[i] = audible ? partialGain * _panRight[k] : 0f;
         }

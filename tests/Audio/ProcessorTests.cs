@@ -1,5 +1,6 @@
 using Losses.Engine.Audio;
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
 using Losses.Protocol;

@@ -1,4 +1,5 @@
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 
 namespace Losses.Tests.Config;

@@ -1,3 +1,4 @@
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 
 namespace Losses.Tests.Learning;
@@ -6,7 +7,7 @@ namespace Losses.Tests.Learning;
 public class CubicModelTests : ModelContract<CubicModel>
 {
     protected override CubicModel Make(int size, LossKind kind, float learningRate) => new(size, kind, learningRate);
-    protected override float DefaultLearningRate => CubicModel.DefaultLearningRate;
+    protected override float DefaultLearningRate => CubicModel.LegendreLearningRate;
     protected override int DefaultSize => 100;
 
     /// <summary>Legendre steps at 0.19 of the line-search step: at best (1 − 0.19)² ≈ 0.66 a step, 11 steps for 100×; minibatch noise and zig-zag allow 20.</summary>
@@ -170,8 +171,9 @@ public class CubicModelTests : ModelContract<CubicModel>
         Assert.Equal(0.19f, CubicModel.DefaultLearningRateOf(CubicDescent.Legendre));
         Assert.Equal(0.17f, CubicModel.DefaultLearningRateOf(CubicDescent.Newton));
         Assert.Equal(1.0f, CubicModel.DefaultLearningRateOf(CubicDescent.Plain));
-        Assert.Equal(1.0f, new Losses.Engine.Config.CubicSettings { Descent = CubicDescent.Plain }.EffectiveLearningRate());
-        Assert.Equal(0.5f, new Losses.Engine.Config.CubicSettings { Descent = CubicDescent.Plain, LearningRate = 0.5f }.EffectiveLearningRate());
+        Assert.Equal(1.0f, new CubicModel(100, descent: CubicDescent.Plain).LearningRate);
+        Assert.Equal(0.17f, new CubicModel(100, descent: CubicDescent.Newton).LearningRate);
+        Assert.Equal(0.5f, new CubicModel(100, learningRate: 0.5f, descent: CubicDescent.Plain).LearningRate);
         Assert.Equal(0, new CubicModel(100, descent: CubicDescent.Plain).BatchSize);
         Assert.Equal(0, new CubicModel(100, descent: CubicDescent.Newton).BatchSize);
     }

@@ -1,3 +1,4 @@
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 
 namespace Losses.Tests.Learning;

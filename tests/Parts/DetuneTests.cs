@@ -1,4 +1,5 @@
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Midi;
 using static Losses.Tests.Audio.Rendering;
 
@@ -25,7 +26,7 @@ public class DetuneTests
     /// </summary>
     private static readonly EngineConfig Newton = EngineConfig.Default with
     {
-        Learning = EngineConfig.Default.Learning with { Cubic = new CubicSettings { Descent = Losses.Engine.Learning.CubicDescent.Newton } },
+        Learning = EngineConfig.Default.Learning with { Cubic = new CubicSettings { Descent = CubicDescent.Newton } },
     };
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Losses.Engine.Core;
 using Losses.Engine.Synthesis;
 
 namespace Losses.Tests.Synthesis;
@@ -20,7 +21,7 @@ public class SineTests
     [Fact]
     public void The_vector_sine_equals_the_scalar_sine_lane_for_lane()
     {
-        var rng = new Losses.Engine.Learning.Rng(5);
+        var rng = new Rng(5);
         Span<float> lanes = stackalloc float[8];
         for (int trial = 0; trial < 10000; trial++)
         {

@@ -1,4 +1,5 @@
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Midi;
 using Losses.Engine.Synthesis;
 using Losses.Tests.Cli;
@@ -77,7 +78,7 @@ public class TuningTests
         var config = EngineConfig.Default with
         {
             Tuning = new TuningSettings { Scale = "just", ReferenceNote = 60, ReferenceHz = 261.6256 },
-            Learning = EngineConfig.Default.Learning with { Cubic = new CubicSettings { Descent = Losses.Engine.Learning.CubicDescent.Newton } },
+            Learning = EngineConfig.Default.Learning with { Cubic = new CubicSettings { Descent = CubicDescent.Newton } },
         };
         Result r = Run([On(0.1, 36), On(0.5, 64)], 2 * Rate, config: config);
         double f0 = 261.6256 * 5 / 4;

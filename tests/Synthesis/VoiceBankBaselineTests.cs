@@ -1,5 +1,6 @@
 using Losses.Bench.Baseline;
 using Losses.Engine.Config;
+using Losses.Engine.Core;
 using Losses.Engine.Learning;
 using Losses.Engine.Synthesis;
 using Xunit.Abstractions;

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Losses.Engine.Learning;
+namespace Losses.Engine.Core;
 
 /// <summary>
 /// Seeded, allocation-free random numbers (PCG32, O'Neill 2014). A value type so each
