@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Losses.Platform;
 
 namespace Losses.Bench;
 
@@ -7,5 +8,5 @@ internal static class BenchJson
 {
     public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
-    public static void Write<T>(string path, T value) => Protocol.PendingFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
+    public static void Write<T>(string path, T value) => Platform.PendingFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
 }

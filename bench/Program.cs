@@ -1,7 +1,8 @@
 using Losses.Bench.Micro;
 using Losses.Bench.Ring;
 using Losses.Bench.Voices;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
+using Losses.Protocol;
 
 namespace Losses.Bench;
 
@@ -17,5 +18,5 @@ public static class Program
         }.Run(args);
     },
         // A peer that will not start (jackd missing: Win32Exception) or a run that failed is one line, exit 1.
-        e => e is System.ComponentModel.Win32Exception or InvalidOperationException or Engine.Config.ConfigException);
+        e => e is System.ComponentModel.Win32Exception or InvalidOperationException or Engine.Config.ConfigException || RingOption.IsProtocolFailure(e));
 }

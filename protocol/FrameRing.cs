@@ -3,6 +3,7 @@ using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Losses.Platform;
 
 namespace Losses.Protocol;
 
@@ -108,8 +109,7 @@ public sealed unsafe class FrameRingWriter : IFrameSink, IDisposable
     /// </summary>
     public static FrameRingWriter Create(string name, int capacity = RingLayout.DefaultCapacity)
     {
-        if (!RingLayout.IsValidName(name))
-            throw new RingException($"ring name '{name}' is not valid: use letters, digits, '-', '_' or '.' (at most 64)");
+        if (RingLayout.NameProblem(name) is string problem) throw new RingException(problem);
         if (capacity < RingLayout.MinCapacity || capacity > RingLayout.MaxCapacity || (capacity & (capacity - 1)) != 0)
             throw new RingException($"ring capacity {capacity} must be a power of two in {RingLayout.MinCapacity}..{RingLayout.MaxCapacity}");
 

@@ -1,6 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Losses.Platform;
 
 namespace Losses.Protocol;
 
@@ -73,8 +74,7 @@ public sealed unsafe class FrameRingReader : IDisposable
     /// <summary>Opens a reader; the ring need not exist yet (the reader waits for the engine).</summary>
     public static FrameRingReader Open(string name, RingJoin join = RingJoin.Latest)
     {
-        if (!RingLayout.IsValidName(name))
-            throw new RingException($"ring name '{name}' is not valid: use letters, digits, '-', '_' or '.' (at most 64)");
+        if (RingLayout.NameProblem(name) is string problem) throw new RingException(problem);
         var reader = new FrameRingReader(name, join);
         reader.TryAttach(initial: true);
         return reader;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
+using Losses.Platform;
 
 namespace Losses.Protocol;
 

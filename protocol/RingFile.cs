@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
+using Losses.Platform;
 
 namespace Losses.Protocol;
 

@@ -68,6 +68,12 @@ public static class RingLayout
         ? $"Local\\losses-{name}"
         : Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"losses-{name}.ring");
 
+    /// <summary>What a ring name may be, as every error about one says it.</summary>
+    public const string NameRule = "letters, digits, '-', '_' or '.', at most 64, not starting with '.'";
+
+    /// <summary>Why <paramref name="name"/> cannot name a ring (one line), or null when it can.</summary>
+    public static string? NameProblem(string name) => IsValidName(name) ? null : $"'{name}' is not a valid ring name ({NameRule})";
+
     /// <summary>Ring names become file names: letters, digits, '-', '_' and '.' only.</summary>
     public static bool IsValidName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && name[0] != '.';

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
+using Losses.Protocol;
 using Losses.Visualiser.Modes;
 
 namespace Losses.Visualiser;
@@ -22,7 +23,7 @@ public static class Program
     {
         Native.QuietOpenCv.Apply();
         return ExitCode.Run(() => Command().Run(args),
-            e => e is VisualiserException or OpenCvSharp.OpenCVException);
+            e => e is VisualiserException or OpenCvSharp.OpenCVException || RingOption.IsProtocolFailure(e));
     }
 
     private static Command Command()
@@ -30,7 +31,7 @@ public static class Program
         string ring = "losses";
         string? video = null, frames = null, output = null, monitor = null, audio = null;
         int width = 1280, height = 720, count = 300;
-        double fps = 60, status = 0, maxSeconds = Protocol.Limits.DefaultMaxSeconds;
+        double fps = 60, status = 0, maxSeconds = Platform.Limits.DefaultMaxSeconds;
         double? at = null;
         bool fullScreen = false, hud = false, bench = false, monitors = false, original = false;
         System.Net.IPEndPoint? listen = null;
@@ -68,7 +69,7 @@ public static class Program
             { "--frames", "IN.frames", "render this frame log (offline) instead of following the ring", r => frames = r.Path() },
             { "-o|--output", "OUT", "the video (.mp4, .mov, .m4v: H.264 with ffmpeg; .avi) or still (.png) to write", r => output = r.Path() },
             { "--audio", "IN.wav", "the sound of the video: the WAV of the same render (AAC, with ffmpeg)", r => audio = r.Path() },
-            { "--max-seconds", "S", "refuse a frame log whose last frame is later than this (default 14400 = 4 h)", r => maxSeconds = r.Number(1, Protocol.Limits.HighestMaxSeconds) },
+            { "--max-seconds", "S", "refuse a frame log whose last frame is later than this (default 14400 = 4 h)", r => maxSeconds = r.Number(1, Platform.Limits.HighestMaxSeconds) },
             { "--fps", "N", "video frames per second, 1..240 (default 60)", r => fps = r.Number(1, 240) },
             { "--at", "SECONDS", "the still's time in the performance", r => at = r.Number(0, 1e7) },
             { "--hud", "draw the HUD (part, loss, steps) into the video", () => hud = true },

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 
 namespace Losses.Bench.Micro;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Losses.Engine.Live;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 
 namespace Losses.Bench.Ring;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Losses.Protocol;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 
 namespace Losses.Bench.Ring;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Losses.Engine.Synthesis;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 
 namespace Losses.Bench.Voices;
 

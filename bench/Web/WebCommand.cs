@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Losses.Protocol;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 
 namespace Losses.Bench.Web;
 

@@ -4,6 +4,7 @@ using Losses.Engine.Config;
 using Losses.Engine.Learning;
 using Losses.Engine.Midi;
 using Losses.Engine.Parts;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Engine.Audio;

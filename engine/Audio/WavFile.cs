@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Engine.Audio;

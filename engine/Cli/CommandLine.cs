@@ -4,8 +4,9 @@ using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Live;
 using Losses.Engine.Midi;
+using Losses.Platform;
 using Losses.Protocol;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 
 namespace Losses.Engine.Cli;
 
@@ -35,7 +36,7 @@ public static class CommandLine
             Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(), Rings(),
         };
         return commands.Run(args);
-    }, e => e is MidiFileException or ConfigException or AudioBackendException);
+    }, e => e is MidiFileException or ConfigException or AudioBackendException || RingOption.IsProtocolFailure(e));
 
     private static Command Recover()
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Losses.Protocol;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 
 namespace Losses.Engine.Cli;
 

@@ -1,5 +1,6 @@
 using Losses.Engine.Audio;
 using Losses.Engine.Midi;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Engine.Cli;

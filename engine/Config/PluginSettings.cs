@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Engine.Config;
@@ -92,12 +93,12 @@ public sealed record PluginSettings(EngineConfig Config, string? RingName)
     /// </summary>
     private static void RefuseAnotherBundle(string bundle, string manifest)
     {
-        if (!Losses.Protocol.InputFile.Exists(bundle)) return;
+        if (!Losses.Platform.InputFile.Exists(bundle)) return;
         if (!Directory.Exists(bundle)) throw new ConfigException($"-o {bundle}: there is a file of that name, not a folder: give a new folder ending in .lv2");
         string[] entries = Directory.GetFileSystemEntries(bundle).Select(Path.GetFileName).ToArray()!;
         string manifestPath = Path.Combine(bundle, "manifest.ttl");
         bool ours = entries.All(e => e is "manifest.ttl" or "state.ttl")
-            && (!entries.Contains("manifest.ttl") || Losses.Protocol.InputFile.ReadAllText(manifestPath, "the bundle's manifest", 1 << 20, followLinks: false) == manifest);
+            && (!entries.Contains("manifest.ttl") || Losses.Platform.InputFile.ReadAllText(manifestPath, "the bundle's manifest", 1 << 20, followLinks: false) == manifest);
         if (!ours)
             throw new ConfigException($"-o {bundle}: that folder holds another bundle ({(entries.Length == 0 ? "" : string.Join(", ", entries.Take(4)))}{(entries.Length > 4 ? ", …" : "")}), not a preset of this plugin: writing there would replace its manifest.ttl — give a new folder ending in .lv2");
     }
@@ -137,7 +138,7 @@ public sealed record PluginSettings(EngineConfig Config, string? RingName)
                     case "ringName":
                         ring = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null;
                         if (ring is null || !RingLayout.IsValidName(ring))
-                            throw new ConfigException($"{Source}: 'ringName' must be a ring name (letters, digits, '-', '_' or '.', at most 64) or null");
+                            throw new ConfigException($"{Source}: 'ringName' must be a ring name ({RingLayout.NameRule}) or null");
                         break;
                     case "parameters" when parameters is not null && p.Value.ValueKind == JsonValueKind.Object:
                         foreach (JsonProperty v in p.Value.EnumerateObject())

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Losses.Platform;
 
 namespace Losses.Engine.Config;
 
@@ -61,7 +62,7 @@ public sealed record Scale(string Name, double[]? Ratios, double Period)
     private static (double[] Ratios, double Period, string Name) ReadScala(string path)
     {
         string[] lines;
-        try { lines = Lines(Losses.Protocol.InputFile.ReadAllText(path, "the Scala tuning", MaxScalaBytes)); }
+        try { lines = Lines(Losses.Platform.InputFile.ReadAllText(path, "the Scala tuning", MaxScalaBytes)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The checks' own lines (a pipe, a device, a folder, too large) already name the file.

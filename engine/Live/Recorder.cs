@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Losses.Engine.Midi;
 using Losses.Engine.Cli;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Engine.Live;
@@ -265,7 +266,7 @@ public sealed class Recorder
     }
 
     /// <summary>A sample time no set reaches (a year at the highest rate): a record beyond it is damage, dropped.</summary>
-    private const long MaxSample = 365L * 86400 * Losses.Protocol.Limits.MaxSampleRate;
+    private const long MaxSample = 365L * 86400 * Losses.Platform.Limits.MaxSampleRate;
 
     private static void WriteSession(string dir, JsonObject session, ulong seed, int sampleRate)
     {

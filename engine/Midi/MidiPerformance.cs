@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Losses.Platform;
 
 namespace Losses.Engine.Midi;
 
@@ -88,7 +89,7 @@ public sealed class MidiPerformance
             if (info.Length > MaxFileBytes)
                 throw new MidiFileException(name, $"too large for a performance ({info.Length} bytes, at most {MaxFileBytes}) — give a .mid file");
             // Checked again on the open file: a named pipe or a device at the path is one line, never a wait.
-            bytes = Losses.Protocol.InputFile.ReadAllBytes(path, "the MIDI file", MaxFileBytes);
+            bytes = Losses.Platform.InputFile.ReadAllBytes(path, "the MIDI file", MaxFileBytes);
         }
         catch (MidiFileException)
         {

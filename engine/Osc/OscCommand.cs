@@ -3,7 +3,7 @@ using System.Net;
 using Losses.Engine.Cli;
 using Losses.Engine.Config;
 using Losses.Protocol;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 using Losses.Protocol.Osc;
 
 namespace Losses.Engine.Osc;

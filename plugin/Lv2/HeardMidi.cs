@@ -1,5 +1,6 @@
 using Losses.Engine.Live;
 using Losses.Engine.Midi;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Plugin.Lv2;

@@ -1,4 +1,5 @@
 using System.Text;
+using Losses.Platform;
 using Losses.Protocol;
 using Losses.Tests.Cli;
 using Losses.Tests.Visualiser;

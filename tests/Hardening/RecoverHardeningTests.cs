@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Losses.Engine.Midi;
+using Losses.Platform;
 using Losses.Protocol;
 using Losses.Tests.Cli;
 using static Losses.Tests.Hardening.HardeningKit;

@@ -1,3 +1,4 @@
+using Losses.Platform;
 using Losses.Protocol;
 using Losses.Tests.Cli;
 using Losses.Tests.Protocol;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Losses.Platform;
 using Losses.Protocol;
 using Losses.Tests.Cli;
 using Losses.Tests.Protocol;

@@ -1,3 +1,4 @@
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Tests.Protocol;

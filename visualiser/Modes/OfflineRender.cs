@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Losses.Protocol.Cli;
+using Losses.Platform;
+using Losses.Platform.Cli;
 using Losses.Protocol;
 using Losses.Visualiser.Scenes;
 using Losses.Visualiser.Video;

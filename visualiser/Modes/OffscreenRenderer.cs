@@ -1,3 +1,4 @@
+using Losses.Platform;
 using Losses.Visualiser.Graphics;
 using Losses.Visualiser.Native;
 using Losses.Visualiser.Scenes;
@@ -94,7 +95,7 @@ public sealed class OffscreenRenderer : IDisposable
         Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
         byte[] data = new byte[rgb.Width * rgb.Height * 3];
         new Span<byte>((void*)rgb.Data, data.Length).CopyTo(data);
-        using var file = new Losses.Protocol.PendingFile(path);
+        using var file = new Losses.Platform.PendingFile(path);
         new ImageWriter().WritePng(data, rgb.Width, rgb.Height, ColorComponents.RedGreenBlue, file.Stream);
         file.Commit();
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Visualiser.Modes;

@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Losses.Platform;
 
 namespace Losses.Visualiser.Video;
 
@@ -39,9 +40,9 @@ public static class VideoSource
 
     private static string CheckFile(string path)
     {
-        if (!Protocol.InputFile.Exists(path)) throw new VisualiserException($"video '{path}': file not found (give a video file, a camera index such as 0, or 'pattern')");
+        if (!Platform.InputFile.Exists(path)) throw new VisualiserException($"video '{path}': file not found (give a video file, a camera index such as 0, or 'pattern')");
         // Opened and checked here first: a named pipe or a device handed to the decoder would hang it.
-        try { using (Protocol.InputFile.Open(path, "the video", long.MaxValue)) { } }
+        try { using (Platform.InputFile.Open(path, "the video", long.MaxValue)) { } }
         catch (IOException e) { throw new VisualiserException(e.Message); }
         return path;
     }

@@ -3,7 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Losses.Protocol;
-using Losses.Protocol.Cli;
+using Losses.Platform.Cli;
 using Losses.Visualiser;
 using Losses.Visualiser.Modes;
 
@@ -18,7 +18,7 @@ public static class Program
         a page on another machine gets a camera only over HTTPS: --bind ADDR --tls, then accept the certificate once
         """;
 
-    public static int Main(string[] args) => ExitCode.Run(() => Command().Run(args), e => e is VisualiserException);
+    public static int Main(string[] args) => ExitCode.Run(() => Command().Run(args), e => e is VisualiserException || RingOption.IsProtocolFailure(e));
 
     private static Command Command()
     {

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Losses.Protocol;
+namespace Losses.Platform;
 
 /// <summary>What stat(2) says about a file: enough to tell its type, owner, permissions and identity.</summary>
 public readonly record struct FileStatus(ulong Device, ulong Inode, uint Mode, uint Owner, long Size)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Losses.Protocol;
+namespace Losses.Platform;
 
 /// <summary>A command stopped before it finished (a signal, a broken ring): one line and its exit code.</summary>
 public sealed class StoppedException(string message, int exitCode) : Exception(message)

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Losses.Protocol;
+namespace Losses.Platform;
 
 /// <summary>
 /// Opening a file the project reads — a config, a tuning, a MIDI file, a frame log, a recording's

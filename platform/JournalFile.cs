@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Losses.Protocol;
+namespace Losses.Platform;
 
 /// <summary>
 /// An append-only file for a live recording's journals: a preallocated buffer handed to the OS

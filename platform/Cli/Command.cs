@@ -2,7 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Text;
 
-namespace Losses.Protocol.Cli;
+namespace Losses.Platform.Cli;
 
 /// <summary>A wrong command line: one `losses:` line on stderr and <see cref="ExitCode.Usage"/>.</summary>
 public sealed class UsageException(string message) : Exception(message);
@@ -37,7 +37,7 @@ public static class ExitCode
             Console.Error.WriteLine($"losses: {e.Message}");
             return e.ExitCode;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LimitException or RingException or FrameLogException || isFailure(e))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LimitException || isFailure(e))
         {
             Console.Error.WriteLine($"losses: {e.Message}");
             return ExitCode.Failed;
@@ -157,7 +157,8 @@ public sealed class OptionReader
     internal Option Current { get; set; } = null!;
     /// <summary>The option as typed ("-o" or "--output"), so the message names what the performer wrote.</summary>
     internal string Typed { get; set; } = "";
-    private string Name => Current.IsOperand ? Current.Names[0] : Typed;
+    /// <summary>The option as the message names it: as typed, or the operand's name.</summary>
+    public string Name => Current.IsOperand ? Current.Names[0] : Typed;
 
     internal bool Next(out string arg)
     {
@@ -227,15 +228,6 @@ public sealed class OptionReader
     {
         if (!extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
             throw new UsageException($"{command}: {option} {path}: {command} writes {type}: give a name ending in {string.Join(" or ", extensions)}");
-    }
-
-    /// <summary>A ring name (letters, digits, '-', '_', '.'): checked here, so a bad one is exit 2 in every program.</summary>
-    public string Ring()
-    {
-        string name = Value();
-        if (!RingLayout.IsValidName(name))
-            throw Error($"{Name} '{name}' is not a valid ring name (letters, digits, '-', '_', '.')");
-        return name;
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Losses.Protocol;
+namespace Losses.Platform;
 
 /// <summary>
 /// A file written under a temporary name beside its target and moved into place only when

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Losses.Protocol;
+namespace Losses.Platform;
 
 /// <summary>
 /// Bounds on work planned from a file: a render or a video is refused before anything is written
