@@ -33,7 +33,7 @@ public static class CommandLine
         if (args is ["--version"]) return Version();
         var commands = new CommandSet("losses", "Losses: a concert instrument for piano and a training run (README.md).", LauncherCommands, RunByTheLauncher)
         {
-            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), Osc.OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(), Rings(),
+            Demo(), Render(), FramesCommand.Print(), FramesCommand.Watch(), OscCommand.Command(), Live(), Recover(), Devices(), Config(), PluginPreset(), Example(), Rings(),
         };
         return commands.Run(args);
     }, e => e is MidiFileException or ConfigException or AudioBackendException || RingOption.IsProtocolFailure(e));

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Losses.Engine.Core;
-using Losses.Engine.Learning;
 
 namespace Losses.Engine.Config;
 

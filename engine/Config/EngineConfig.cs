@@ -5,8 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using Losses.Engine.Learning;
-using Losses.Engine.Synthesis;
 
 namespace Losses.Engine.Config;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Losses.Engine.Audio;
 using Losses.Engine.Midi;
+using Losses.Engine.Osc;
 
 namespace Losses.Engine.Live;
 
@@ -18,7 +19,7 @@ public readonly record struct RecordedMidi(long SampleTime, byte Status, byte Da
 /// performer's console commands, stamp incoming MIDI for the recording, time the callback.
 /// Runs on the audio thread: nothing here allocates, locks, logs or throws.
 /// </summary>
-public sealed class LiveCore
+public sealed class LiveCore : IPerformanceRequests
 {
     public const int MaxEventsPerCycle = 1024;
     private readonly MidiEvent[] _events = new MidiEvent[MaxEventsPerCycle + 40]; // + the most a cycle's commands inject (1 + 6 + 6 + 20)

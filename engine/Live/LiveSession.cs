@@ -5,6 +5,7 @@ using Losses.Engine.Audio;
 using Losses.Engine.Live.Jack;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
+using Losses.Engine.Osc;
 using Losses.Platform;
 using Losses.Protocol;
 using Losses.Protocol.Osc;

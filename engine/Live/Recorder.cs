@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Losses.Engine.Midi;
-using Losses.Engine.Cli;
 using Losses.Platform;
+using Losses.Platform.Cli;
 using Losses.Protocol;
 
 namespace Losses.Engine.Live;

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Losses.Engine.Config;
 using Losses.Engine.Core;
-using Losses.Engine.Learning;
 
 namespace Losses.Engine.Synthesis;
 

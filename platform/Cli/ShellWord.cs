@@ -1,4 +1,4 @@
-namespace Losses.Engine.Cli;
+namespace Losses.Platform.Cli;
 
 /// <summary>A word for a POSIX shell line a person will paste: left bare when it is plainly safe, single-quoted otherwise.</summary>
 public static class ShellWord

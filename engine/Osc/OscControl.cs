@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Losses.Protocol.Osc;
 
-namespace Losses.Engine.Live;
+namespace Losses.Engine.Osc;
 
 /// <summary>
 /// `live --osc-in [ADDR:]PORT`: a tablet (TouchOSC), Max or any OSC sender drives the piece through
@@ -30,7 +30,7 @@ public sealed class OscControl : IDisposable
     public static OscReceiver Listen(IPEndPoint local, OscSenders senders) => new(local, senders, timeoutMs: 10);
 
     /// <summary>Starts taking commands from a bound receiver (which the caller keeps and disposes).</summary>
-    public OscControl(LiveCore core, OscReceiver receiver)
+    public OscControl(IPerformanceRequests core, OscReceiver receiver)
     {
         _receiver = receiver;
         _handler = new Handler(core);
@@ -111,10 +111,10 @@ public sealed class OscControl : IDisposable
     }
 
     /// <summary>The addresses of the OSC-in table in the README.</summary>
-    private struct Handler(LiveCore core) : IOscHandler
+    private struct Handler(IPerformanceRequests core) : IOscHandler
     {
         private static readonly long TicksPerCommand = Stopwatch.Frequency / CommandsPerSecond;
-        public readonly LiveCore Core => core;
+        public readonly IPerformanceRequests Core => core;
         public long Commands;
         public long Unknown;
         public long Limited;

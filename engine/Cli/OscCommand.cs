@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Net;
-using Losses.Engine.Cli;
 using Losses.Engine.Config;
+using Losses.Engine.Osc;
 using Losses.Protocol;
 using Losses.Platform.Cli;
 using Losses.Protocol.Osc;
 
-namespace Losses.Engine.Osc;
+namespace Losses.Engine.Cli;
 
 /// <summary>
 /// `losses osc`: a reader of the engine's ring that sends every frame on as OSC. Like the
