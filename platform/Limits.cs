@@ -19,8 +19,14 @@ public static class Limits
         ? string.Create(CultureInfo.InvariantCulture, $"if that is really the performance, raise it with --max-seconds {Math.Ceiling(seconds)}")
         : "no performance is that long: the file is damaged or not a performance";
 
-    /// <summary>Sample rates a frame log or a render may have (the engine's own range).</summary>
+    /// <summary>Sample rates the engine, the plugin, a render and a frame log may have: the one range every check uses.</summary>
     public const int MinSampleRate = 8000, MaxSampleRate = 384000;
+
+    /// <summary>The range as a message writes it: "8000..384000".</summary>
+    public static readonly string SampleRates = $"{MinSampleRate}..{MaxSampleRate}";
+
+    /// <summary>Whether a host's or driver's rate is inside <see cref="MinSampleRate"/>..<see cref="MaxSampleRate"/> (NaN is not).</summary>
+    public static bool IsSampleRate(double hz) => hz >= MinSampleRate && hz <= MaxSampleRate;
 
     /// <summary>A length in words a performer reads at a glance: "35.0 s", "12 min", "4.0 h", "12.3 days".</summary>
     public static string Duration(double seconds)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Losses.Engine.Config;
 using Losses.Engine.Synthesis;
+using Losses.Reference;
 
 namespace Losses.Bench.Voices;
 
@@ -19,7 +20,7 @@ internal static class VoiceLoad
     public static Timing Run(bool baseline, int voices, int partials, int block, double seconds)
     {
         var settings = new VoiceSettings { Partials = partials, Polyphony = voices };
-        IBank bank = baseline ? new BaselineBank(settings, SampleRate) : new EngineBank(settings, SampleRate);
+        IVoiceBank bank = baseline ? new ScalarVoiceBank(settings, SampleRate, maxDetune: 0.5f, seed: 1) : new EngineBank(settings, SampleRate);
         for (int v = 0; v < voices; v++) bank.NoteOn(LoadShape.Note(v), LoadShape.Velocity(v), 0f);
 
         var left = new float[block];

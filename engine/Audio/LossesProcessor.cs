@@ -4,6 +4,7 @@ using Losses.Engine.Learning;
 using Losses.Engine.Midi;
 using Losses.Engine.Parts;
 using Losses.Engine.Synthesis;
+using Losses.Platform;
 using Losses.Protocol;
 
 namespace Losses.Engine.Audio;
@@ -67,7 +68,7 @@ public sealed class LossesProcessor
     /// <summary>Allocates everything for this sample rate and largest block; starts the piece from the top.</summary>
     public void Prepare(int sampleRate, int maxBlock)
     {
-        if (sampleRate < 8000 || sampleRate > 384000) throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "sample rate must be 8000..384000 Hz");
+        if (!Limits.IsSampleRate(sampleRate)) throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, $"sample rate must be {Limits.SampleRates} Hz");
         if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
         SampleRate = sampleRate;
         _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning), _width);

@@ -10,7 +10,7 @@ using Losses.Platform.Cli;
 
 namespace Losses.Engine.Cli;
 
-/// <summary>The engine's commands, each a table of its options (the project's one convention: protocol/Cli).</summary>
+/// <summary>The engine's commands, each a table of its options (the project's one convention: platform/Cli).</summary>
 public static class CommandLine
 {
     private const string LauncherCommands = """
@@ -135,7 +135,7 @@ public static class CommandLine
             { "-o|--output", "OUT.wav", "the WAV to write (32-bit float stereo)", r => output = r.Path() },
             { "--seed", "N", "random seed (default 1)", r => seed = r.ULong() },
             { "--block", "N", "block size in samples, 1..8192 (default 64)", r => block = r.Int(1, 8192) },
-            { "--sample-rate", "HZ", "8000..384000 (default 48000)", r => sampleRate = r.Int(8000, 384000) },
+            { "--sample-rate", "HZ", $"{Limits.SampleRates} (default 48000)", r => sampleRate = r.Int(Limits.MinSampleRate, Limits.MaxSampleRate) },
             { "--config", "FILE", "JSON config (docs/config.md; defaults otherwise)", r => configPath = r.Path() },
             { "--preset", "NAME", "start from a preset instead of the defaults (ldd: the original piece); --config keys override it", r => preset = PresetName(r) },
             { "--summary-json", "FILE", "also write the render summary as JSON", r => summaryJson = r.Path() },

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Losses.Engine.Config;
+using Losses.Platform;
 using Losses.Plugin.Lv2;
 
 namespace Losses.Plugin.Clap;
@@ -249,9 +250,9 @@ internal static unsafe class ClapPlugin
     {
         try
         {
-            if (!(sampleRate >= 8000 && sampleRate <= 384000))
+            if (!Limits.IsSampleRate(sampleRate))
             {
-                Console.Error.WriteLine($"losses: plugin: sample rate {sampleRate} Hz is outside 8000..384000: set the host's rate inside it");
+                Console.Error.WriteLine($"losses: plugin: sample rate {sampleRate} Hz is outside {Limits.SampleRates}: set the host's rate inside it");
                 return 0;
             }
             Instance instance = Of(plugin);

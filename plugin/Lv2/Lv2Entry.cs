@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Losses.Engine.Config;
 using System.Text;
+using Losses.Platform;
 
 namespace Losses.Plugin.Lv2;
 
@@ -60,9 +61,9 @@ internal static unsafe class Lv2Entry
                 Console.Error.WriteLine("losses: plugin: the host offers no urid:map feature: load Losses in an LV2 host that has it (every common one does)");
                 return 0;
             }
-            if (!(sampleRate >= 8000 && sampleRate <= 384000))
+            if (!Limits.IsSampleRate(sampleRate))
             {
-                Console.Error.WriteLine($"losses: plugin: sample rate {sampleRate} Hz is outside 8000..384000: set the host's rate inside it");
+                Console.Error.WriteLine($"losses: plugin: sample rate {sampleRate} Hz is outside {Limits.SampleRates}: set the host's rate inside it");
                 return 0;
             }
             var instance = new PluginInstance((int)Math.Round(sampleRate), urids);

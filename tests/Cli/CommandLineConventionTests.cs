@@ -5,7 +5,7 @@ using Losses.Tests.Visualiser;
 namespace Losses.Tests.Cli;
 
 /// <summary>
-/// The one command-line convention of the engine, the visualiser and the bench (protocol/Cli):
+/// The one command-line convention of the engine, the visualiser and the bench (platform/Cli):
 /// help on every command, the same exit code for the same mistake, option values never taken from
 /// options, JSON for scripts.
 /// </summary>

@@ -1,4 +1,4 @@
-using Losses.Bench.Baseline;
+using Losses.Reference;
 using Losses.Engine.Config;
 using Losses.Engine.Core;
 using Losses.Engine.Learning;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Losses.Engine.Live;
+using Losses.Platform;
 
 namespace Losses.Engine.Live.Asio;
 
@@ -100,9 +101,8 @@ public sealed unsafe class AsioBackend : ILiveBackend
         string[] names = AsioDriverInstance.InstalledNames();
         if (names.Length == 0) throw new AudioBackendException("no ASIO driver is installed (install your interface's driver, or ASIO4ALL)");
         if (driverName is null) return names[0];
-        return names.FirstOrDefault(n => n.Equals(driverName, StringComparison.OrdinalIgnoreCase))
-            ?? names.FirstOrDefault(n => n.Contains(driverName, StringComparison.OrdinalIgnoreCase))
-            ?? throw new AudioBackendException($"no ASIO driver matches '{driverName}' (installed: {string.Join(", ", names)})");
+        int found = DeviceMatch.Find(names, driverName);
+        return found >= 0 ? names[found] : throw new AudioBackendException($"no ASIO driver matches '{driverName}' (installed: {string.Join(", ", names)})");
     }
 
     private static AsioDriverInstance CreateDriver(string name)
@@ -126,9 +126,9 @@ public sealed unsafe class AsioBackend : ILiveBackend
         Check(driver, driver.GetChannels(out _, out int outputs), "getChannels");
         if (outputs < 2) throw new AudioBackendException($"ASIO driver '{_name}' has {outputs} output(s); the engine plays stereo");
         Check(driver, driver.GetSampleRate(out double rate), "getSampleRate");
-        if (rate is < 8000 or > 384000 && driver.CanSampleRate(48000) == AsioSdk.Ok && driver.SetSampleRate(48000) == AsioSdk.Ok)
+        if (!Limits.IsSampleRate(rate) && driver.CanSampleRate(48000) == AsioSdk.Ok && driver.SetSampleRate(48000) == AsioSdk.Ok)
             Check(driver, driver.GetSampleRate(out rate), "getSampleRate");
-        if (rate is < 8000 or > 384000 || rate != Math.Round(rate))
+        if (!Limits.IsSampleRate(rate) || rate != Math.Round(rate))
             throw new AudioBackendException($"ASIO driver '{_name}' runs at {rate} Hz: set 44100 or 48000 Hz in its control panel");
         Check(driver, driver.GetBufferSize(out int min, out int max, out int preferred, out int granularity), "getBufferSize");
         if (preferred < 1 || preferred > MaxBuffer)

@@ -46,12 +46,11 @@ public sealed unsafe class WinMmMidiIn : IDisposable
         return names;
     }
 
-    /// <summary>Opens and starts the first input whose name contains <paramref name="match"/>.</summary>
+    /// <summary>Opens and starts the input <paramref name="match"/> names (<see cref="DeviceMatch"/>).</summary>
     public static WinMmMidiIn Open(string match, SpscQueue<StampedMidi> queue)
     {
         string[] names = DeviceNames();
-        int device = Array.FindIndex(names, n => n.Equals(match, StringComparison.OrdinalIgnoreCase));
-        if (device < 0) device = Array.FindIndex(names, n => n.Contains(match, StringComparison.OrdinalIgnoreCase));
+        int device = DeviceMatch.Find(names, match);
         if (device < 0)
             throw new AudioBackendException($"no MIDI input matches '{match}' (see: losses devices)");
         var input = new WinMmMidiIn(names[device], queue);

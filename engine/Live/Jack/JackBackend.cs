@@ -93,8 +93,8 @@ public sealed unsafe class JackBackend : ILiveBackend
         if (midiSource is not null)
         {
             List<string> sources = MidiSources(_client);
-            source = sources.FirstOrDefault(s => s == midiSource) ?? sources.FirstOrDefault(s => s.Contains(midiSource, StringComparison.OrdinalIgnoreCase))
-                ?? throw new AudioBackendException($"no JACK MIDI source matches '{midiSource}' (see: losses devices)");
+            int found = DeviceMatch.Find(sources, midiSource);
+            source = found >= 0 ? sources[found] : throw new AudioBackendException($"no JACK MIDI source matches '{midiSource}' (see: losses devices)");
         }
 
         _self = GCHandle.Alloc(this);

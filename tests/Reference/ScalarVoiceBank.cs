@@ -1,9 +1,18 @@
 using Losses.Engine.Config;
 using Losses.Engine.Core;
-using Losses.Engine.Learning;
 using Losses.Engine.Synthesis;
 
-namespace Losses.Bench.Baseline;
+namespace Losses.Reference;
+
+/// <summary>What a voice-count run drives: the engine's bank (through the bench's one adapter) or this reference.</summary>
+public interface IVoiceBank
+{
+    int ActiveVoices { get; }
+    int NoteOn(int note, int velocity, float detune);
+    void SetDetuneTarget(int voice, float detune);
+    void ControlUpdate();
+    void Render(Span<float> left, Span<float> right);
+}
 
 /// <summary>
 /// The deliberate baseline: the reference voice of <see cref="VoiceBank"/> written plainly —
@@ -17,7 +26,7 @@ namespace Losses.Bench.Baseline;
 /// runs a recurrence. The benchmarks measure the bank against it and the tests (which link this
 /// file) pin the bank's output to it.
 /// </summary>
-public sealed class ScalarVoiceBank
+public sealed class ScalarVoiceBank : IVoiceBank
 {
     public const int ControlPeriod = VoiceBank.ControlPeriod;
     private const float SilenceLevel = 1e-4f;
