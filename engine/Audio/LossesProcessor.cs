@@ -195,8 +195,8 @@ public sealed class LossesProcessor
         f.SampleTime = SampleTime;
         f.SampleRate = SampleRate;
         f.Part = piece.Part;
-        f.Model = (FrameModel)piece.ModelKind;
-        f.Flags = (FrameFlags)piece.Changes;
+        f.Model = WireModel(piece.ModelKind);
+        f.Flags = WireFlags(piece.Changes);
         f.TargetSteps = piece.TargetSteps;
         f.TotalSteps = piece.GradientSteps;
         f.Loss = piece.Loss;
@@ -245,6 +245,21 @@ public sealed class LossesProcessor
         _framePeakLeft = _framePeakRight = 0f;
         piece.ClearChanges();
     }
+
+    /// <summary>The frame's name for a model kind (the piece's layer does not know the wire format; this is where the two meet).</summary>
+    private static FrameModel WireModel(ModelKind kind) => kind switch
+    {
+        ModelKind.Cubic => FrameModel.Cubic,
+        ModelKind.Knot => FrameModel.Knot,
+        _ => FrameModel.None,
+    };
+
+    /// <summary>The frame's flags for what changed in the piece since the last frame.</summary>
+    private static FrameFlags WireFlags(PieceChanges changes) =>
+        ((changes & PieceChanges.Stepped) != 0 ? FrameFlags.Stepped : 0)
+        | ((changes & PieceChanges.NewTarget) != 0 ? FrameFlags.NewTarget : 0)
+        | ((changes & PieceChanges.PartChanged) != 0 ? FrameFlags.PartChanged : 0)
+        | ((changes & PieceChanges.Reset) != 0 ? FrameFlags.Reset : 0);
 
     /// <summary>Linear below the threshold, then a tanh knee that approaches but never reaches the ceiling.</summary>
     private float Limit(float x)

@@ -3,7 +3,7 @@ using Losses.Engine.Core;
 
 namespace Losses.Engine.Learning;
 
-/// <summary>Which model a part trains (same values as the protocol's <see cref="FrameModel"/>).</summary>
+/// <summary>Which model a part trains (the processor names it in the frame).</summary>
 public enum ModelKind : byte { None = 0, Cubic = 1, Knot = 2 }
 
 /// <summary>

@@ -6,7 +6,7 @@ using Losses.Engine.Synthesis;
 
 namespace Losses.Engine.Parts;
 
-/// <summary>What happened since the processor last published a frame (same bits as the protocol's FrameFlags).</summary>
+/// <summary>What happened since the processor last published a frame (the processor says it in the frame's flags).</summary>
 [Flags]
 public enum PieceChanges
 {
@@ -17,17 +17,6 @@ public enum PieceChanges
     Reset = 8,
 }
 
-/// <summary>One target of the performance: a model the pianist trained from its first to its last step.</summary>
-public struct TargetRecord
-{
-    public ModelKind Model;
-    public int Part;
-    public long StartSample;
-    public long Steps;
-    public float FirstLoss;
-    public float FinalLoss;
-}
-
 /// <summary>
 /// The four parts of the piece (docs/design.md): what a key or pedal does in each, which model is
 /// trained, and which sounding notes the loss detunes. Called by the processor at the exact
@@ -35,14 +24,13 @@ public struct TargetRecord
 /// </summary>
 public sealed class Piece
 {
-    public const int MaxTargetRecords = 4096;
+    public const int MaxTargetRecords = TargetLog.Capacity;
     /// <summary>Key presses kept for the next frame; when full the processor publishes at once.</summary>
     public const int MaxPendingPresses = 16;
     private const int NoVoice = -1;
 
     private readonly PieceSettings _settings;
     private readonly LearningSettings _learning;
-    private readonly DetuneSettings _detune;
     private readonly VoiceBank _voices;
     private readonly double _sampleRate;
     private readonly long _knotIntervalSamples;
@@ -56,12 +44,10 @@ public sealed class Piece
     private bool _sustainPedal;
     private bool _partPedal;
     private long _lastKnotSample;
-    private readonly TargetRecord[] _targets = new TargetRecord[MaxTargetRecords];
+    private readonly TargetLog _targets = new();
     private readonly float[] _scratchGradient = new float[Model.MaxParameters];
     private readonly Model[] _models;
-    private readonly float[] _startLoss; // by ModelKind: each model's loss at its target's start
-    private readonly float _startDetune;
-    private float _meanResidual; // of the current model after its latest step (detune scale signedResidual)
+    private readonly DetunePolicy _detunes;
     private readonly byte[] _heldVelocity = new byte[128];
     private readonly long[] _pressSample = new long[MaxPendingPresses];
     private readonly byte[] _pressNote = new byte[MaxPendingPresses];
@@ -72,7 +58,6 @@ public sealed class Piece
     {
         _settings = config.Piece;
         _learning = config.Learning;
-        _detune = config.Detune;
         _voices = voices;
         _sampleRate = sampleRate;
         _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
@@ -83,9 +68,8 @@ public sealed class Piece
             _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency)
         { SumOverAxes = _learning.Knot.SumOverAxes };
         _models = [Cubic, Knot];
-        foreach (Model model in _models) model.TracksResidual = _detune.Scale == DetuneScale.SignedResidual;
-        _startLoss = new float[_models.Length + 1];
-        _startDetune = MathF.Pow(2f, _detune.StartCents / 1200f) - 1f;
+        _detunes = new DetunePolicy(config.Detune, _models.Length);
+        foreach (Model model in _models) model.TracksResidual = _detunes.UsesResidual;
         Array.Fill(_voiceOf, NoVoice);
         Part = _settings.StartPart;
         PartsVisited = 1 << Part;
@@ -104,11 +88,10 @@ public sealed class Piece
         _sustainPedal = false;
         _partPedal = false;
         _lastKnotSample = 0;
-        Array.Clear(_targets);
+        _targets.Clear();
         Array.Clear(_scratchGradient);
         foreach (Model model in _models) model.Reset();
-        Array.Clear(_startLoss);
-        _meanResidual = 0f;
+        _detunes.Clear();
         Array.Clear(_heldVelocity);
         Array.Clear(_pressSample);
         Array.Clear(_pressNote);
@@ -156,7 +139,7 @@ public sealed class Piece
     public float Loss { get; private set; }
     /// <summary>Where the next continuous (held-chord) step falls on the sample clock; long.MaxValue when none is due.</summary>
     public long NextStepSample { get; private set; }
-    public ReadOnlySpan<TargetRecord> Targets => _targets.AsSpan(0, Math.Min(TargetCount, MaxTargetRecords));
+    public ReadOnlySpan<TargetRecord> Targets => _targets.First(TargetCount);
 
     private bool CubicPart => Part is 1 or 4;
     /// <summary>The model the current part trains.</summary>
@@ -336,7 +319,7 @@ public sealed class Piece
         PartsVisited |= 1 << Part;
         Current = PartModel.Targets > 0 ? PartModel : null;
         Loss = Current?.LastLoss ?? 0f;
-        if (Current is not null && _detune.Scale == DetuneScale.SignedResidual) _meanResidual = Current.MeanResidual();
+        if (Current is not null && _detunes.UsesResidual) _detunes.Residual(Current.MeanResidual());
         UpdateStepping(sample);
     }
 
@@ -360,10 +343,10 @@ public sealed class Piece
         else
         {
             Loss = model.Evaluate(_scratchGradient);
-            if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.MeanResidual();
+            if (_detunes.UsesResidual) _detunes.Residual(model.MeanResidual());
         }
-        _startLoss[(int)model.Kind] = Loss;
-        OpenTarget(model, sample, Loss);
+        _detunes.TargetStarts(model.Kind, Loss);
+        _targets.Open(TargetCount - 1, model.Kind, Part, sample, model.Steps, Loss);
     }
 
     private void Step(Model model)
@@ -371,9 +354,9 @@ public sealed class Piece
         float stop = model.Kind == ModelKind.Knot ? _learning.Knot.StopLoss ?? _learning.StopLoss : _learning.StopLoss;
         if (model.LastLoss < stop && model.Steps > 0) { Loss = model.LastLoss; return; }
         Loss = model.Step(ref _rng);
-        if (_detune.Scale == DetuneScale.SignedResidual) _meanResidual = model.LastResidual;
+        _detunes.Residual(model.LastResidual);
         Stepped();
-        CloseTarget(model.Steps, Loss);
+        _targets.Stepped(TargetCount - 1, model.Steps, Loss);
     }
 
     private void Stepped()
@@ -387,43 +370,8 @@ public sealed class Piece
         }
     }
 
-    private void OpenTarget(Model model, long sample, float loss)
-    {
-        int index = TargetCount - 1;
-        if (index >= MaxTargetRecords) return;
-        _targets[index] = new TargetRecord { Model = model.Kind, Part = Part, StartSample = sample, Steps = model.Steps, FirstLoss = loss, FinalLoss = loss };
-    }
-
-    private void CloseTarget(long steps, float loss)
-    {
-        int index = TargetCount - 1;
-        if (index < 0 || index >= MaxTargetRecords) return;
-        ref TargetRecord record = ref _targets[index];
-        if (record.Steps == 0) record.FirstLoss = loss;
-        record.Steps = steps;
-        record.FinalLoss = loss;
-    }
-
-    /// <summary>The overtones' detune for a loss of the current model, clamped to [0, max] (signed residual: to ±max).</summary>
-    private float DetuneFor(float loss)
-    {
-        float d;
-        if (_detune.Scale == DetuneScale.SignedResidual)
-        {
-            d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * _meanResidual;
-            return float.IsNaN(d) ? 0f : Math.Clamp(d, -_detune.Max, _detune.Max);
-        }
-        if (_detune.Scale == DetuneScale.FirstLoss)
-        {
-            float start = _startLoss[(int)ModelKind];
-            d = start > 0f ? _startDetune * (loss / start) : 0f;
-        }
-        else
-        {
-            d = (ModelKind == ModelKind.Knot ? _detune.KnotMultiplier : _detune.CubicMultiplier) * loss;
-        }
-        return d >= 0f ? MathF.Min(d, _detune.Max) : (float.IsNaN(d) ? _detune.Max : 0f);
-    }
+    /// <summary>The overtones' detune for a loss of the current part's model.</summary>
+    private float DetuneFor(float loss) => _detunes.For(loss, ModelKind);
 
     /// <summary>Parts 2 and 3: every held note, or the lowest three held below the chord split.</summary>
     private void DetuneKnotNotes()
