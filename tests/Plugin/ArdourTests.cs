@@ -53,10 +53,12 @@ public class ArdourTests(ITestOutputHelper output)
         /// with a corrupted heap (seen here with its own ACE Reasonable Synth in 10 of 46 runs, with Losses at the same rate): a run that
         /// a signal ends (exit 134 or 139) is run again, up to five runs in all (three failing in a row: about 1 in 100), and counted.
         /// </summary>
-        public (PluginBundle.Outcome Outcome, int Attempts) Export(string name, string script)
+        public (PluginBundle.Outcome Outcome, int Attempts) Export(string name, string script, params string[] folders)
         {
             for (int attempt = 1; ; attempt++)
             {
+                foreach (string folder in folders) // what a run that died may have written is not read as this one's
+                    if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
                 PluginBundle.Outcome r = Lua(name, script);
                 if (r.ExitCode is not (134 or 139) || attempt == 5) return (r, attempt);
                 output.WriteLine($"  Ardour died by a signal (exit {r.ExitCode}): {Last(r.Stderr + r.Stdout)}; again");
@@ -106,6 +108,14 @@ public class ArdourTests(ITestOutputHelper output)
         assert(tracks:size() == 1, "no track")
         for t in tracks:iter() do -- no frame ring: other tests' engines use theirs
           assert(ARDOUR.LuaAPI.set_processor_param(t:nth_plugin(0), 3, 0), "no ring control") -- control inputs: part 0, seed 1, gain 2, ring 3
+          -- Ardour connects a new track to the master bus from a background thread: a session saved at once
+          -- (under load, in full runs of the suite) kept a track connected to nothing, and every export was silent.
+          local out = t:output()
+          for i = 0, 1 do
+            local master = "Master/audio_in " .. (i + 1)
+            if not out:audio(i):connected_to(master) then assert(out:connect(out:audio(i), master, nil) == 0, "cannot connect to " .. master) end
+            print("losses-test: " .. out:audio(i):name() .. " to the master bus " .. tostring(out:audio(i):connected_to(master)))
+          end
         end
         Session:save_state("")
         close_session()
@@ -271,33 +281,20 @@ public class ArdourTests(ITestOutputHelper output)
         WavData render = Render(session.Dir, "render");
         long frames = (render.Frames / Rate + 2) * Rate; // the render and two seconds more, whole seconds (a whole number of beat ticks)
 
-        Ok(session.Lua("create", Create), "creating the session");
+        PluginBundle.Outcome created = session.Lua("create", Create);
+        Ok(created, "creating the session");
+        Assert.Contains("losses-test: piano/audio_out 1 to the master bus true", created.Stdout);
+        Assert.Contains("losses-test: piano/audio_out 2 to the master bus true", created.Stdout);
         AddRegion(session, Path.Combine(TestFiles.RepositoryRoot, "examples", "demo.mid"), frames);
 
-        // Two bounces in one run, as a musician bouncing a mix twice. In full, parallel runs of the suite on
-        // fresh clones (never with the test alone) Ardour 7.3 sometimes exported silence although the plugin's
-        // MIDI log had heard the whole performance, and once an export that differed from the render from
-        // the start: such a run is described and run again (a clean folder each time), at most three times, and counted.
+        // Two bounces in one run, as a musician bouncing a mix twice.
         string bounces = Path.Combine(session.Path, "bounces");
-        PluginBundle.Outcome first;
-        int attempts, badExports = 0;
-        WavData bounce1, bounce2;
-        (int Differing, double RelativeDb, float After) match;
-        while (true)
-        {
-            if (Directory.Exists(bounces)) Directory.Delete(bounces, recursive: true);
-            (first, attempts) = session.Export("export", ExportScript("bounce1", "bounce2"));
-            Ok(first, "exporting");
-            Assert.Contains($"losses-test: region demo.1 0 {frames}", first.Stdout);
-            bounce1 = WavData.Read(Path.Combine(bounces, "bounce1", "export.wav"));
-            bounce2 = WavData.Read(Path.Combine(bounces, "bounce2", "export.wav"));
-            match = Compare(render, bounce1);
-            bool silent = !bounce1.Samples[0].Any(x => x != 0);
-            if (!silent && match.RelativeDb <= -90 || ++badExports == 3) break;
-            output.WriteLine(silent ? "  the export was silent: again"
-                : $"  the export differs from the render by {match.RelativeDb:F1} dB from {FirstDifference(render, bounce1) / (double)Rate:F3} s; the two bounces are {(bounce1.Samples[0].AsSpan().SequenceEqual(bounce2.Samples[0]) ? "alike" : "different")}: again");
-        }
-        output.WriteLine($"bad exports run again: {badExports}");
+        var (first, attempts) = session.Export("export", ExportScript("bounce1", "bounce2"), Path.Combine(bounces, "bounce1"), Path.Combine(bounces, "bounce2"));
+        Ok(first, "exporting");
+        Assert.Contains($"losses-test: region demo.1 0 {frames}", first.Stdout);
+        WavData bounce1 = WavData.Read(Path.Combine(bounces, "bounce1", "export.wav"));
+        WavData bounce2 = WavData.Read(Path.Combine(bounces, "bounce2", "export.wav"));
+        var match = Compare(render, bounce1);
         Assert.Equal(frames, bounce1.Frames);
         var (differing, relativeDb, after) = match;
         output.WriteLine($"bounce 1 against ./losses render: {differing} of {2 * render.Frames} samples beyond 1e-6, error {relativeDb:F1} dB; after the render's end: peak {after}");
@@ -323,7 +320,7 @@ public class ArdourTests(ITestOutputHelper output)
         Lv2ValidateTests.AssertValid(Directory.GetFiles(stateDir, "*.ttl"), ardourSessionState: true);
 
         // Reloaded: no complaint about the plugin's controls, and the bounce is the render with that config and gain.
-        var (reloaded, reloadAttempts) = session.Export("export-again", ExportScript("bounce3"));
+        var (reloaded, reloadAttempts) = session.Export("export-again", ExportScript("bounce3"), Path.Combine(bounces, "bounce3"));
         Ok(reloaded, "exporting the reloaded session");
         Assert.DoesNotContain("Ignored automation data", reloaded.Stdout + reloaded.Stderr);
         Assert.DoesNotContain("losses:", reloaded.Stdout + reloaded.Stderr);
