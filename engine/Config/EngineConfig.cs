@@ -32,13 +32,13 @@ public sealed record PieceSettings
     /// <summary>This controller holds released notes (64 = sustain pedal).</summary>
     [Limits(0, 119)] public int SustainController { get; init; } = 64;
     [Limits(1, 4)] public int StartPart { get; init; } = 1;
-    /// <summary>Parts 1 and 4: a gradient step per key press, or steps at the control rate while an upper note is held.</summary>
+    /// <summary>Parts 1 and 4: a gradient step per key press, or steps at the step rate while an upper note is held.</summary>
     public CubicStepping CubicStepping { get; init; } = CubicStepping.Press;
     /// <summary>Parts 2 and 3: which held notes the loss detunes.</summary>
     public KnotDetunes KnotDetunes { get; init; } = KnotDetunes.AllHeld;
     /// <summary>Whether a part change damps the sounding notes or lets them ring on.</summary>
     public PartChange PartChange { get; init; } = PartChange.Release;
-    /// <summary>Parts 2 and 3: the knot steps at the control rate while a chord is held (default), or always once it has a target (the original piece).</summary>
+    /// <summary>Parts 2 and 3: the knot steps at the step rate while a chord is held (default), or always once it has a target (the original piece).</summary>
     public KnotStepping KnotStepping { get; init; } = KnotStepping.WhileChordHeld;
     /// <summary>Whether the sustain pedal holds released notes (sounding, detuned, "held"); false: it is ignored (the original piece).</summary>
     public bool SustainHolds { get; init; } = true;
@@ -49,7 +49,7 @@ public enum KnotStepping
     /// <summary>While a chord is held (default).</summary>
     WhileChordHeld,
 
-    /// <summary>Every control-rate step in parts 2 and 3, chord held or not (the original piece steps every video frame).</summary>
+    /// <summary>At every tick of the step rate in parts 2 and 3, chord held or not (the original piece steps every video frame).</summary>
     Always,
 }
 
@@ -114,7 +114,10 @@ public sealed record KnotSettings
 public sealed record LearningSettings
 {
     public LossKind Loss { get; init; } = LossKind.HalfMse;
-    /// <summary>Continuous steps per second while a chord is held, on the sample clock.</summary>
+    /// <summary>
+    /// The step rate: steps per second while a chord (or, stepping while held, an upper note) is held, on a grid
+    /// of the sample clock. Not the voice bank's control rate (a control point every 32 samples: <c>VoiceBank.ControlPeriod</c>).
+    /// </summary>
     [Limits(0.1, 1000)] public float StepsPerSecond { get; init; } = 60f;
     /// <summary>
     /// Below this loss the model has converged and stops stepping. 0 (never stop): with the detune

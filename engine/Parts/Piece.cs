@@ -164,7 +164,7 @@ public sealed class Piece
     public int PressVelocity(int i) => _pressVelocity[i];
     /// <summary>Velocity of each held note (key down or held by the pedal), 0 when not held.</summary>
     public ReadOnlySpan<byte> HeldVelocities => _heldVelocity;
-    /// <summary>The detune the current loss gives the overtones (m·L, clamped).</summary>
+    /// <summary>The detune the current loss gives the overtones, by the detune scale (<see cref="DetuneFor"/>: the start detune × L/L₀ by default), clamped.</summary>
     public float Detune => DetuneFor(Loss);
     /// <summary>Steps of the current part's model since its target was drawn.</summary>
     public long TargetSteps => Current?.Steps ?? 0;
@@ -193,7 +193,7 @@ public sealed class Piece
         UpdateStepping(sample);
     }
 
-    /// <summary>A held chord's step on the control-rate grid of the sample clock.</summary>
+    /// <summary>A held chord's step on the step-rate grid of the sample clock.</summary>
     public void ContinuousStep(long sample)
     {
         if (SteppingWhileHeld())
@@ -242,7 +242,7 @@ public sealed class Piece
             }
             else if (Cubic.Targets > 0)
             {
-                // Stepping while held (the original): every note-on steps once, then the control-rate ticks.
+                // Stepping while held (the original): every note-on steps once, then the step-rate ticks.
                 Step(Cubic);
                 detune = DetuneFor(Loss);
                 DetuneHeldNotes(lowest: _settings.BassSplit);
@@ -413,7 +413,7 @@ public sealed class Piece
         return held >= _settings.ChordMinNotes;
     }
 
-    /// <summary>Whether steps run at the control rate now: a chord held in parts 2 and 3; an upper note held in parts 1 and 4 when the cubic steps while held.</summary>
+    /// <summary>Whether steps run at the step rate now: a chord held in parts 2 and 3; an upper note held in parts 1 and 4 when the cubic steps while held.</summary>
     private bool SteppingWhileHeld() => CubicPart
         ? _settings.CubicStepping == CubicStepping.WhileHeld && Cubic.Targets > 0 && UpperHeld()
         : Knot.Targets > 0 && (_settings.KnotStepping == KnotStepping.Always || ChordHeld());

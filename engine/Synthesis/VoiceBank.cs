@@ -32,6 +32,7 @@ namespace Losses.Engine.Synthesis;
 /// </summary>
 public sealed partial class VoiceBank
 {
+    /// <summary>Samples between control points: the control rate is the sample rate / 32 (1500/s at 48 kHz). Training's step rate is another thing (<c>learning.stepsPerSecond</c>).</summary>
     public const int ControlPeriod = 32;
     private const int Lanes = 8;
     /// <summary>Voice v mixes into lane v mod 16 on either path, so both sum in the same order.</summary>

@@ -58,8 +58,14 @@ public class FrameFlagsTests
         Assert.DoesNotContain(frames, f => f.Flags.HasFlag(FrameFlags.Reset));
     }
 
+    /// <summary>
+    /// Reset marks the frames of the steps that reset and no other: the cubic at a learning rate of 1e6
+    /// resets on every press (θ − 1e6·direction lands beyond <see cref="Losses.Engine.Learning.Model.MaxTheta"/>
+    /// whatever the direction, unless it is exactly zero), then in part 2 a held chord trains the knot
+    /// at its default rate, where no step resets: those steps come after resets and must not carry the flag.
+    /// </summary>
     [Fact]
-    public void A_diverging_learning_rate_sets_Reset_on_the_frames_of_the_steps_that_reset()
+    public void A_diverging_learning_rate_sets_Reset_on_the_frames_of_the_steps_that_reset_and_no_other()
     {
         var config = EngineConfig.Default with
         {
@@ -70,13 +76,25 @@ public class FrameFlagsTests
             },
         };
         var events = new List<TimedMidiEvent> { On(500, 38) };
-        for (int i = 1; i <= 20; i++) events.Add(On(500 + i * 480, 60 + i));
-        List<Logged> frames = Render(config, events, 12_000);
+        var presses = new List<long>();
+        for (int i = 1; i <= 20; i++)
+        {
+            presses.Add(500 + i * 480);
+            events.Add(On(500 + i * 480, 60 + i));
+        }
+        // Part 2 (soft pedal down and up), then a chord held for half a second: the knot steps at the step rate.
+        const long chord = 12_000;
+        events.Add(new TimedMidiEvent(11_000, 0xB0, 67, 127));
+        events.Add(new TimedMidiEvent(11_100, 0xB0, 67, 0));
+        foreach (int note in new[] { 48, 52, 55 }) events.Add(On(chord, note));
+        List<Logged> frames = Render(config, events, chord + 24_000);
 
         Logged[] resets = frames.Where(f => f.Flags.HasFlag(FrameFlags.Reset)).ToArray();
-        Assert.NotEmpty(resets);
+        Assert.Equal(presses, resets.Select(f => f.SampleTime));
         Assert.All(resets, f => Assert.True(f.Flags.HasFlag(FrameFlags.Stepped)));
-        Assert.All(resets, f => Assert.Contains(f.SampleTime, events.Select(e => e.SampleTime)));
+        Logged[] knotSteps = frames.Where(f => f.SampleTime >= chord && f.Flags.HasFlag(FrameFlags.Stepped)).ToArray();
+        Assert.True(knotSteps.Length >= 25, $"the held chord stepped {knotSteps.Length} times in 0.5 s");
+        Assert.All(knotSteps, f => Assert.False(f.Flags.HasFlag(FrameFlags.Reset), $"step at {f.SampleTime} flagged Reset"));
         Assert.All(frames, f => Assert.True(float.IsFinite(f.Loss)));
     }
 }

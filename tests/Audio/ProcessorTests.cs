@@ -94,6 +94,35 @@ public class ProcessorTests
         if (cubicRate >= 1e3f) Assert.True(r.Processor.Piece.Resets > 0, "a diverging model is reset");
     }
 
+    /// <summary>
+    /// Whatever reaches the limiter non-finite leaves it as silence. A master gain of +∞ dB (a config
+    /// built in code: a config file that says so is refused) makes every sounding sample ±∞ and every
+    /// silent one NaN (0·∞); a NaN gain makes every sample NaN. The same performance at 0 dB shows
+    /// that all three reach the limiter: it has positive, negative and zero samples on both channels.
+    /// </summary>
+    [Theory]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NaN)]
+    public void Non_finite_samples_leave_the_limiter_as_silence(float gainDb)
+    {
+        TimedMidiEvent[] events = [On(0.05, 60), On(0.1, 64), Off(0.3, 60), Off(0.3, 64)];
+        long total = Rate / 2;
+        Result plain = Run(events, total);
+        foreach (float[] channel in new[] { plain.Left, plain.Right })
+        {
+            Assert.Contains(channel, x => x > 0f);
+            Assert.Contains(channel, x => x < 0f);
+            Assert.Contains(channel, x => x == 0f);
+        }
+        var config = EngineConfig.Default with { Master = new MasterSettings { GainDb = gainDb } };
+        Result r = Run(events, total, config: config);
+        for (int i = 0; i < total; i++)
+        {
+            if (r.Left[i] != 0f || r.Right[i] != 0f)
+                Assert.Fail($"sample {i}: {r.Left[i]}, {r.Right[i]} (at 0 dB: {plain.Left[i]}, {plain.Right[i]})");
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Losses.Engine.Config;
 using Losses.Engine.Core;
 using Losses.Engine.Learning;
@@ -6,22 +10,150 @@ namespace Losses.Tests.Config;
 
 public class EngineConfigTests
 {
-    [Fact]
-    public void The_printed_defaults_read_back_as_the_defaults()
+    /// <summary>
+    /// The printed config holds every setting, with its value, and nothing else — checked against the
+    /// records themselves, walked by reflection (not by the JSON printer): camelCase keys, enums as
+    /// camelCase names, a null preset left out.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("ldd")]
+    public void The_printed_config_holds_every_setting_with_its_value(string? preset)
     {
-        EngineConfig back = EngineConfig.Parse(EngineConfig.Default.ToJson(), "defaults.json");
-        Assert.Equal(EngineConfig.Default.ToJson(), back.ToJson());
+        EngineConfig config = preset is null ? EngineConfig.Default : EngineConfig.FromPreset(preset);
+        using var printed = JsonDocument.Parse(config.ToJson());
+        AssertPrinted(printed.RootElement, config, "");
     }
 
-    /// <summary>A preset inside its own limits: a recorded session's config.json or a plugin state of it reads back.</summary>
-    [Theory]
-    [InlineData("ldd")]
-    public void A_printed_preset_reads_back_as_the_preset(string preset)
+    /// <summary>
+    /// Each setting, written by hand alone in a file with a value other than its default, reads back as
+    /// that value, and every other setting keeps its default (compared leaf by leaf through the records).
+    /// </summary>
+    [Fact]
+    public void Every_setting_written_alone_reads_back_as_written_and_leaves_the_others_at_their_defaults()
     {
-        Assert.Contains(preset, EngineConfig.PresetNames);
-        EngineConfig config = EngineConfig.FromPreset(preset);
-        Assert.Equal(config.ToJson(), EngineConfig.Parse(config.ToJson(), "preset.json").ToJson());
+        Leaf[] defaults = Leaves(EngineConfig.Default, "").ToArray();
+        Assert.True(defaults.Length > 50, $"{defaults.Length} settings");
+        foreach (Leaf leaf in defaults)
+        {
+            if (leaf.Path == "preset") continue; // a starting point, not a setting: A_printed_preset_reads_back_as_the_preset
+            object value = OtherValue(leaf);
+            string json = Literal(value);
+            string[] keys = leaf.Path.Split('.');
+            for (int i = keys.Length - 1; i >= 0; i--) json = $"{{ \"{keys[i]}\": {json} }}";
+            EngineConfig read = EngineConfig.Parse(json, "c.json");
+            foreach (Leaf other in Leaves(read, ""))
+                Assert.True(Equals(other.Value, other.Path == leaf.Path ? value : defaults.Single(d => d.Path == other.Path).Value),
+                    $"{json}: '{other.Path}' reads {other.Value ?? "null"}");
+        }
     }
+
+    /// <summary>The printed defaults and the preset read back as themselves (record equality, which compares every setting).</summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("ldd")]
+    public void A_printed_config_reads_back_as_itself(string? preset)
+    {
+        if (preset is not null) Assert.Contains(preset, EngineConfig.PresetNames);
+        EngineConfig config = preset is null ? EngineConfig.Default : EngineConfig.FromPreset(preset);
+        Assert.Equal(config, EngineConfig.Parse(config.ToJson(), "c.json"));
+    }
+
+    private sealed record Leaf(string Path, object? Value, PropertyInfo Property);
+
+    /// <summary>Every setting of a config record and its sections, in declaration order, by reflection.</summary>
+    private static IEnumerable<Leaf> Leaves(object record, string path)
+    {
+        foreach (PropertyInfo p in Settings(record.GetType()))
+        {
+            object? v = p.GetValue(record);
+            string at = path + Key(p);
+            if (IsSection(p.PropertyType))
+                foreach (Leaf leaf in Leaves(v!, at + ".")) yield return leaf;
+            else
+                yield return new Leaf(at, v, p);
+        }
+    }
+
+    private static IEnumerable<PropertyInfo> Settings(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).OrderBy(p => p.MetadataToken);
+
+    private static bool IsSection(Type t) => t.IsClass && t != typeof(string);
+
+    private static string Key(PropertyInfo p) => CamelCase(p.Name);
+
+    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+
+    private static void AssertPrinted(JsonElement json, object record, string path)
+    {
+        var keys = new List<string>();
+        foreach (PropertyInfo p in Settings(record.GetType()))
+        {
+            object? v = p.GetValue(record);
+            string key = Key(p), at = path + key;
+            if (v is null && p.GetCustomAttribute<JsonIgnoreAttribute>() is not null)
+            {
+                Assert.False(json.TryGetProperty(key, out _), $"'{at}' is printed although null");
+                continue;
+            }
+            keys.Add(key);
+            Assert.True(json.TryGetProperty(key, out JsonElement e), $"'{at}' is not printed");
+            switch (v)
+            {
+                case null: Assert.Equal(JsonValueKind.Null, e.ValueKind); break;
+                case bool b: Assert.Equal(b ? JsonValueKind.True : JsonValueKind.False, e.ValueKind); break;
+                case Enum n: Assert.Equal(CamelCase(n.ToString()), e.GetString()); break;
+                case string t: Assert.Equal(t, e.GetString()); break;
+                case int i: Assert.Equal(i, e.GetInt32()); break;
+                case float f: Assert.Equal(f, e.GetSingle()); break;
+                case double d: Assert.Equal(d, e.GetDouble()); break;
+                default:
+                    Assert.True(IsSection(v.GetType()), $"'{at}': a {v.GetType().Name} the test does not know");
+                    AssertPrinted(e, v, at + ".");
+                    break;
+            }
+        }
+        Assert.Equal(keys.Order(StringComparer.Ordinal), json.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A valid value other than the default: the other truth, the next name, or 1 % of the way to the farther limit (whole numbers: one step).</summary>
+    private static object OtherValue(Leaf leaf)
+    {
+        Type type = Nullable.GetUnderlyingType(leaf.Property.PropertyType) ?? leaf.Property.PropertyType;
+        if (type == typeof(bool)) return !(bool)leaf.Value!;
+        if (type.IsEnum)
+        {
+            Array names = Enum.GetValues(type);
+            return names.GetValue((Array.IndexOf(names, leaf.Value) + 1) % names.Length)!;
+        }
+        if (type == typeof(string))
+        {
+            Assert.Equal("tuning.scale", leaf.Path);
+            return "just";
+        }
+        LimitsAttribute limits = leaf.Property.GetCustomAttribute<LimitsAttribute>() ?? throw new InvalidOperationException($"'{leaf.Path}' has no limits");
+        if (type == typeof(int))
+        {
+            if (leaf.Value is not int i) return (int)limits.Min + 1;
+            return i + 1 <= limits.Max ? i + 1 : i - 1;
+        }
+        double x = leaf.Value is null ? limits.Min : Convert.ToDouble(leaf.Value, CultureInfo.InvariantCulture);
+        double y = limits.Max - x >= x - limits.Min ? x + 0.01 * (limits.Max - x) : x - 0.01 * (x - limits.Min);
+        if (type == typeof(float)) return (float)y;
+        Assert.Equal(typeof(double), type);
+        return y;
+    }
+
+    private static string Literal(object value) => value switch
+    {
+        bool b => b ? "true" : "false",
+        Enum n => $"\"{CamelCase(n.ToString())}\"",
+        string s => $"\"{s}\"",
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        _ => throw new ArgumentException(value.GetType().Name),
+    };
 
     [Fact]
     public void Keys_left_out_keep_their_defaults_and_given_keys_are_read()

@@ -18,6 +18,51 @@ public class CubicModelTests : ModelContract<CubicModel>
 
     protected override double FullLoss(CubicModel m) => Reference(LossKind.HalfMse, ToDouble(m.Theta), m.Target, m.X);
 
+    /// <summary>The Legendre polynomials orthonormal on [−1, 1]: P̃ₖ = √(2k+1)·Pₖ, k = 0..3.</summary>
+    private static double[] P(double x) => [1, Math.Sqrt(3) * x, Math.Sqrt(5) * (3 * x * x - 1) / 2, Math.Sqrt(7) * (5 * x * x * x - 3 * x) / 2];
+
+    /// <summary>The cubic with coefficients (x³, x², x, 1) = <paramref name="c"/> at <paramref name="x"/>.</summary>
+    private static double F(ReadOnlySpan<float> c, double x) => ((c[0] * x + c[1]) * x + c[2]) * x + c[3];
+
+    private static double F(double[] c, double x) => ((c[0] * x + c[1]) * x + c[2]) * x + c[3];
+
+    /// <summary>
+    /// The default descent (Legendre), from the Legendre polynomials: on the batch, gₖ = mean(w·P̃ₖ(x)) with
+    /// w = r (half MSE) or sign r (mean absolute), the line-search scale s = Σgₖ² / mean((Σgₖ·P̃ₖ(x))²), and the
+    /// direction s·Σgₖ·P̃ₖ written out in monomials by hand: P̃₁ = √3·x, P̃₂ = √5·(3x² − 1)/2, P̃₃ = √7·(5x³ − 3x)/2.
+    /// </summary>
+    protected override double[] ReferenceDirection(CubicModel m, LossKind kind, double[] theta, double[] gradient)
+    {
+        Assert.Equal(CubicDescent.Legendre, m.Descent);
+        float[] bx = m.BatchX.ToArray();
+        var g = new double[4];
+        foreach (float xf in bx)
+        {
+            double r = F(theta, xf) - F(m.Target, xf);
+            double w = kind == LossKind.HalfMse ? r : Math.Sign(r);
+            double[] p = P(xf);
+            for (int k = 0; k < 4; k++) g[k] += w * p[k] / bx.Length;
+        }
+        double slope = 0, curvature = 0;
+        for (int k = 0; k < 4; k++) slope += g[k] * g[k];
+        foreach (float xf in bx)
+        {
+            double[] p = P(xf);
+            double d = 0;
+            for (int k = 0; k < 4; k++) d += g[k] * p[k];
+            curvature += d * d / bx.Length;
+        }
+        double s = curvature > 0 ? slope / curvature : 0;
+        double r3 = Math.Sqrt(3), r5 = Math.Sqrt(5), r7 = Math.Sqrt(7);
+        return
+        [
+            s * (5 * r7 / 2 * g[3]),
+            s * (3 * r5 / 2 * g[2]),
+            s * (r3 * g[1] - 3 * r7 / 2 * g[3]),
+            s * (g[0] - r5 / 2 * g[2]),
+        ];
+    }
+
     private static double Reference(LossKind kind, double[] theta, ReadOnlySpan<float> target, ReadOnlySpan<float> x,
         double[]? gradient = null, double[]? scale = null)
     {
@@ -108,8 +153,6 @@ public class CubicModelTests : ModelContract<CubicModel>
     [Fact]
     public void A_Legendre_step_is_plain_steepest_descent_on_the_orthonormal_Legendre_coefficients()
     {
-        static double[] P(double x) => [1, Math.Sqrt(3) * x, Math.Sqrt(5) * (3 * x * x - 1) / 2, Math.Sqrt(7) * (5 * x * x * x - 3 * x) / 2];
-        static double F(ReadOnlySpan<float> c, double x) => ((c[0] * x + c[1]) * x + c[2]) * x + c[3];
         for (ulong seed = 1; seed <= 5; seed++)
         {
             var m = new CubicModel(100);

@@ -27,6 +27,13 @@ public abstract class ModelContract<TModel> where TModel : Model
     /// </summary>
     protected abstract double BatchLoss(TModel m, LossKind kind, double[] theta, double[]? gradient = null, double[]? scale = null);
 
+    /// <summary>
+    /// Where a step at <paramref name="theta"/> goes before the learning rate, from this model's definition of
+    /// its descent, in double and without the model's code; <paramref name="gradient"/> is the reference
+    /// gradient of the step's batch there. Plain gradient descent unless the model says otherwise.
+    /// </summary>
+    protected virtual double[] ReferenceDirection(TModel m, LossKind kind, double[] theta, double[] gradient) => gradient;
+
     /// <summary>Half MSE over all of the problem's data (or a fixed sample of it) at the model's θ, in double.</summary>
     protected abstract double FullLoss(TModel m);
 
@@ -123,27 +130,35 @@ public abstract class ModelContract<TModel> where TModel : Model
         TModel stepped = MakeWithTarget(DefaultSize, kind, 5);
         TModel twin = MakeWithTarget(DefaultSize, kind, 5);
         var rng = new Rng(6);
-        var g = new float[stepped.ParameterCount];
-        var direction = new float[stepped.ParameterCount];
+        int p = stepped.ParameterCount;
         for (int s = 0; s < 50; s++)
         {
             Rng before = rng;
-            float[] theta = stepped.Theta.ToArray();
+            double[] theta = ToDouble(stepped.Theta);
             float loss = stepped.Step(ref rng);
 
             Rng replay = before;
-            twin.DrawBatch(ref replay);
+            twin.DrawBatch(ref replay); // the twin holds the step's batch; its own θ is not used
             Rng a = rng, b = replay;
             Assert.Equal(a.NextUInt(), b.NextUInt()); // the step drew exactly the batch
-            Assert.Equal(twin.Evaluate(g), loss);
-            Assert.Equal(g, stepped.Gradient.ToArray());
-            twin.Direction(g, direction);
-            for (int j = 0; j < g.Length; j++) Assert.Equal(theta[j] - DefaultLearningRate * direction[j], stepped.Theta[j]);
+            var g = new double[p];
+            var scale = new double[p];
+            double reference = BatchLoss(twin, kind, theta, g, scale);
+            // A float residual is good to ~1e-7 of the values it subtracts (about 1 here), so the loss is good
+            // to that times the mean |r|: √(2L) for half MSE, 1 for mean absolute (late steps' losses are tiny).
+            double floor = kind == LossKind.HalfMse ? Math.Sqrt(2 * reference) : 1;
+            Assert.True(Math.Abs(loss - reference) <= 1e-5 * reference + 1e-6 * floor, $"step {s}: loss {loss} vs {reference}");
+            double[] direction = ReferenceDirection(twin, kind, theta, g);
+            double reach = 0;
+            for (int j = 0; j < p; j++) reach = Math.Max(reach, Math.Abs(DefaultLearningRate * direction[j]));
+            for (int j = 0; j < p; j++)
+            {
+                double expected = theta[j] - DefaultLearningRate * direction[j];
+                Assert.True(Math.Abs(stepped.Theta[j] - expected) <= 1e-6 * Math.Abs(expected) + 1e-5 * reach,
+                    $"step {s} θ{j}: {stepped.Theta[j]} vs {expected} (θ {theta[j]}, lr·direction {DefaultLearningRate * direction[j]})");
+            }
             Assert.Equal(loss, stepped.LastLoss);
             Assert.Equal(s + 1, stepped.Steps);
-
-            replay = before;
-            twin.Step(ref replay); // keeps the twin's θ with the stepped model's
         }
         Assert.Equal(0, stepped.Resets);
     }

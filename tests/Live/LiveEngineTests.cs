@@ -45,7 +45,7 @@ public class LiveEngineTests(JackServer server, ITestOutputHelper output)
         // B: a bass note makes a cubic target; each upper note is a step whose loss detunes it.
         schedule.Add((At(6.0, 5), 0x90, 36, 90)); schedule.Add((At(6.3, 0), 0x80, 36, 0));
         for (int i = 0; i < 4; i++) { schedule.Add((At(6.5 + 0.5 * i, 11), 0x90, 69, 100)); schedule.Add((At(6.9 + 0.5 * i, 0), 0x80, 69, 0)); }
-        // C: soft pedal to part 2, a held chord trains a knot at the control rate.
+        // C: soft pedal to part 2, a held chord trains a knot at the step rate.
         schedule.Add((At(9.0, 0), 0xB0, 67, 127)); schedule.Add((At(9.05, 0), 0xB0, 67, 0));
         foreach (byte n in new byte[] { 48, 52, 55 }) { schedule.Add((At(9.5, 17), 0x90, n, 80)); schedule.Add((At(11.0, 0), 0x80, n, 0)); }
         schedule.Add((At(10.0, 3), 0x90, 72, 100)); schedule.Add((At(10.5, 0), 0x80, 72, 0));

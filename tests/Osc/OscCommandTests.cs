@@ -121,7 +121,7 @@ public class OscCommandTests(ITestOutputHelper output)
         // Steps: every one, with the counts and the loss, detune and θ of the frame that made it.
         Frame[] stepped = frames.Where(f => (f.Flags & FrameFlags.Stepped) != 0).ToArray();
         Bundle[] stepBundles = bundles.Where(b => b.Find("/losses/step") is not null).ToArray();
-        Assert.True(stepped.Length > 40, $"the held chord trains at the control rate ({stepped.Length} steps)");
+        Assert.True(stepped.Length > 40, $"the held chord trains at the step rate ({stepped.Length} steps)");
         Assert.Equal(stepped.Length, stepBundles.Length);
         for (int i = 0; i < stepped.Length; i++)
         {

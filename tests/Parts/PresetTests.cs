@@ -39,7 +39,7 @@ public class PresetTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Stepping_while_held_steps_at_the_control_rate_only_while_an_upper_note_is_held()
+    public void Stepping_while_held_steps_at_the_step_rate_only_while_an_upper_note_is_held()
     {
         var config = EngineConfig.Default with { Piece = new PieceSettings { CubicStepping = CubicStepping.WhileHeld } };
         // A bass note (new target), an upper note held 1 s, 1 s with none held, then a press of 0.5 s.

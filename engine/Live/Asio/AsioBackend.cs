@@ -8,8 +8,9 @@ using Losses.Platform;
 namespace Losses.Engine.Live.Asio;
 
 /// <summary>
-/// ASIO (Windows): the driver's buffer switch renders straight into its output buffers (Float32,
-/// Int32, Int24 or Int16 LSB) at the driver's preferred buffer size and its sample rate. The driver
+/// ASIO (Windows): the driver's buffer switch renders into float scratch buffers, then converts
+/// them into its output buffers (Float32, Int32, Int24 or Int16 LSB) at the driver's preferred
+/// buffer size and its sample rate. The driver
 /// is called through its IASIO vtable by function pointers and calls back into unmanaged-callers-only
 /// functions: no delegate, no marshalling, nothing allocated per buffer. It answers the driver's
 /// messages as the ASIO SDK asks: a reset request or a buffer-size change re-opens the driver on the
