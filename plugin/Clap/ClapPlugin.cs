@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Losses.Engine.Config;
 using Losses.Platform;
-using Losses.Plugin.Lv2;
+using Losses.Plugin.Instance;
 
 namespace Losses.Plugin.Clap;
 
@@ -147,7 +147,7 @@ internal static unsafe class ClapPlugin
                 return 0;
             }
             Instance instance = Of(plugin);
-            var lv2 = new PluginInstance((int)Math.Round(sampleRate), urids: default);
+            var lv2 = new PluginInstance((int)Math.Round(sampleRate));
             for (uint p = (uint)Port.Part; p < (uint)Port.Count; p++) lv2.Connect(p, instance.Controls + p);
             lv2.Restore(instance.Settings);
             lv2.Activate();

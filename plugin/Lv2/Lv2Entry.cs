@@ -66,7 +66,7 @@ internal static unsafe class Lv2Entry
                 Console.Error.WriteLine($"losses: plugin: sample rate {sampleRate} Hz is outside {Limits.SampleRates}: set the host's rate inside it");
                 return 0;
             }
-            var instance = new PluginInstance((int)Math.Round(sampleRate), urids);
+            var instance = new Lv2Instance((int)Math.Round(sampleRate), urids);
             return GCHandle.ToIntPtr(GCHandle.Alloc(instance));
         }
         catch (Exception e)
@@ -77,7 +77,7 @@ internal static unsafe class Lv2Entry
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static PluginInstance Of(nint handle) => (PluginInstance)GCHandle.FromIntPtr(handle).Target!;
+    private static Lv2Instance Of(nint handle) => (Lv2Instance)GCHandle.FromIntPtr(handle).Target!;
 
     [UnmanagedCallersOnly]
     private static void ConnectPort(nint handle, uint port, void* data) => Of(handle).Connect(port, data);
@@ -103,7 +103,7 @@ internal static unsafe class Lv2Entry
     private static void Cleanup(nint handle)
     {
         GCHandle h = GCHandle.FromIntPtr(handle);
-        try { ((PluginInstance)h.Target!).Deactivate(); }
+        try { ((Lv2Instance)h.Target!).Deactivate(); }
         catch (Exception e) { Console.Error.WriteLine($"losses: plugin: {e.Message}"); }
         h.Free();
     }
@@ -137,7 +137,7 @@ internal static unsafe class Lv2Entry
     {
         try
         {
-            PluginInstance instance = Of(handle);
+            Lv2Instance instance = Of(handle);
             byte[] payload = instance.Save().ToUtf8();
             byte[] text = new byte[payload.Length + 1];
             payload.CopyTo(text, 0);
@@ -157,7 +157,7 @@ internal static unsafe class Lv2Entry
     {
         try
         {
-            PluginInstance instance = Of(handle);
+            Lv2Instance instance = Of(handle);
             nuint size = 0;
             uint type = 0, valueFlags = 0;
             var value = (byte*)retrieve(retrieveHandle, instance.Urids.StateSettings, &size, &type, &valueFlags);

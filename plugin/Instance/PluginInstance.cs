@@ -3,7 +3,7 @@ using Losses.Engine.Config;
 using Losses.Engine.Live;
 using Losses.Protocol;
 
-namespace Losses.Plugin.Lv2;
+namespace Losses.Plugin.Instance;
 
 /// <summary>The plugin's ports, in the order of bundle/losses.ttl (lv2:index).</summary>
 internal enum Port : uint
@@ -12,12 +12,12 @@ internal enum Port : uint
 }
 
 /// <summary>
-/// One LV2 instance around the engine's one processor, driven through <see cref="LiveCore"/> as
+/// One instance of the instrument around the engine's one processor, whatever the format (LV2 runs it as Lv2Instance, CLAP as it is), driven through <see cref="LiveCore"/> as
 /// the JACK and ASIO backends drive it. <see cref="Activate"/> and <see cref="Restore"/> allocate
-/// (processor, ring); <see cref="Run"/> never allocates, locks, logs, throws or does I/O, and counts
+/// (processor, ring); a block (<see cref="BeginBlock"/> … <see cref="EndBlock"/>) never allocates, locks, logs, throws or does I/O, and counts
 /// what the audio thread allocated inside it onto the AllocatedBytes output so hosts and tests can see it.
 /// </summary>
-internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
+internal unsafe class PluginInstance(int sampleRate)
 {
     /// <summary>The ring control's 1: readers follow the plugin with `--ring losses-plugin`.</summary>
     public const string DefaultRing = "losses-plugin";
@@ -65,7 +65,14 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
     private bool _allocateInRun;
 
     public int SampleRate { get; } = sampleRate;
-    public Lv2Urids Urids { get; } = urids;
+    /// <summary>What a port is connected to (a format's run reads its own ports through this).</summary>
+    protected void* PortData(Port port) => _ports[(int)port];
+
+    /// <summary>Whether a performance plays (between activation and deactivation).</summary>
+    protected bool Playing => _now is not null;
+
+    /// <summary>The transport's speed while it rolls, 0 while stopped: what a position without a speed keeps.</summary>
+    protected float RollingSpeed => _rolling ? _speed : 0f;
 
     /// <summary>The config and ring name the instance plays (or will, from the next block): what a host's save stores.</summary>
     public PluginSettings Settings => Volatile.Read(ref _settings);
@@ -238,15 +245,6 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
     /// <summary>The timeline's sample as a clock position (a position before zero starts the piece at 0).</summary>
     private long TimelineSample => Math.Max(0, (long)Math.Round(_timeline));
 
-    public void Run(uint frames)
-    {
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        BeginBlock((float*)_ports[(int)Port.OutLeft], (float*)_ports[(int)Port.OutRight], (int)frames, before);
-        var sequence = (Lv2Atom*)_ports[(int)Port.MidiIn];
-        if (sequence is not null && _now is not null) ReadSequence(sequence, (int)frames);
-        EndBlock();
-    }
-
     /// <summary>
     /// Audio thread: a block begins (a restored performance is swapped in, the controls act).
     /// <paramref name="allocatedBefore"/>: the thread's allocation count when the host's call began.
@@ -339,62 +337,5 @@ internal sealed unsafe class PluginInstance(int sampleRate, Lv2Urids urids)
         Output(Port.CurrentPart, core.Processor.Piece.Part);
         _allocated += GC.GetAllocatedBytesForCurrentThread() - _allocatedBefore;
         Output(Port.AllocatedBytes, _allocated);
-    }
-
-    /// <summary>
-    /// The cycle's atom:Sequence in time order: midi:MidiEvent messages to the core at their frames,
-    /// time:Position objects (the host's transport) to <see cref="Transport"/> where they fall.
-    /// </summary>
-    private void ReadSequence(Lv2Atom* sequence, int frames)
-    {
-        // The sequence body: unit and pad (8 bytes), then 8-byte-aligned events up to the body's size.
-        byte* body = (byte*)(sequence + 1);
-        byte* end = body + sequence->Size;
-        Lv2Urids u = Urids;
-        for (byte* at = body + 8; at + sizeof(Lv2AtomEvent) <= end;)
-        {
-            var e = (Lv2AtomEvent*)at;
-            byte* data = at + sizeof(Lv2AtomEvent);
-            if (data + e->Body.Size > end) break;
-            int offset = (int)Math.Clamp(e->Frames, 0, frames);
-            if (e->Body.Type == u.MidiEvent && e->Body.Size >= 1)
-            {
-                byte d1 = e->Body.Size > 1 ? data[1] : (byte)0;
-                byte d2 = e->Body.Size > 2 ? data[2] : (byte)0;
-                AddMidi(Math.Min(offset, Math.Max(frames - 1, 0)), data[0], d1, d2);
-            }
-            else if ((e->Body.Type == u.AtomObject || e->Body.Type == u.AtomBlank) && e->Body.Size >= 8 && ((uint*)data)[1] == u.TimePosition)
-            {
-                ReadPosition(data, data + e->Body.Size, out double? frame, out float? speed);
-                Transport(offset, frame, speed ?? (_rolling ? _speed : 0f));
-            }
-            at += (sizeof(Lv2AtomEvent) + e->Body.Size + 7) & ~7;
-        }
-    }
-
-    /// <summary>time:frame and time:speed of a time:Position object's body (id, otype, then 8-byte-aligned properties).</summary>
-    private void ReadPosition(byte* body, byte* end, out double? frame, out float? speed)
-    {
-        frame = null;
-        speed = null;
-        Lv2Urids u = Urids;
-        for (byte* at = body + 8; at + 16 <= end;)
-        {
-            uint key = *(uint*)at;
-            var value = (Lv2Atom*)(at + 8);
-            byte* v = at + 16;
-            if (v + value->Size > end) break;
-            double? number = value->Type == u.AtomLong && value->Size >= 8 ? *(long*)v
-                : value->Type == u.AtomInt && value->Size >= 4 ? *(int*)v
-                : value->Type == u.AtomFloat && value->Size >= 4 ? *(float*)v
-                : value->Type == u.AtomDouble && value->Size >= 8 ? *(double*)v
-                : null;
-            if (number is { } x && double.IsFinite(x))
-            {
-                if (key == u.TimeFrame) frame = x;
-                else if (key == u.TimeSpeed) speed = (float)x;
-            }
-            at += (16 + value->Size + 7) & ~7u;
-        }
     }
 }

@@ -3,7 +3,7 @@ using Losses.Engine.Midi;
 using Losses.Platform;
 using Losses.Protocol;
 
-namespace Losses.Plugin.Lv2;
+namespace Losses.Plugin.Instance;
 
 /// <summary>
 /// `LOSSES_PLUGIN_MIDI_LOG=FILE.mid`: every message the plugin played, at its own samples (one tick
