@@ -257,7 +257,7 @@ const pixels = { back: null, front: null, width: 0, height: 0, fresh: false };
 
 /** The camera frame's pixels as RGBA into memory (the browser converts), ready for a plain texture upload. */
 async function copyFrame(frame) {
-  const w = frame.displayWidth, h = frame.displayHeight;
+  const w = frame.visibleRect.width, h = frame.visibleRect.height; // what copyTo copies
   if (!pixels.back || pixels.back.length !== w * h * 4) pixels.back = new Uint8Array(w * h * 4);
   await frame.copyTo(pixels.back, { format: 'RGBA', colorSpace: 'srgb' });
   [pixels.front, pixels.back] = [pixels.back, pixels.front];
