@@ -16,7 +16,7 @@ namespace Losses.Bench.Web;
 /// </summary>
 internal static partial class WebCommand
 {
-    public sealed record PartResult(int Part, string Variant, double Fps, double LatencyMs, double FramesLost, double ServerCpuPercent, List<double> FpsEachRound);
+    public sealed record PartResult(int Part, string Variant, double Fps, double CameraFps, double LatencyMs, double FramesLost, double ServerCpuPercent, List<double> FpsEachRound);
     public sealed record Result(string Size, string Feed, double FramesPerSecond, string Renderer, int Rounds, List<PartResult> Parts);
 
     /// <summary>A way of running the page measured beside the others: page URL options and Chromium switches.</summary>
@@ -121,18 +121,18 @@ internal static partial class WebCommand
                 }
             // Per part and variant, the medians of the rounds (the machine's other work comes and goes).
             var parts = new List<PartResult>();
-            Console.WriteLine($"| part |{(variants.Count > 1 ? " variant |" : "")} page fps (drawn/s) | publish → drawn median ms | frames lost | server CPU % of a core |{(rounds > 1 ? " fps each round |" : "")}");
-            Console.WriteLine($"|---|{(variants.Count > 1 ? "---|" : "")}---|---|---|---|{(rounds > 1 ? "---|" : "")}");
+            Console.WriteLine($"| part |{(variants.Count > 1 ? " variant |" : "")} page fps (drawn/s) | camera frames uploaded/s | publish → drawn median ms | frames lost | server CPU % of a core |{(rounds > 1 ? " fps each round |" : "")}");
+            Console.WriteLine($"|---|{(variants.Count > 1 ? "---|" : "")}---|---|---|---|---|{(rounds > 1 ? "---|" : "")}");
             for (int part = 1; part <= 4; part++)
                 foreach (Variant variant in variants)
                 {
                     List<PartResult> list = measured[(variant.Label, part)];
-                    var result = new PartResult(part, variant.Label, Median(list.Select(r => r.Fps)), Median(list.Select(r => r.LatencyMs)),
+                    var result = new PartResult(part, variant.Label, Median(list.Select(r => r.Fps)), Median(list.Select(r => r.CameraFps)), Median(list.Select(r => r.LatencyMs)),
                         list.Sum(r => r.FramesLost), Median(list.Select(r => r.ServerCpuPercent)), list.Select(r => r.Fps).ToList());
                     parts.Add(result);
                     string each = rounds > 1 ? $" {string.Join(" ", result.FpsEachRound.Select(f => f.ToString("0.0", CultureInfo.InvariantCulture)))} |" : "";
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {part} |{(variants.Count > 1 ? $" {variant.Label} |" : "")} {result.Fps:0.0} | {result.LatencyMs:0.00} | {result.FramesLost:0} | {result.ServerCpuPercent:0.0} |{each}"));
+                        $"| {part} |{(variants.Count > 1 ? $" {variant.Label} |" : "")} {result.Fps:0.0} | {result.CameraFps:0.0} | {result.LatencyMs:0.00} | {result.FramesLost:0} | {result.ServerCpuPercent:0.0} |{each}"));
                 }
             if (json is not null) BenchJson.Write(json, new Result($"{size.W}x{size.H}", $"{feed.W}x{feed.H}", rate, renderer ?? "?", rounds, parts));
             return 0;
@@ -151,17 +151,18 @@ internal static partial class WebCommand
         Thread.Sleep(1500); // the part's first frames drawn, the GPU's caches warm
         tab.Evaluate("lossesResetStats()");
         double lostBefore = tab.Evaluate("lossesStats.framesLost")!.GetValue<double>();
-        JsonNode before = tab.Evaluate("[lossesStats.drawn, performance.now()]")!;
+        JsonNode before = tab.Evaluate("[lossesStats.drawn, performance.now(), lossesStats.cameraFrames]")!;
         server.Refresh();
         TimeSpan cpuBefore = server.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         server.Refresh();
         double cpu = (server.TotalProcessorTime - cpuBefore).TotalSeconds / clock.Elapsed.TotalSeconds * 100;
-        JsonNode after = tab.Evaluate("[lossesStats.drawn, performance.now()]")!;
-        double fps = (after[0]!.GetValue<double>() - before[0]!.GetValue<double>()) / (after[1]!.GetValue<double>() - before[1]!.GetValue<double>()) * 1000;
+        JsonNode after = tab.Evaluate("[lossesStats.drawn, performance.now(), lossesStats.cameraFrames]")!;
+        double Rate(int i) => (after[i]!.GetValue<double>() - before[i]!.GetValue<double>()) / (after[1]!.GetValue<double>() - before[1]!.GetValue<double>()) * 1000;
+        double fps = Rate(0);
         JsonNode stats = tab.Stats()!;
-        return new PartResult(part, variant.Label, fps, stats["latencyMs"]?.GetValue<double>() ?? double.NaN,
+        return new PartResult(part, variant.Label, fps, Rate(2), stats["latencyMs"]?.GetValue<double>() ?? double.NaN,
             stats["framesLost"]!.GetValue<double>() - lostBefore, cpu, [fps]);
     }
 

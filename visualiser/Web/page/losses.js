@@ -25,7 +25,7 @@ const Shape = { CubicCurve: 0, KnotCurve: 1, ErrorSegments: 2, SamplePoints: 3 }
 const CurveSegments = 240, KnotSegments = 900;
 
 const stats = window.lossesStats = {
-  framesReceived: 0, framesLost: 0, fps: 0, part: 0, camera: false, cameraPath: null, latencyMs: null,
+  framesReceived: 0, framesLost: 0, fps: 0, part: 0, camera: false, cameraPath: null, cameraFrames: 0, latencyMs: null,
   generation: -1, drawn: 0, stillReady: false, status: '', error: null,
 };
 
@@ -288,6 +288,7 @@ function updateVideo(seconds, width, height) {
       t.width = pixels.width; t.height = pixels.height;
       pixels.fresh = false;
       video.ready = true;
+      stats.cameraFrames++;
     } else if (frame) {
       gl.bindTexture(gl.TEXTURE_2D, t.handle);
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, frame);
@@ -295,12 +296,14 @@ function updateVideo(seconds, width, height) {
       frame.close();
       video.pendingFrame = null;
       video.ready = true;
+      stats.cameraFrames++;
     } else if (video.element && video.elementNew && video.element.videoWidth > 0) {
       gl.bindTexture(gl.TEXTURE_2D, t.handle);
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, video.element);
       t.width = video.element.videoWidth; t.height = video.element.videoHeight;
       video.elementNew = false;
       video.ready = true;
+      stats.cameraFrames++;
     }
     return video.ready;
   }
