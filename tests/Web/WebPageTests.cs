@@ -151,6 +151,13 @@ public sealed class WebPageTests(ITestOutputHelper output)
             if (part == 3) partThree = clock.Elapsed;
             output.WriteLine($"part {part}, {clock.Elapsed.TotalSeconds:0.0} s: {tab.Stats()?.ToJsonString()}");
             if (part < 3) Assert.Equal(0, tab.Stat("cameraFrames"));
+            if (part == 1)
+            {
+                // A still of a part without video is ready without a camera frame.
+                using Chromium.Tab still = browser.Open(WebKit.Query(server.Url, "at=0.5&size=640x360"));
+                still.WaitFor("lossesStats.camera && lossesStats.stillReady");
+                Assert.Equal(0, still.Stat("cameraFrames"));
+            }
         }
     }
 

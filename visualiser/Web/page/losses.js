@@ -213,8 +213,8 @@ async function startCamera(deviceId) {
     if (stats.cameraPath === 'webcodecs') {
       // WebCodecs, without drawing a <video> element: each camera frame copied as RGBA into memory
       // (the browser converts) and uploaded as plain pixels. Handing the VideoFrame to texImage2D
-      // instead made a software renderer's GPU process convert and synchronise on every frame: the
-      // page drew 17–23 frames a second where it now draws 30–60 (bench web, docs/web.md).
+      // instead made a software renderer's GPU process convert and synchronise on every frame: parts 3
+      // and 4 drew 17 and 15 frames a second on llvmpipe, 25 and 30 with the copy (bench web, docs/web.md).
       // Frames of parts 1 and 2, which draw no video, are let go unread.
       const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
       (async () => {
@@ -495,7 +495,7 @@ function draw() {
   while (drawTimes.length && drawTimes[0] < t - 2000) drawTimes.shift();
   stats.fps = drawTimes.length > 1 ? (drawTimes.length - 1) * 1000 / (drawTimes[drawTimes.length - 1] - drawTimes[0]) : 0;
   stats.drawn++;
-  if (stillAt !== null && snapshot && (!stats.camera || video.ready)) stats.stillReady = true;
+  if (stillAt !== null && snapshot && (!stats.camera || video.ready || !(part === 3 || part === 4))) stats.stillReady = true;
   if (!hud.hidden) hud.textContent = hudText(snapshot);
   if (!monitor.hidden) drawMonitor(snapshot);
 }
@@ -538,7 +538,7 @@ function drawMonitor(s) {
 
 // ---- The frames: a WebSocket that follows the server, reconnecting when it goes ---------------
 function connect() {
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/frames${params.has('gather') ? '?gather=' + params.get('gather') : ''}`);
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/frames${params.has('gather') ? '?gather=' + encodeURIComponent(params.get('gather')) : ''}`);
   ws.binaryType = 'arraybuffer';
   let pinger = null;
   ws.onopen = () => {
