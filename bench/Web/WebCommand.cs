@@ -48,18 +48,21 @@ internal static partial class WebCommand
         return new Command("bench web", "", "the browser visualiser: page fps, publish→drawn latency, server CPU, per part", () =>
             Run(seconds, rate, size, feed, variants, rounds > 0 ? rounds : variants.Count > 1 ? 3 : 1, trace, json))
         {
-            { "--variant", "SPEC", "also measure the page another way, taking turns with the others: 'LABEL ?url-options +chromium-switch …' (repeatable)", r =>
-                {
-                    string text = r.Value();
-                    try { variants.Add(Variant.Parse(text)); }
-                    catch (FormatException e) { throw r.Error(e.Message); }
-                } },
-            { "--rounds", "N", "turns each variant takes (default 1, 3 with variants): figures are the medians of the rounds", r => rounds = r.Int(1, 50) },
-            { "--trace", "DIR", "after each part's measurement, record 3 s of Chromium's trace into DIR (chrome://tracing or ui.perfetto.dev)", r => trace = r.Path() },
             { "--seconds", "S", "seconds measured in each part (default 6)", r => seconds = r.Number(2, 600) },
             { "--rate", "N", "frames published per second (default 750: one per 64-sample block at 48 kHz)", r => rate = r.Int(10, 20000) },
             { "--size", "WxH", "the page's drawing size (default 1280x720)", r => size = Size(r) },
             { "--feed", "WxH", "the fake camera's size, 30 fps (default 640x360)", r => feed = Size(r) },
+            { "--variant", "SPEC", "also measure the page another way, taking turns with the others: 'LABEL ?url-options +chromium-switch …' (repeatable)", r =>
+                {
+                    string text = r.Value();
+                    Variant variant;
+                    try { variant = Variant.Parse(text); }
+                    catch (FormatException e) { throw r.Error(e.Message); }
+                    if (variants.Exists(v => v.Label == variant.Label)) throw r.Error($"two variants labelled '{variant.Label}' ('{Variant.Page.Label}' is the page as served)");
+                    variants.Add(variant);
+                } },
+            { "--rounds", "N", "turns each variant takes (default 1, 3 with variants): figures are the medians of the rounds", r => rounds = r.Int(1, 50) },
+            { "--trace", "DIR", "after each part's measurement, record 3 s of Chromium's trace into DIR (chrome://tracing or ui.perfetto.dev)", r => trace = r.Path() },
             { "--json", "FILE", "also write the result as JSON (for scripts)", r => json = r.Path() },
         };
     }
