@@ -75,6 +75,34 @@ public sealed partial class Chromium : IDisposable
         return new Tab($"ws://127.0.0.1:{_port}/devtools/page/{id}");
     }
 
+    /// <summary>
+    /// Records the browser's trace (every process: the page, the GPU process, the compositor) for
+    /// <paramref name="seconds"/> into <paramref name="path"/> (Chrome's JSON trace format, for
+    /// chrome://tracing or Perfetto), to see where a frame's time goes.
+    /// </summary>
+    public void Trace(string path, double seconds, string categories = "toplevel,gpu,cc,viz,blink,v8,webgl,media,disabled-by-default-devtools.timeline,disabled-by-default-gpu.service")
+    {
+        var included = new JsonArray();
+        foreach (string c in categories.Split(',')) included.Add(c);
+        _browser.Call("Tracing.start", new JsonObject
+        {
+            ["transferMode"] = "ReturnAsStream",
+            ["traceConfig"] = new JsonObject { ["recordMode"] = "recordContinuously", ["includedCategories"] = included },
+        });
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        JsonNode complete = _browser.CallUntil("Tracing.end", null, "Tracing.tracingComplete");
+        string stream = complete["stream"]!.GetValue<string>();
+        using var file = File.Create(path);
+        while (true)
+        {
+            JsonNode chunk = _browser.Call("IO.read", new JsonObject { ["handle"] = stream, ["size"] = 1 << 20 });
+            string data = chunk["data"]!.GetValue<string>();
+            file.Write(chunk["base64Encoded"]?.GetValue<bool>() == true ? Convert.FromBase64String(data) : Encoding.UTF8.GetBytes(data));
+            if (chunk["eof"]!.GetValue<bool>()) break;
+        }
+        _browser.Call("IO.close", new JsonObject { ["handle"] = stream });
+    }
+
     public void Dispose()
     {
         _browser.Dispose();
@@ -127,7 +155,10 @@ public sealed partial class Chromium : IDisposable
             return Convert.FromBase64String(url[(url.IndexOf(',') + 1)..]);
         }
 
-        public JsonNode Call(string method, JsonObject? parameters = null)
+        public JsonNode Call(string method, JsonObject? parameters = null) => CallUntil(method, parameters, null);
+
+        /// <summary>Calls <paramref name="method"/>; with <paramref name="eventName"/>, then waits for that event and returns its parameters.</summary>
+        public JsonNode CallUntil(string method, JsonObject? parameters, string? eventName)
         {
             int id = ++_id;
             var message = new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters ?? new JsonObject() };
@@ -144,9 +175,10 @@ public sealed partial class Chromium : IDisposable
                     text.Write(buffer, 0, r.Count);
                 } while (!r.EndOfMessage);
                 JsonNode reply = JsonNode.Parse(text.ToArray())!;
+                if (eventName is not null && reply["method"]?.GetValue<string>() == eventName) return reply["params"]!;
                 if (reply["id"]?.GetValue<int>() != id) continue; // an event
                 if (reply["error"] is JsonNode error) throw new InvalidOperationException($"{method}: {error.ToJsonString()}");
-                return reply["result"]!;
+                if (eventName is null) return reply["result"]!;
             }
         }
 

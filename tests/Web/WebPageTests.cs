@@ -99,7 +99,7 @@ public sealed class WebPageTests(ITestOutputHelper output)
         using Chromium.Tab tab = browser.Open(WebKit.Query(server.Url, $"at=1&size={W}x{H}"));
         tab.WaitFor("lossesStats.stillReady && lossesStats.drawn > 5");
         Assert.True(tab.Evaluate("lossesStats.camera")!.GetValue<bool>(), "the page did not take the fake camera");
-        Assert.Equal("webcodecs", tab.Evaluate("lossesStats.cameraPath")!.GetValue<string>()); // camera frames straight to the GPU
+        Assert.Equal("webcodecs", tab.Evaluate("lossesStats.cameraPath")!.GetValue<string>()); // camera frames from WebCodecs, not a <video> element
         byte[] png = tab.Capture();
         File.WriteAllBytes(Path.Combine(dir, "part3.png"), png);
         using Mat image = WebKit.Decode(png);
@@ -114,6 +114,51 @@ public sealed class WebPageTests(ITestOutputHelper output)
         Assert.Equal(blue, ShiftX(0), 1.0);
         Assert.Equal(green, ShiftY(1, reference: 2), 1.0);
         output.WriteLine($"red {ShiftX(2):0.0} px (expected {red}), blue {ShiftX(0):0.0} (expected {blue}), green {ShiftY(1, 2):0.0} (expected {green})");
+    }
+
+    /// <summary>
+    /// Parts 1 and 2 draw no video, so the page uploads no camera frame there (on a software renderer
+    /// an upload cost as much as the rest of the picture); in part 3 it uploads them as they come.
+    /// </summary>
+    [Fact]
+    public void Camera_frames_go_to_the_gpu_only_in_the_parts_that_draw_video()
+    {
+        string dir = WebKit.Dir();
+        string camera = WebKit.StripedCamera(dir);
+        using var browser = new Chromium(camera: camera);
+        TimeSpan partThree = TimeSpan.Zero;
+        foreach (int part in (int[])[3, 1, 2])
+        {
+            string log = Path.Combine(dir, $"part{part}.frames");
+            using (var writer = new FrameLogWriter(log, SampleFrames.SampleRate))
+            {
+                float[] small = [0.01f, 0.01f, 0.01f, 0];
+                writer.Publish(part == 1 ? SampleFrames.Cubic(1, [0.5f, 0, -0.5f, 0], [0.4f, 0, -0.4f, 0], small, 0.5)
+                    : SampleFrames.Knot(part, (3, 5, 7), [0.1f, 0.2f, 0.3f], [0.1f, 0.2f, 0.3f], small, 0.5));
+                writer.Commit();
+            }
+            using var server = new WebServerProcess("--frames", log);
+            using Chromium.Tab tab = browser.Open(WebKit.Query(server.Url, "size=640x360"));
+            // Part 3 first: the fake camera is seen to deliver frames in this browser before parts 1 and 2 are
+            // asked to take none of them over as long as part 3 took to upload 30.
+            var clock = Stopwatch.StartNew();
+            if (part == 3) tab.WaitFor("lossesStats.camera && lossesStats.part === 3 && lossesStats.cameraFrames >= 30");
+            else
+            {
+                tab.WaitFor($"lossesStats.camera && lossesStats.part === {part}");
+                Thread.Sleep(partThree);
+            }
+            if (part == 3) partThree = clock.Elapsed;
+            output.WriteLine($"part {part}, {clock.Elapsed.TotalSeconds:0.0} s: {tab.Stats()?.ToJsonString()}");
+            if (part < 3) Assert.Equal(0, tab.Stat("cameraFrames"));
+            if (part == 1)
+            {
+                // A still of a part without video is ready without a camera frame.
+                using Chromium.Tab still = browser.Open(WebKit.Query(server.Url, "at=0.5&size=640x360"));
+                still.WaitFor("lossesStats.camera && lossesStats.stillReady");
+                Assert.Equal(0, still.Stat("cameraFrames"));
+            }
+        }
     }
 
     /// <summary>Where a channel crosses mid-grey going up, along a row (x) or down a column (y), at sub-pixel precision.</summary>
@@ -150,7 +195,8 @@ public sealed class WebPageTests(ITestOutputHelper output)
         using var ring = new TestRing();
         using var server = new WebServerProcess("--ring", ring.Name);
         using var browser = new Chromium();
-        var tabs = Enumerable.Range(0, 3).Select(_ => browser.Open(WebKit.Query(server.Url, "camera=0&size=640x360"))).ToList();
+        // The third page has its frames gathered (?gather=4: one WebSocket message per 4 ms at most): none may go missing either.
+        var tabs = Enumerable.Range(0, 3).Select(i => browser.Open(WebKit.Query(server.Url, "camera=0&size=640x360" + (i == 2 ? "&gather=4" : "")))).ToList();
         using var stalled = WebKit.StalledReader(server.Url);
         try
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
@@ -64,7 +65,10 @@ public sealed class WebServer : IAsyncDisposable
         {
             if (!context.WebSockets.IsWebSocketRequest) { response.StatusCode = 400; return; }
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-            await Serve(socket, context.RequestAborted);
+            // ?gather=MS (the page passes its own ?gather on): at most one send per MS milliseconds, for a page
+            // on a slow machine, where each message costs the browser's network, IO and main threads.
+            double gather = double.TryParse(context.Request.Query["gather"], NumberStyles.Float, CultureInfo.InvariantCulture, out double ms) && ms is > 0 and <= 50 ? ms : 0;
+            await Serve(socket, gather, context.RequestAborted);
             return;
         }
         if (path == "/layout.json") { await Send(response, "application/json", _layout); return; }
@@ -111,7 +115,7 @@ public sealed class WebServer : IAsyncDisposable
     /// One page: its queue's messages out as they come; text in is a clock ping ("ping T", answered
     /// "pong T SERVER-MS": the page's latency figure is on the server's clock) and nothing else.
     /// </summary>
-    private async Task Serve(WebSocket socket, CancellationToken aborted)
+    private async Task Serve(WebSocket socket, double gatherMs, CancellationToken aborted)
     {
         Client client = _pump.Join();
         using var done = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -147,8 +151,15 @@ public sealed class WebServer : IAsyncDisposable
             await SendText(_pump.StatusJson);
             ChannelReader<byte[]> queue = client.Queue.Reader;
             byte[] batch = new byte[MaxBatch * Snapshot.MaxBytes];
+            long lastSend = 0;
             while (await queue.WaitToReadAsync(done.Token))
             {
+                if (gatherMs > 0)
+                {
+                    double since = Stopwatch.GetElapsedTime(lastSend).TotalMilliseconds;
+                    if (since < gatherMs) await Task.Delay(TimeSpan.FromMilliseconds(gatherMs - since), done.Token);
+                    lastSend = Stopwatch.GetTimestamp();
+                }
                 // Every message waiting goes in one WebSocket message (each snapshot says its own
                 // length): a page or server that fell behind catches up in one send, not hundreds.
                 int length = 0;

@@ -25,7 +25,7 @@ const Shape = { CubicCurve: 0, KnotCurve: 1, ErrorSegments: 2, SamplePoints: 3 }
 const CurveSegments = 240, KnotSegments = 900;
 
 const stats = window.lossesStats = {
-  framesReceived: 0, framesLost: 0, fps: 0, part: 0, camera: false, cameraPath: null, latencyMs: null,
+  framesReceived: 0, framesLost: 0, fps: 0, part: 0, camera: false, cameraPath: null, cameraFrames: 0, latencyMs: null,
   generation: -1, drawn: 0, stillReady: false, status: '', error: null,
 };
 
@@ -152,21 +152,29 @@ function parse(buffer, offset = 0) {
   };
 }
 
-function take(snapshot) {
+// The newest message waiting to be drawn, parsed whole only when drawn (750 come a second, 30–60 are drawn).
+let waitingBuffer = null, waitingAt = -1;
+const int64 = (v, o) => v.getUint32(o, true) + 4294967296 * v.getInt32(o + 4, true);
+
+/** Counts one message of the WebSocket and keeps it as the newest; returns its length. */
+function note(buffer, v, at) {
+  const F = layout.fields, base = at + layout.headerBytes;
   stats.framesReceived++;
-  if (snapshot.generation !== stats.generation) {
-    stats.generation = snapshot.generation;
+  const generation = v.getFloat64(at + 16, true);
+  if (generation !== stats.generation) {
+    stats.generation = generation;
     lastIndex = -1;
     lossHistory.length = 0;
   }
-  const index = snapshot.frame.index;
+  const index = int64(v, base + F.index);
   if (lastIndex >= 0 && index > lastIndex + 1) stats.framesLost += index - lastIndex - 1;
   if (index > lastIndex) lastIndex = index;
-  latest = snapshot;
+  waitingBuffer = buffer; waitingAt = at;
   arrival = performance.now();
-  stats.part = snapshot.frame.part;
-  lossHistory.push(snapshot.frame.loss);
+  stats.part = v.getInt32(base + F.part, true);
+  lossHistory.push(v.getFloat32(base + F.loss, true));
   if (lossHistory.length > 4000) lossHistory.splice(0, lossHistory.length - 3000);
+  return layout.headerBytes + layout.frameSize + 44 * v.getUint32(at + 4, true) + 12 * v.getUint32(at + 8, true);
 }
 
 // ---- The video: camera (WebCodecs or the video element), or the generated feed ----------------
@@ -203,12 +211,24 @@ async function startCamera(deviceId) {
     if (settings.deviceId) localStorage.setItem('losses.camera', settings.deviceId);
     stats.cameraPath = typeof MediaStreamTrackProcessor === 'function' ? 'webcodecs' : 'video';
     if (stats.cameraPath === 'webcodecs') {
-      // WebCodecs: each camera frame straight to the GPU, without drawing a <video> element.
+      // WebCodecs, without drawing a <video> element: each camera frame copied as RGBA into memory
+      // (the browser converts) and uploaded as plain pixels. Handing the VideoFrame to texImage2D
+      // instead made a software renderer's GPU process convert and synchronise on every frame: parts 3
+      // and 4 drew 17 and 15 frames a second on llvmpipe, 25 and 30 with the copy (bench web, docs/web.md).
+      // Frames of parts 1 and 2, which draw no video, are let go unread.
       const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
       (async () => {
+        let copies = typeof VideoFrame.prototype.copyTo === 'function';
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          if (copies) {
+            if (!videoDrawn()) { value.close(); continue; }
+            try { await copyFrame(value); }
+            catch (e) { copies = false; console.warn('the camera\'s frames go to texImage2D as VideoFrames: no RGBA copy here:', e); }
+            finally { value.close(); }
+            continue;
+          }
           if (video.pendingFrame) video.pendingFrame.close();
           video.pendingFrame = value;
         }
@@ -231,6 +251,19 @@ async function startCamera(deviceId) {
   }
 }
 
+const videoDrawn = () => stats.part === 3 || stats.part === 4 || stillAt !== null;
+// Two buffers: the copy under way writes one while a draw may upload the other.
+const pixels = { back: null, front: null, width: 0, height: 0, fresh: false };
+
+/** The camera frame's pixels as RGBA into memory (the browser converts), ready for a plain texture upload. */
+async function copyFrame(frame) {
+  const w = frame.visibleRect.width, h = frame.visibleRect.height; // what copyTo copies
+  if (!pixels.back || pixels.back.length !== w * h * 4) pixels.back = new Uint8Array(w * h * 4);
+  await frame.copyTo(pixels.back, { format: 'RGBA', colorSpace: 'srgb' });
+  [pixels.front, pixels.back] = [pixels.back, pixels.front];
+  pixels.width = w; pixels.height = h; pixels.fresh = true;
+}
+
 function stopCamera() {
   if (video.stream) video.stream.getTracks().forEach(t => t.stop());
   video.stream = null;
@@ -248,19 +281,29 @@ function updateVideo(seconds, width, height) {
   const t = video.texture;
   if (stats.camera) {
     const frame = video.pendingFrame;
-    if (frame) {
+    if (pixels.fresh) {
+      gl.bindTexture(gl.TEXTURE_2D, t.handle);
+      if (t.width === pixels.width && t.height === pixels.height) gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RGBA, gl.UNSIGNED_BYTE, pixels.front);
+      else gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, pixels.width, pixels.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, pixels.front);
+      t.width = pixels.width; t.height = pixels.height;
+      pixels.fresh = false;
+      video.ready = true;
+      stats.cameraFrames++;
+    } else if (frame) {
       gl.bindTexture(gl.TEXTURE_2D, t.handle);
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, frame);
       t.width = frame.displayWidth; t.height = frame.displayHeight;
       frame.close();
       video.pendingFrame = null;
       video.ready = true;
+      stats.cameraFrames++;
     } else if (video.element && video.elementNew && video.element.videoWidth > 0) {
       gl.bindTexture(gl.TEXTURE_2D, t.handle);
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, video.element);
       t.width = video.element.videoWidth; t.height = video.element.videoHeight;
       video.elementNew = false;
       video.ready = true;
+      stats.cameraFrames++;
     }
     return video.ready;
   }
@@ -420,10 +463,13 @@ const pageStart = performance.now();
 function draw() {
   const [w, h] = resize();
   const wall = (performance.now() - pageStart) / 1000;
+  if (waitingAt >= 0) { latest = parse(waitingBuffer, waitingAt); waitingBuffer = null; waitingAt = -1; }
   const snapshot = latest;
   // The engine's clock, run on by the wall clock between frames (at most a quarter second), as the native window does.
   const now = stillAt !== null ? stillAt : snapshot ? snapshot.seconds + Math.min((performance.now() - arrival) / 1000, 0.25) : 0;
-  const hasVideo = updateVideo(stillAt !== null ? stillAt : wall, w, h);
+  const part = snapshot ? snapshot.frame.part : 1;
+  // Parts 1 and 2 draw no video: a camera frame uploaded there would cost as much as the whole picture.
+  const hasVideo = (part === 3 || part === 4) && updateVideo(stillAt !== null ? stillAt : wall, w, h);
   gl.bindFramebuffer(gl.FRAMEBUFFER, null);
   gl.viewport(0, 0, w, h);
   gl.clearColor(0, 0, 0, 1);
@@ -431,9 +477,8 @@ function draw() {
   gl.disable(gl.DEPTH_TEST);
   gl.enable(gl.BLEND);
   gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
-  const part = snapshot ? snapshot.frame.part : 1;
   if (stillAt !== null) random = 0x9E3779B9; // a still is the first frame drawn, as visualise -o still.png draws it
-  if ((part === 3 || part === 4) && hasVideo && video.texture.width > 0) drawVideo(snapshot, now, w, h);
+  if (hasVideo && video.texture.width > 0) drawVideo(snapshot, now, w, h);
   if (snapshot) drawOverlay(snapshot, now, w, h);
   if (snapshot && snapshot.frame.index !== drawnIndex) {
     drawnIndex = snapshot.frame.index;
@@ -450,7 +495,7 @@ function draw() {
   while (drawTimes.length && drawTimes[0] < t - 2000) drawTimes.shift();
   stats.fps = drawTimes.length > 1 ? (drawTimes.length - 1) * 1000 / (drawTimes[drawTimes.length - 1] - drawTimes[0]) : 0;
   stats.drawn++;
-  if (stillAt !== null && snapshot && (!stats.camera || video.ready)) stats.stillReady = true;
+  if (stillAt !== null && snapshot && (!stats.camera || video.ready || !(part === 3 || part === 4))) stats.stillReady = true;
   if (!hud.hidden) hud.textContent = hudText(snapshot);
   if (!monitor.hidden) drawMonitor(snapshot);
 }
@@ -493,7 +538,7 @@ function drawMonitor(s) {
 
 // ---- The frames: a WebSocket that follows the server, reconnecting when it goes ---------------
 function connect() {
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/frames`);
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/frames${params.has('gather') ? '?gather=' + encodeURIComponent(params.get('gather')) : ''}`);
   ws.binaryType = 'arraybuffer';
   let pinger = null;
   ws.onopen = () => {
@@ -514,15 +559,12 @@ function connect() {
       const status = JSON.parse(text);
       stats.status = status.line;
       messageBox.textContent = status.line;
-      messageBox.hidden = status.live || (latest !== null && stats.status.startsWith('playing'));
+      messageBox.hidden = status.live || (stats.framesReceived > 0 && stats.status.startsWith('playing'));
       return;
     }
     // One WebSocket message holds one snapshot or several in a row (each one's size follows from its header).
-    for (let at = 0; at < e.data.byteLength;) {
-      const snapshot = parse(e.data, at);
-      take(snapshot);
-      at += snapshot.bytes;
-    }
+    const v = new DataView(e.data);
+    for (let at = 0; at < e.data.byteLength;) at += note(e.data, v, at);
   };
   ws.onclose = () => {
     clearInterval(pinger);
@@ -569,7 +611,8 @@ window.lossesCapture = () => canvas.toDataURL('image/png');
   if (stillAt !== null) {
     const response = await fetch(`/still?at=${stillAt}`);
     if (!response.ok) { fail(await response.text()); return; }
-    take(parse(await response.arrayBuffer()));
+    const message = await response.arrayBuffer();
+    note(message, new DataView(message), 0);
   } else {
     connect();
   }
