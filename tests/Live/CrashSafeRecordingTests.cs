@@ -16,6 +16,14 @@ public class CrashSafeRecordingTests(JackServer server, ITestOutputHelper output
     [Fact]
     public void A_set_killed_with_sigkill_is_recovered_and_its_replay_equals_every_frame_it_published()
     {
+        if (KilledSet()) return;
+        // JACK drops the MIDI of a cycle a client missed: a set the server reported xruns in that lost a message is played again, once.
+        Assert.True(KilledSet(again: true), "unreachable: the second set asserts itself");
+    }
+
+    /// <summary>One set, killed and recovered; false (when not <paramref name="again"/>) if a message was lost in a set with xruns.</summary>
+    private bool KilledSet(bool again = false)
+    {
         string dir = EngineCli.TempDir();
         string client = "losses-k" + Guid.NewGuid().ToString("N")[..6];
         using var ring = new Protocol.TestRing("t-" + client); // StartEngine's ring, left protected by the kill
@@ -35,6 +43,7 @@ public class CrashSafeRecordingTests(JackServer server, ITestOutputHelper output
             schedule.Add((at, 0x90, (byte)(60 + i % 12), 100));
             schedule.Add((at + Rate / 10, 0x80, (byte)(60 + i % 12), 0));
         }
+        int xrunsBefore = piano.Xruns; // activation makes a few: only the set's own count
         piano.Play(schedule);
         // The last message goes out 3.2 s in; the engine is killed half a second later, mid-set.
         while (piano.Now() < start + (uint)(3.7 * Rate)) Thread.Sleep(10);
@@ -55,7 +64,12 @@ public class CrashSafeRecordingTests(JackServer server, ITestOutputHelper output
 
         // Everything sent half a second before the kill is in the recording, in order.
         var perf = Losses.Engine.Midi.MidiPerformance.Load(Path.Combine(dir, "performance.mid"), Rate);
-        output.WriteLine($"recovered {perf.Events.Length} of {schedule.Count} messages");
+        output.WriteLine($"recovered {perf.Events.Length} of {schedule.Count} messages ({piano.Xruns - xrunsBefore} xruns during the set)");
+        if (!again && perf.Events.Length < schedule.Count && piano.Xruns > xrunsBefore)
+        {
+            output.WriteLine("a message was lost in a set with xruns: again");
+            return false;
+        }
         Assert.Equal(schedule.OrderBy(m => m.Item1).Select(m => (m.Item2, m.Item3, m.Item4)),
             perf.Events.Select(e => (e.Status, e.Data1, e.Data2)));
 
@@ -80,6 +94,7 @@ public class CrashSafeRecordingTests(JackServer server, ITestOutputHelper output
             steps = (int)a.TotalSteps;
         }
         Assert.True(steps >= 15, $"the recovered frames hold only {steps} gradient steps of the 20 played");
+        return true;
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -73,6 +73,19 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
     /// </summary>
     private Dictionary<string, float> PlayThroughJalv(JalvSet set)
     {
+        try { return PlayOnce(set); }
+        catch (LostToXrunsException e)
+        {
+            output.WriteLine($"{e.Message}: JACK drops the MIDI of a cycle a client missed, so the set is played again, once");
+            return PlayOnce(set);
+        }
+    }
+
+    /// <summary>A message lost between the test's piano and the plugin in a set the JACK server reported xruns in.</summary>
+    private sealed class LostToXrunsException(string message) : Exception(message);
+
+    private Dictionary<string, float> PlayOnce(JalvSet set)
+    {
         string dir = EngineCli.TempDir();
         string client = "losses-p" + Guid.NewGuid().ToString("N")[..6];
         int ringNumber = 2 + Environment.ProcessId % 60; // a ring of this run's own: one writer per ring
@@ -105,6 +118,7 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         uint recordFrom = baseFrame - Period * 10;
         int recordFrames = (int)(events[^1].SampleTime + 6 * Rate);
         recorder.Record(recordFrom, recordFrames);
+        int xrunsBefore = piano.Xruns; // activation makes a few: only the set's own count
         piano.Play(schedule);
         var clock = Stopwatch.StartNew();
         while ((long)piano.Now() - recordFrom < recordFrames + Rate / 4)
@@ -137,7 +151,10 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
             h = at + 1;
         }
         output.WriteLine($"key presses: {sentPresses.Count} sent, {heard.Count} in the ring, {pressOffsets.Count} matched; plugin clock offsets (JACK frame − plugin sample): {string.Join(", ", pressOffsets.Select(p => p.Offset).Distinct())}");
-        Assert.True(sentPresses.Count == heard.Count, $"{sentPresses.Count} key presses sent, {heard.Count} in the ring ({follow.Lost} frames lost to the reader, {restart} dropped before a restart)");
+        string counts = $"{sentPresses.Count} key presses sent, {heard.Count} in the ring ({follow.Lost} frames lost to the reader, {restart} dropped before a restart, {piano.Xruns - xrunsBefore} xruns during the set)";
+        if (sentPresses.Count != heard.Count && piano.Xruns > xrunsBefore && MidiPerformance.Load(mid, Rate).Events.Length < schedule.Count)
+            throw new LostToXrunsException(counts + $"; the plugin heard {MidiPerformance.Load(mid, Rate).Events.Length} of {schedule.Count} messages");
+        Assert.True(sentPresses.Count == heard.Count, counts);
         Assert.Equal(sentPresses.Count, pressOffsets.Count);
 
         // The offline reference: what the plugin heard, at its own samples (LOSSES_PLUGIN_MIDI_LOG). A
@@ -145,6 +162,7 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         // land that many samples away from where they were sent, and the render has them there too.
         var heardMidi = MidiPerformance.Load(mid, Rate).Events;
         var sent = schedule.Select(m => (m.Status, m.Data1, m.Data2)).ToList();
+        if (sent.Count != heardMidi.Length && piano.Xruns > xrunsBefore) throw new LostToXrunsException($"{sent.Count} messages sent, {heardMidi.Length} heard, {piano.Xruns - xrunsBefore} xruns during the set");
         Assert.Equal(sent, heardMidi.Select(m => (m.Status, m.Data1, m.Data2)).ToList());
         int atTheirOffset = heardMidi.Where((m, i) => schedule[i].Frame - m.SampleTime == pressOffsets[0].Offset).Count();
         output.WriteLine($"MIDI: all {heardMidi.Length} messages reached the plugin in order, {atTheirOffset} at the frame they were sent for (against the first press's offset)");
