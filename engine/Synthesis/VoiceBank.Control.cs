@@ -1,9 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Losses.Engine.Config;
-using Losses.Engine.Core;
 
 namespace Losses.Engine.Synthesis;
 
