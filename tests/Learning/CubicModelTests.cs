@@ -34,11 +34,24 @@ public class CubicModelTests : ModelContract<CubicModel>
     protected override double[] ReferenceDirection(CubicModel m, LossKind kind, double[] theta, double[] gradient)
     {
         Assert.Equal(CubicDescent.Legendre, m.Descent);
-        float[] bx = m.BatchX.ToArray();
+        var (g, s) = LegendreGradientAndScale(kind, theta, m.Target, m.BatchX.ToArray());
+        double r3 = Math.Sqrt(3), r5 = Math.Sqrt(5), r7 = Math.Sqrt(7);
+        return
+        [
+            s * (5 * r7 / 2 * g[3]),
+            s * (3 * r5 / 2 * g[2]),
+            s * (r3 * g[1] - 3 * r7 / 2 * g[3]),
+            s * (g[0] - r5 / 2 * g[2]),
+        ];
+    }
+
+    /// <summary>On the batch <paramref name="bx"/> at <paramref name="theta"/>: gₖ = mean(w·P̃ₖ(x)) (w = r, or sign r for mean absolute) and the line-search scale s = Σgₖ² / mean((Σgₖ·P̃ₖ(x))²), 0 when flat.</summary>
+    private static (double[] G, double S) LegendreGradientAndScale(LossKind kind, double[] theta, ReadOnlySpan<float> target, float[] bx)
+    {
         var g = new double[4];
         foreach (float xf in bx)
         {
-            double r = F(theta, xf) - F(m.Target, xf);
+            double r = F(theta, xf) - F(target, xf);
             double w = kind == LossKind.HalfMse ? r : Math.Sign(r);
             double[] p = P(xf);
             for (int k = 0; k < 4; k++) g[k] += w * p[k] / bx.Length;
@@ -52,15 +65,7 @@ public class CubicModelTests : ModelContract<CubicModel>
             for (int k = 0; k < 4; k++) d += g[k] * p[k];
             curvature += d * d / bx.Length;
         }
-        double s = curvature > 0 ? slope / curvature : 0;
-        double r3 = Math.Sqrt(3), r5 = Math.Sqrt(5), r7 = Math.Sqrt(7);
-        return
-        [
-            s * (5 * r7 / 2 * g[3]),
-            s * (3 * r5 / 2 * g[2]),
-            s * (r3 * g[1] - 3 * r7 / 2 * g[3]),
-            s * (g[0] - r5 / 2 * g[2]),
-        ];
+        return (g, curvature > 0 ? slope / curvature : 0);
     }
 
     private static double Reference(LossKind kind, double[] theta, ReadOnlySpan<float> target, ReadOnlySpan<float> x,
@@ -165,24 +170,7 @@ public class CubicModelTests : ModelContract<CubicModel>
                 float[] before = m.Theta.ToArray();
                 Rng replay = rng;
                 m.DrawBatch(ref replay); // the batch the step will draw
-                float[] bx = m.BatchX.ToArray();
-                var g = new double[4];
-                foreach (float xf in bx)
-                {
-                    double r = F(before, xf) - F(m.Target, xf);
-                    double[] p = P(xf);
-                    for (int k = 0; k < 4; k++) g[k] += r * p[k] / bx.Length;
-                }
-                double slope = 0, curvature = 0;
-                for (int k = 0; k < 4; k++) slope += g[k] * g[k];
-                foreach (float xf in bx)
-                {
-                    double[] p = P(xf);
-                    double d = 0;
-                    for (int k = 0; k < 4; k++) d += g[k] * p[k];
-                    curvature += d * d / bx.Length;
-                }
-                double s = slope / curvature;
+                var (g, s) = LegendreGradientAndScale(LossKind.HalfMse, [.. before.Select(v => (double)v)], m.Target, m.BatchX.ToArray());
                 m.Step(ref rng);
                 for (int j = 0; j <= 8; j++)
                 {
