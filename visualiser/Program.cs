@@ -47,10 +47,7 @@ public static class Program
                 return new OfflineRender { FramesPath = frames, OutputPath = output, Audio = audio, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, At = at, MaxSeconds = maxSeconds }.Run();
             }
             if (audio is not null) throw new UsageException("visualise: --audio goes with --frames IN.frames -o OUT.mp4 (the render's WAV into its video)");
-            Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.LoopbackOnly;
-            if (listen is null && allow.Count > 0) throw new UsageException("visualise: --allow names who may send frames: give --listen [ADDR:]PORT too");
-            if (listen is not null && !Protocol.Osc.OscSenders.TryCreate(listen, allow, "--allow", out senders, out string problem))
-                throw new UsageException($"visualise: --listen {problem}");
+            Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.FromOptions("visualise", listen, "--listen", allow, "--allow", "frames");
             if (output is not null && listen is { } local)
                 return new RemoteCapture { Listen = local, Senders = senders, MaxSeconds = maxSeconds, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, At = at } }.Run();
             if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames (or --listen PORT) too");

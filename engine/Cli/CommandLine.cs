@@ -206,12 +206,7 @@ public static class CommandLine
         return new Command("live", "", "play live: MIDI in, audio out, frames into the ring", () =>
         {
             if (configPath is not null || preset is not null) o = o with { Config = LoadConfig(configPath, preset) };
-            if (o.OscIn is null && allow.Count > 0) throw new UsageException("live: --osc-allow names who may send OSC commands: give --osc-in [ADDR:]PORT too");
-            if (o.OscIn is { } local)
-            {
-                if (!Losses.Protocol.Osc.OscSenders.TryCreate(local, allow, "--osc-allow", out var senders, out string problem)) throw new UsageException($"live: --osc-in {problem}");
-                o = o with { OscSenders = senders };
-            }
+            o = o with { OscSenders = Losses.Protocol.Osc.OscSenders.FromOptions("live", o.OscIn, "--osc-in", allow, "--osc-allow", "OSC commands") };
             return LiveSession.Run(o);
         })
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Losses.Platform.Cli;
 
 namespace Losses.Protocol.Osc;
 
@@ -94,6 +95,19 @@ public sealed class OscSenders
 
     /// <summary>"this machine only", "any sender", "192.168.1.0/24, 10.0.0.5".</summary>
     public string Description { get; }
+
+    /// <summary>
+    /// A command's listen and allow options as one check (`live --osc-in/--osc-allow`, `visualise` and
+    /// `web --listen/--allow`): without a listen address, loopback only; an allow list without one, or one
+    /// that does not suit it (<see cref="TryCreate"/>), is a usage error in the command's words.
+    /// <paramref name="whoSends"/> says what the senders send ("frames", "OSC commands").
+    /// </summary>
+    public static OscSenders FromOptions(string command, IPEndPoint? listen, string listenOption, IReadOnlyList<string> allow, string allowOption, string whoSends)
+    {
+        if (listen is null)
+            return allow.Count == 0 ? LoopbackOnly : throw new UsageException($"{command}: {allowOption} names who may send {whoSends}: give {listenOption} [ADDR:]PORT too");
+        return TryCreate(listen, allow, allowOption, out OscSenders senders, out string problem) ? senders : throw new UsageException($"{command}: {listenOption} {problem}");
+    }
 
     /// <summary>
     /// The list for a listener on <paramref name="local"/> from the `--allow` values given: loopback

@@ -35,10 +35,7 @@ public static class Program
             if (!IPAddress.TryParse(bind, out IPAddress? address))
                 throw new UsageException($"web: --bind '{bind}' is not an IP address of this machine (e.g. 127.0.0.1, 0.0.0.0 for every interface, or this machine's LAN address)");
             if (listen is not null && frames is not null) throw new UsageException("web: give one of --ring, --listen and --frames");
-            if (listen is null && allow.Count > 0) throw new UsageException("web: --allow names who may send frames: give --listen [ADDR:]PORT too");
-            Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.LoopbackOnly;
-            if (listen is not null && !Protocol.Osc.OscSenders.TryCreate(listen, allow, "--allow", out senders, out string problem))
-                throw new UsageException($"web: --listen {problem}");
+            Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.FromOptions("web", listen, "--listen", allow, "--allow", "frames");
             return Serve(ring, listen is null ? null : (listen, senders), frames, address, port, tls, certificates ?? Certificate.DefaultFolder, status, duration);
         }, notes: Notes)
         {
