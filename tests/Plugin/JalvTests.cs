@@ -152,15 +152,15 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         }
         output.WriteLine($"key presses: {sentPresses.Count} sent, {heard.Count} in the ring, {pressOffsets.Count} matched; plugin clock offsets (JACK frame − plugin sample): {string.Join(", ", pressOffsets.Select(p => p.Offset).Distinct())}");
         string counts = $"{sentPresses.Count} key presses sent, {heard.Count} in the ring ({follow.Lost} frames lost to the reader, {restart} dropped before a restart, {piano.Xruns - xrunsBefore} xruns during the set)";
-        if (sentPresses.Count != heard.Count && piano.Xruns > xrunsBefore && MidiPerformance.Load(mid, Rate).Events.Length < schedule.Count)
-            throw new LostToXrunsException(counts + $"; the plugin heard {MidiPerformance.Load(mid, Rate).Events.Length} of {schedule.Count} messages");
+        var heardMidi = MidiPerformance.Load(mid, Rate).Events;
+        if (sentPresses.Count != heard.Count && piano.Xruns > xrunsBefore && heardMidi.Length < schedule.Count)
+            throw new LostToXrunsException(counts + $"; the plugin heard {heardMidi.Length} of {schedule.Count} messages");
         Assert.True(sentPresses.Count == heard.Count, counts);
         Assert.Equal(sentPresses.Count, pressOffsets.Count);
 
         // The offline reference: what the plugin heard, at its own samples (LOSSES_PLUGIN_MIDI_LOG). A
         // host slip moves the plugin's clock against JACK's by whole periods: the messages after it
         // land that many samples away from where they were sent, and the render has them there too.
-        var heardMidi = MidiPerformance.Load(mid, Rate).Events;
         var sent = schedule.Select(m => (m.Status, m.Data1, m.Data2)).ToList();
         if (sent.Count != heardMidi.Length && piano.Xruns > xrunsBefore) throw new LostToXrunsException($"{sent.Count} messages sent, {heardMidi.Length} heard, {piano.Xruns - xrunsBefore} xruns during the set");
         Assert.Equal(sent, heardMidi.Select(m => (m.Status, m.Data1, m.Data2)).ToList());
