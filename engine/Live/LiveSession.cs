@@ -86,6 +86,7 @@ public static class LiveSession
             // Ctrl-C on the terminal arrive as bytes and need no such margin.
             var polls = new (long Bytes, int G0, int G1, int G2)[SignalMarginPolls + 1];
             long pollCount = 0;
+            var watch = new AllocationWatch();
 
             while (true)
             {
@@ -93,9 +94,17 @@ public static class LiveSession
                 recorder?.DrainMidi(core!.Recording);
                 long now = processor!.SampleTime;
                 if (baseline is null && now >= warmUpSample)
+                {
+                    watch.Prepare();
                     baseline = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(true), core!.Cycles);
+                    watch.Baseline(baseline.Value.Bytes, backend.Xruns);
+                }
                 if (baseline is not null)
-                    polls[pollCount++ % polls.Length] = (GC.GetTotalAllocatedBytes(true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                {
+                    long bytes = GC.GetTotalAllocatedBytes(true);
+                    polls[pollCount++ % polls.Length] = (bytes, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                    watch.Poll(bytes, now / (double)backend.SampleRate, backend.Xruns);
+                }
                 backend.Maintain();
                 if (backend.Lost is string lost) { ending = lost; break; }
                 if (ring.Fault is string fault) { ending = fault; break; }
@@ -137,6 +146,7 @@ public static class LiveSession
             Console.WriteLine(string.Create(inv, $"  dsp load (callback/period) after warm-up: median {median * 100:0.00}%, p99 {p99 * 100:0.00}%, max {max * 100:0.00}% over {cycles} cycles"));
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
             Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}{measuredTo}"));
+            if (allocated != 0 && watch.Describe() is string first) Console.WriteLine(first);
             if (o.PlayFile is not null) Console.WriteLine(string.Create(inv, $"  played {core.Played} of {core.Play.Length} events of {o.PlayFile}"));
             if (osc is not null) Console.WriteLine(string.Create(inv, $"  osc in: {osc.Packets} packets, {osc.Commands} commands, {osc.Malformed} malformed, {osc.Oversized} oversized, {osc.Unknown} unknown, {osc.Refused} refused (sender not allowed), {osc.Limited} over the rate limit (dropped)"));
             if (recorder is not null) Console.WriteLine($"  recorded to {o.RecordDir}: {recorder.Summary}");
