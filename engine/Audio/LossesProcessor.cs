@@ -33,14 +33,18 @@ public sealed class LossesProcessor
     private long _nextControl;
     private Frame _frame;
     private int[] _targetsInFrame = [];
+    private readonly ModelCatalog _catalog;
+    private FrameModel[] _wire = []; // by the piece's model index: its kind on the wire
     private float _framePeakLeft, _framePeakRight;
 
     /// <param name="width">The voice bank's vector path; null: the process's (<see cref="VectorPath.Chosen"/>).</param>
-    public LossesProcessor(EngineConfig config, ulong seed, VectorWidth? width = null)
+    /// <param name="models">The models the config's parts may name; null: <see cref="ModelCatalog.BuiltIn"/>.</param>
+    public LossesProcessor(EngineConfig config, ulong seed, VectorWidth? width = null, ModelCatalog? models = null)
     {
         _config = config;
         _seed = seed;
         _width = width;
+        _catalog = models ?? ModelCatalog.BuiltIn;
     }
 
     public EngineConfig Config => _config;
@@ -72,7 +76,9 @@ public sealed class LossesProcessor
         if (maxBlock < 1) throw new ArgumentOutOfRangeException(nameof(maxBlock), maxBlock, "block must be at least 1 sample");
         SampleRate = sampleRate;
         _voices = new VoiceBank(_config.Voice, sampleRate, _config.Detune.Max, _seed, Tuning.From(_config.Tuning), _width);
-        _piece = new Piece(_config, sampleRate, _voices, _seed);
+        _piece = new Piece(_config, sampleRate, _voices, _seed, _catalog.PartsFor(_config));
+        _wire = new FrameModel[_piece.Models.Length];
+        for (int m = 0; m < _wire.Length; m++) _wire[m] = _catalog.WireOf(_piece.ModelName(m));
         _gain = MathF.Pow(10f, _config.Master.GainDb / 20f);
         _threshold = _config.Master.LimiterThreshold;
         _ceiling = _config.Master.LimiterCeiling;
@@ -195,7 +201,7 @@ public sealed class LossesProcessor
         f.SampleTime = SampleTime;
         f.SampleRate = SampleRate;
         f.Part = piece.Part;
-        f.Model = WireModel(piece.ModelKind);
+        f.Model = piece.CurrentIndex >= 0 ? _wire[piece.CurrentIndex] : FrameModel.None;
         f.Flags = WireFlags(piece.Changes);
         f.TargetSteps = piece.TargetSteps;
         f.TotalSteps = piece.GradientSteps;
@@ -209,9 +215,9 @@ public sealed class LossesProcessor
         for (int m = 0; m < models.Length; m++)
         {
             Model model = models[m];
-            // The wire format keeps a target count per model kind: the cubic's at 48, the knot's at 52.
-            if (model.Kind == ModelKind.Cubic) f.CubicTargets = model.Targets;
-            else if (model.Kind == ModelKind.Knot) f.KnotTargets = model.Targets;
+            // The wire format keeps a target count for the two built-in kinds: the cubic's at 48, the knot's at 52.
+            if (_wire[m] == FrameModel.Cubic) f.CubicTargets = model.Targets;
+            else if (_wire[m] == FrameModel.Knot) f.KnotTargets = model.Targets;
             if (model == piece.Current)
             {
                 model.Target.CopyTo(f.Target);
@@ -245,14 +251,6 @@ public sealed class LossesProcessor
         _framePeakLeft = _framePeakRight = 0f;
         piece.ClearChanges();
     }
-
-    /// <summary>The frame's name for a model kind (the piece's layer does not know the wire format; this is where the two meet).</summary>
-    private static FrameModel WireModel(ModelKind kind) => kind switch
-    {
-        ModelKind.Cubic => FrameModel.Cubic,
-        ModelKind.Knot => FrameModel.Knot,
-        _ => FrameModel.None,
-    };
 
     /// <summary>The frame's flags for what changed in the piece since the last frame.</summary>
     private static FrameFlags WireFlags(PieceChanges changes) =>

@@ -126,7 +126,7 @@ public static class OfflineRenderer
         for (int p = 1; p <= 4; p++) if ((piece.PartsVisited & (1 << p)) != 0) parts.Add(p);
         var targets = new List<TargetSummary>();
         foreach (TargetRecord t in piece.Targets)
-            targets.Add(new TargetSummary(t.Model == ModelKind.Cubic ? "cubic" : "knot", t.Part,
+            targets.Add(new TargetSummary(t.Model, t.Part,
                 (double)t.StartSample / options.SampleRate, t.Steps, t.FirstLoss, t.FinalLoss));
 
         return new RenderSummary
@@ -141,8 +141,8 @@ public static class OfflineRenderer
             Notes = piece.NoteOns,
             PartChanges = piece.PartChanges,
             PartsVisited = parts.ToArray(),
-            CubicTargets = piece.CubicTargets,
-            KnotTargets = piece.KnotTargets,
+            CubicTargets = piece.TargetsOf("cubic"),
+            KnotTargets = piece.TargetsOf("knot"),
             GradientSteps = piece.GradientSteps,
             Resets = piece.Resets,
             VoiceSteals = processor.Voices.Steals,

@@ -19,6 +19,15 @@ public sealed class LimitsAttribute(double min, double max) : Attribute
 /// <summary>How the performer's keys and pedals drive the four parts.</summary>
 public sealed record PieceSettings
 {
+    /// <summary>The engine's models, by the names <see cref="Parts"/> gives them.</summary>
+    public static readonly string[] ModelNames = ["cubic", "knot"];
+
+    /// <summary>
+    /// The model each part trains, parts 1 to 4. Parts that name one model share it (its targets
+    /// carry over). A model is played by its own rule: the cubic's bass notes, the knot's chords.
+    /// </summary>
+    public PartModels Parts { get; init; } = ["cubic", "knot", "knot", "cubic"];
+
     /// <summary>Parts 1 and 4: a note below this is a bass note (new cubic target); at or above, a gradient step.</summary>
     [Limits(1, 127)] public int BassSplit { get; init; } = 48;
     /// <summary>Parts 2 and 3: notes below this form the left-hand chord.</summary>
@@ -310,11 +319,20 @@ public sealed record EngineConfig
             JsonPropertyInfo? info = type.Properties.FirstOrDefault(p => p.Name == property.Name);
             if (info is null)
                 throw new ConfigException($"{name}: unknown key '{key}' (see the README's config reference)");
-            if (info.PropertyType.IsClass && info.PropertyType != typeof(string))
+            if (info.PropertyType == typeof(PartModels))
+                into[property.Name] = ReadNames(property.Value, key, name);
+            else if (info.PropertyType.IsClass && info.PropertyType != typeof(string))
                 Overlay(property.Value, ConfigJson.Default.GetTypeInfo(info.PropertyType)!, into[property.Name]!.AsObject(), key, name);
             else
                 into[property.Name] = ReadValue(property.Value, info, key, name);
         }
+    }
+
+    private static JsonArray ReadNames(JsonElement value, string key, string name)
+    {
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            throw new ConfigException($"{name}: '{key}' must be a list of names, e.g. [\"cubic\", \"knot\", \"knot\", \"cubic\"]");
+        return new JsonArray(value.EnumerateArray().Select(e => (JsonNode?)JsonValue.Create(e.GetString()!)).ToArray());
     }
 
     private static JsonNode? ReadValue(JsonElement value, JsonPropertyInfo info, string key, string name)
@@ -370,6 +388,11 @@ public sealed record EngineConfig
         ValidateTuning(name);
         if (Master.LimiterThreshold >= Master.LimiterCeiling)
             throw new ConfigException($"{name}: 'master.limiterThreshold' ({Master.LimiterThreshold}) must be below 'master.limiterCeiling' ({Master.LimiterCeiling})");
+        if (Piece.Parts.Count != 4)
+            throw new ConfigException($"{name}: 'piece.parts' names {Piece.Parts.Count} models; it must name 4, one for each part");
+        foreach (string model in Piece.Parts)
+            if (Array.IndexOf(PieceSettings.ModelNames, model) < 0)
+                throw new ConfigException($"{name}: 'piece.parts' names the model '{model}', which is not one of {string.Join(", ", PieceSettings.ModelNames.Select(n => '"' + n + '"'))}");
         if (Voice.CutoffLowHz > Voice.CutoffHighHz)
             throw new ConfigException($"{name}: 'voice.cutoffLowHz' ({Voice.CutoffLowHz}) must not exceed 'voice.cutoffHighHz' ({Voice.CutoffHighHz})");
     }

@@ -142,7 +142,6 @@ public sealed class CubicModel : Model
         Precompute();
     }
 
-    public override ModelKind Kind => ModelKind.Cubic;
 
     public int Points { get; }
 

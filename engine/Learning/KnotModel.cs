@@ -84,7 +84,6 @@ public sealed partial class KnotModel : Model
         Tabulate();
     }
 
-    public override ModelKind Kind => ModelKind.Knot;
 
     /// <summary>
     /// false (default): loss, gradient and mean residual are means over the batch and the three axes.

@@ -3,9 +3,6 @@ using Losses.Engine.Core;
 
 namespace Losses.Engine.Learning;
 
-/// <summary>Which model a part trains (the processor names it in the frame).</summary>
-public enum ModelKind : byte { None = 0, Cubic = 1, Knot = 2 }
-
 /// <summary>
 /// What the piece trains: a target drawn at random, parameters θ learned by gradient descent on a
 /// loss of the residuals. Every model is one subclass — its draws, its data and its evaluation
@@ -48,7 +45,6 @@ public abstract class Model
         LearningRate = learningRate;
     }
 
-    public abstract ModelKind Kind { get; }
     public int ParameterCount => _theta.Length;
     public LossKind Loss { get; set; }
     public float LearningRate { get; set; }

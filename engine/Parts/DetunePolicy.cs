@@ -1,5 +1,4 @@
 using Losses.Engine.Config;
-using Losses.Engine.Learning;
 
 namespace Losses.Engine.Parts;
 
@@ -12,14 +11,17 @@ public sealed class DetunePolicy
 {
     private readonly DetuneSettings _settings;
     private readonly float _startDetune;
-    private readonly float[] _startLoss; // by ModelKind: each model's loss at its target's start
+    private readonly float[] _startLoss;  // by model (the piece's index): its loss at its target's start
+    private readonly float[] _multiplier; // by model: m of m·L
     private float _meanResidual;         // of the current model after its latest step (signed residual only)
 
-    public DetunePolicy(DetuneSettings settings, int modelKinds)
+    /// <param name="multipliers">Each model's m (by the piece's index of the model).</param>
+    public DetunePolicy(DetuneSettings settings, ReadOnlySpan<float> multipliers)
     {
         _settings = settings;
         _startDetune = MathF.Pow(2f, settings.StartCents / 1200f) - 1f;
-        _startLoss = new float[modelKinds + 1];
+        _startLoss = new float[multipliers.Length];
+        _multiplier = multipliers.ToArray();
     }
 
     /// <summary>Whether the detune follows the signed residual (so the models must keep it).</summary>
@@ -32,8 +34,8 @@ public sealed class DetunePolicy
         _meanResidual = 0f;
     }
 
-    /// <summary>A new target of <paramref name="kind"/> starts at <paramref name="loss"/>.</summary>
-    public void TargetStarts(ModelKind kind, float loss) => _startLoss[(int)kind] = loss;
+    /// <summary>A new target of model <paramref name="model"/> starts at <paramref name="loss"/>.</summary>
+    public void TargetStarts(int model, float loss) => _startLoss[model] = loss;
 
     /// <summary>The current model's signed mean residual (kept only when <see cref="UsesResidual"/>).</summary>
     public void Residual(float meanResidual)
@@ -41,11 +43,11 @@ public sealed class DetunePolicy
         if (UsesResidual) _meanResidual = meanResidual;
     }
 
-    /// <summary>The overtones' detune for a loss of a model of <paramref name="kind"/>, clamped to [0, max] (signed residual: to ±max).</summary>
-    public float For(float loss, ModelKind kind)
+    /// <summary>The overtones' detune for a loss of model <paramref name="model"/> (−1: none yet), clamped to [0, max] (signed residual: to ±max).</summary>
+    public float For(float loss, int model)
     {
         float d;
-        float multiplier = kind == ModelKind.Knot ? _settings.KnotMultiplier : _settings.CubicMultiplier;
+        float multiplier = model >= 0 ? _multiplier[model] : 0f;
         if (_settings.Scale == DetuneScale.SignedResidual)
         {
             d = multiplier * _meanResidual;
@@ -53,7 +55,7 @@ public sealed class DetunePolicy
         }
         if (_settings.Scale == DetuneScale.FirstLoss)
         {
-            float start = _startLoss[(int)kind];
+            float start = model >= 0 ? _startLoss[model] : 0f;
             d = start > 0f ? _startDetune * (loss / start) : 0f;
         }
         else

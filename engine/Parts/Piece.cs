@@ -19,8 +19,10 @@ public enum PieceChanges
 
 /// <summary>
 /// The four parts of the piece (docs/design.md): what a key or pedal does in each, which model is
-/// trained, and which sounding notes the loss detunes. Called by the processor at the exact
-/// sample of each event and step; nothing here allocates, locks or throws after construction.
+/// trained, and which sounding notes the loss detunes. Each part names its model in the config
+/// (<c>piece.parts</c>); the piece knows models only through the <see cref="Model"/> contract and
+/// plays each by its <see cref="PartRule"/>. Called by the processor at the exact sample of each
+/// event and step; nothing here allocates, locks or throws after construction.
 /// </summary>
 public sealed class Piece
 {
@@ -33,7 +35,7 @@ public sealed class Piece
     private readonly LearningSettings _learning;
     private readonly VoiceBank _voices;
     private readonly double _sampleRate;
-    private readonly long _knotIntervalSamples;
+    private readonly long _chordIntervalSamples;
     private Rng _rng;
     private Rng _rngAtStart;
 
@@ -43,10 +45,12 @@ public sealed class Piece
     private readonly long[] _serialOf = new long[128];
     private bool _sustainPedal;
     private bool _partPedal;
-    private long _lastKnotSample;
+    private readonly long[] _lastChordTarget; // by model: the sample of its latest chord-drawn target
     private readonly TargetLog _targets = new();
     private readonly float[] _scratchGradient = new float[Model.MaxParameters];
-    private readonly Model[] _models;
+    private readonly Model[] _models;         // each model once, in the order the parts first name them
+    private readonly PieceModel[] _entries;   // by model
+    private readonly int[] _modelOfPart;      // by part − 1: the index of its model
     private readonly DetunePolicy _detunes;
     private readonly byte[] _heldVelocity = new byte[128];
     private readonly long[] _pressSample = new long[MaxPendingPresses];
@@ -54,21 +58,23 @@ public sealed class Piece
     private readonly byte[] _pressVelocity = new byte[MaxPendingPresses];
     private int _resetsSeen;
 
-    public Piece(EngineConfig config, double sampleRate, VoiceBank voices, ulong seed)
+    /// <param name="parts">The model of each of the four parts (one <see cref="PieceModel"/> may train several parts: they share its targets).</param>
+    public Piece(EngineConfig config, double sampleRate, VoiceBank voices, ulong seed, IReadOnlyList<PieceModel> parts)
     {
+        if (parts.Count != 4) throw new ArgumentException("the piece has four parts: give each its model", nameof(parts));
         _settings = config.Piece;
         _learning = config.Learning;
         _voices = voices;
         _sampleRate = sampleRate;
-        _knotIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
+        _chordIntervalSamples = (long)Math.Round(_settings.KnotIntervalSeconds * sampleRate);
         _rng = new Rng(seed, stream: 1);
         _rngAtStart = _rng;
-        Cubic = new CubicModel(_learning.Cubic.Points, _learning.Loss, _learning.Cubic.LearningRate, _learning.Cubic.Descent, _learning.Cubic.BatchSize);
-        Knot = new KnotModel(_learning.Knot.BatchSize, _learning.Loss, _learning.Knot.LearningRate,
-            _learning.Knot.TMax, _learning.Knot.TStep, _learning.Knot.MaxFrequency, _learning.Knot.MinFrequency)
-        { SumOverAxes = _learning.Knot.SumOverAxes };
-        _models = [Cubic, Knot];
-        _detunes = new DetunePolicy(config.Detune, _models.Length);
+        _entries = parts.Distinct().ToArray();
+        _models = _entries.Select(e => e.Model).ToArray();
+        if (_models.Distinct().Count() != _models.Length) throw new ArgumentException("one model object is named by two entries", nameof(parts));
+        _modelOfPart = parts.Select(p => Array.IndexOf(_entries, p)).ToArray();
+        _lastChordTarget = new long[_models.Length];
+        _detunes = new DetunePolicy(config.Detune, _entries.Select(e => e.DetuneMultiplier).ToArray());
         foreach (Model model in _models) model.TracksResidual = _detunes.UsesResidual;
         Array.Fill(_voiceOf, NoVoice);
         Part = _settings.StartPart;
@@ -87,7 +93,7 @@ public sealed class Piece
         Array.Clear(_serialOf);
         _sustainPedal = false;
         _partPedal = false;
-        _lastKnotSample = 0;
+        Array.Clear(_lastChordTarget);
         _targets.Clear();
         Array.Clear(_scratchGradient);
         foreach (Model model in _models) model.Reset();
@@ -99,7 +105,7 @@ public sealed class Piece
         _resetsSeen = 0;
         Part = _settings.StartPart;
         PartsVisited = 1 << Part;
-        Current = null;
+        CurrentIndex = -1;
         NoteOns = 0;
         PartChanges = 0;
         GradientSteps = 0;
@@ -109,22 +115,29 @@ public sealed class Piece
         PendingPresses = 0;
     }
 
-    public CubicModel Cubic { get; }
-    public KnotModel Knot { get; }
-    /// <summary>Every model the piece trains, in <see cref="ModelKind"/> order.</summary>
+    /// <summary>Every model the piece trains, each once, in the order the parts first name them (the index the piece's other members use).</summary>
     public ReadOnlySpan<Model> Models => _models;
+    /// <summary>Model <paramref name="index"/>'s name in the config.</summary>
+    public string ModelName(int index) => _entries[index].Name;
+    /// <summary>Targets drawn so far by the model named <paramref name="name"/> (0 when no part trains it).</summary>
+    public int TargetsOf(string name)
+    {
+        foreach (PieceModel entry in _entries)
+            if (entry.Name == name) return entry.Model.Targets;
+        return 0;
+    }
     public int Part { get; private set; }
+    /// <summary>The index (in <see cref="Models"/>) of the model this part trains, or −1 before its first target.</summary>
+    public int CurrentIndex { get; private set; } = -1;
     /// <summary>The model this part trains, or null before its first target.</summary>
-    public Model? Current { get; private set; }
-    /// <summary>The kind of <see cref="Current"/>, None before its first target.</summary>
-    public ModelKind ModelKind => Current?.Kind ?? ModelKind.None;
+    public Model? Current => CurrentIndex >= 0 ? _models[CurrentIndex] : null;
+    /// <summary>The name of <see cref="Current"/>, null before its first target.</summary>
+    public string? CurrentName => CurrentIndex >= 0 ? _entries[CurrentIndex].Name : null;
 
     public int NoteOns { get; private set; }
     public int PartChanges { get; private set; }
     /// <summary>Bit p set when part p has sounded.</summary>
     public int PartsVisited { get; private set; }
-    public int CubicTargets => Cubic.Targets;
-    public int KnotTargets => Knot.Targets;
     public long GradientSteps { get; private set; }
     public int Resets
     {
@@ -141,9 +154,10 @@ public sealed class Piece
     public long NextStepSample { get; private set; }
     public ReadOnlySpan<TargetRecord> Targets => _targets.First(TargetCount);
 
-    private bool CubicPart => Part is 1 or 4;
+    private int PartIndex => _modelOfPart[Part - 1];
     /// <summary>The model the current part trains.</summary>
-    private Model PartModel => CubicPart ? Cubic : Knot;
+    private Model PartModel => _models[PartIndex];
+    private PartRule Rule => _entries[PartIndex].Rule;
     private int TargetCount
     {
         get
@@ -198,16 +212,9 @@ public sealed class Piece
     {
         if (SteppingWhileHeld())
         {
-            if (CubicPart)
-            {
-                Step(Cubic);
-                DetuneHeldNotes(lowest: _settings.BassSplit);
-            }
-            else
-            {
-                Step(Knot);
-                DetuneKnotNotes();
-            }
+            Step(PartIndex);
+            if (Rule == PartRule.BassNote) DetuneHeldNotes(lowest: _settings.BassSplit);
+            else DetuneChordNotes();
         }
         UpdateStepping(sample, stepped: true);
     }
@@ -219,48 +226,7 @@ public sealed class Piece
         _keyDown[note] = true;
         _sustained[note] = false;
 
-        float detune = 0f;
-        if (CubicPart)
-        {
-            if (note < _settings.BassSplit)
-            {
-                bool original = _settings.CubicStepping == CubicStepping.WhileHeld;
-                // Stepping while held (the original): a new cubic steps when it starts, and again for the note-on.
-                NewTarget(Cubic, sample, stepAtOnce: original);
-                if (original)
-                {
-                    Step(Cubic);
-                    detune = DetuneFor(Loss);
-                    DetuneHeldNotes(lowest: _settings.BassSplit);
-                }
-            }
-            else if (Cubic.Targets > 0 && _settings.CubicStepping == CubicStepping.Press)
-            {
-                Step(Cubic);
-                detune = DetuneFor(Loss);
-                DetuneHeldNotes(lowest: _settings.BassSplit);
-            }
-            else if (Cubic.Targets > 0)
-            {
-                // Stepping while held (the original): every note-on steps once, then the step-rate ticks.
-                Step(Cubic);
-                detune = DetuneFor(Loss);
-                DetuneHeldNotes(lowest: _settings.BassSplit);
-            }
-        }
-        else
-        {
-            if (note < _settings.ChordSplit && ChordHeld()
-                && (Knot.Targets == 0 || sample - _lastKnotSample >= _knotIntervalSamples))
-            {
-                _lastKnotSample = sample;
-                // The chord sounds at the new knot's first loss: step once where it lands (stepping always,
-                // as the original, the first step comes with the next control tick).
-                NewTarget(Knot, sample, stepAtOnce: _settings.KnotStepping != KnotStepping.Always);
-                DetuneKnotNotes();
-            }
-            if (Knot.Targets > 0 && (_settings.KnotDetunes == KnotDetunes.AllHeld || note < _settings.ChordSplit)) detune = DetuneFor(Loss);
-        }
+        float detune = Rule == PartRule.BassNote ? BassNoteRule(note, sample) : ChordRule(note, sample);
 
         int voice = _voices.NoteOn(note, velocity, detune);
         _voiceOf[note] = voice;
@@ -273,6 +239,45 @@ public sealed class Piece
             _pressVelocity[PendingPresses] = (byte)velocity;
             PendingPresses++;
         }
+    }
+
+    /// <summary><see cref="PartRule.BassNote"/>: a bass note draws a target, a note above steps it; the pressed note's detune.</summary>
+    private float BassNoteRule(int note, long sample)
+    {
+        int m = PartIndex;
+        Model model = _models[m];
+        if (note < _settings.BassSplit)
+        {
+            bool whileHeld = _settings.CubicStepping == CubicStepping.WhileHeld;
+            // Stepping while held (the original): a new target steps when it starts, and again for the note-on.
+            NewTarget(m, sample, stepAtOnce: whileHeld);
+            if (!whileHeld) return 0f;
+        }
+        else if (model.Targets == 0)
+        {
+            return 0f;
+        }
+        // A press is one step; stepping while held (the original), every note-on steps once, then the step-rate ticks.
+        Step(m);
+        DetuneHeldNotes(lowest: _settings.BassSplit);
+        return DetuneFor(Loss);
+    }
+
+    /// <summary><see cref="PartRule.Chord"/>: a chord draws a target (one per interval at most); the pressed note's detune.</summary>
+    private float ChordRule(int note, long sample)
+    {
+        int m = PartIndex;
+        Model model = _models[m];
+        if (note < _settings.ChordSplit && ChordHeld()
+            && (model.Targets == 0 || sample - _lastChordTarget[m] >= _chordIntervalSamples))
+        {
+            _lastChordTarget[m] = sample;
+            // The chord sounds at the new target's first loss: step once where it lands (stepping always,
+            // as the original, the first step comes with the next control tick).
+            NewTarget(m, sample, stepAtOnce: _settings.KnotStepping != KnotStepping.Always);
+            DetuneChordNotes();
+        }
+        return model.Targets > 0 && (_settings.KnotDetunes == KnotDetunes.AllHeld || note < _settings.ChordSplit) ? DetuneFor(Loss) : 0f;
     }
 
     private void NoteOff(int note)
@@ -317,7 +322,7 @@ public sealed class Piece
         PartChanges++;
         Changes |= PieceChanges.PartChanged;
         PartsVisited |= 1 << Part;
-        Current = PartModel.Targets > 0 ? PartModel : null;
+        CurrentIndex = PartModel.Targets > 0 ? PartIndex : -1;
         Loss = Current?.LastLoss ?? 0f;
         if (Current is not null && _detunes.UsesResidual) _detunes.Residual(Current.MeanResidual());
         UpdateStepping(sample);
@@ -333,26 +338,27 @@ public sealed class Piece
         Array.Fill(_voiceOf, NoVoice);
     }
 
-    /// <summary>A new problem for <paramref name="model"/>; its first loss is the start's, or its first step's.</summary>
-    private void NewTarget(Model model, long sample, bool stepAtOnce)
+    /// <summary>A new problem for model <paramref name="m"/>; its first loss is the start's, or its first step's.</summary>
+    private void NewTarget(int m, long sample, bool stepAtOnce)
     {
+        Model model = _models[m];
         model.NewTarget(ref _rng);
-        Current = model;
+        CurrentIndex = m;
         Changes |= PieceChanges.NewTarget;
-        if (stepAtOnce) Step(model); // keeps the step's residual, before its update
+        if (stepAtOnce) Step(m); // keeps the step's residual, before its update
         else
         {
             Loss = model.Evaluate(_scratchGradient);
             if (_detunes.UsesResidual) _detunes.Residual(model.MeanResidual());
         }
-        _detunes.TargetStarts(model.Kind, Loss);
-        _targets.Open(TargetCount - 1, model.Kind, Part, sample, model.Steps, Loss);
+        _detunes.TargetStarts(m, Loss);
+        _targets.Open(TargetCount - 1, _entries[m].Name, Part, sample, model.Steps, Loss);
     }
 
-    private void Step(Model model)
+    private void Step(int m)
     {
-        float stop = model.Kind == ModelKind.Knot ? _learning.Knot.StopLoss ?? _learning.StopLoss : _learning.StopLoss;
-        if (model.LastLoss < stop && model.Steps > 0) { Loss = model.LastLoss; return; }
+        Model model = _models[m];
+        if (model.LastLoss < _entries[m].StopLoss && model.Steps > 0) { Loss = model.LastLoss; return; }
         Loss = model.Step(ref _rng);
         _detunes.Residual(model.LastResidual);
         Stepped();
@@ -371,10 +377,10 @@ public sealed class Piece
     }
 
     /// <summary>The overtones' detune for a loss of the current part's model.</summary>
-    private float DetuneFor(float loss) => _detunes.For(loss, ModelKind);
+    private float DetuneFor(float loss) => _detunes.For(loss, CurrentIndex);
 
-    /// <summary>Parts 2 and 3: every held note, or the lowest three held below the chord split.</summary>
-    private void DetuneKnotNotes()
+    /// <summary>Parts of the chord rule: every held note, or the lowest three held below the chord split.</summary>
+    private void DetuneChordNotes()
     {
         if (_settings.KnotDetunes == KnotDetunes.AllHeld) DetuneHeldNotes(lowest: 0);
         else DetuneHeldNotes(lowest: 0, below: _settings.ChordSplit, most: 3);
@@ -413,10 +419,10 @@ public sealed class Piece
         return held >= _settings.ChordMinNotes;
     }
 
-    /// <summary>Whether steps run at the step rate now: a chord held in parts 2 and 3; an upper note held in parts 1 and 4 when the cubic steps while held.</summary>
-    private bool SteppingWhileHeld() => CubicPart
-        ? _settings.CubicStepping == CubicStepping.WhileHeld && Cubic.Targets > 0 && UpperHeld()
-        : Knot.Targets > 0 && (_settings.KnotStepping == KnotStepping.Always || ChordHeld());
+    /// <summary>Whether steps run at the step rate now: a chord held (chord rule); an upper note held when the bass-note rule steps while held.</summary>
+    private bool SteppingWhileHeld() => Rule == PartRule.BassNote
+        ? _settings.CubicStepping == CubicStepping.WhileHeld && PartModel.Targets > 0 && UpperHeld()
+        : PartModel.Targets > 0 && (_settings.KnotStepping == KnotStepping.Always || ChordHeld());
 
     private bool UpperHeld()
     {

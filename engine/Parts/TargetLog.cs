@@ -1,11 +1,10 @@
-using Losses.Engine.Learning;
-
 namespace Losses.Engine.Parts;
 
 /// <summary>One target of the performance: a model the pianist trained from its first to its last step.</summary>
 public struct TargetRecord
 {
-    public ModelKind Model;
+    /// <summary>The model's name in the config (<c>piece.parts</c>).</summary>
+    public string Model;
     public int Part;
     public long StartSample;
     public long Steps;
@@ -25,7 +24,7 @@ public sealed class TargetLog
     public ReadOnlySpan<TargetRecord> First(int count) => _records.AsSpan(0, Math.Clamp(count, 0, Capacity));
 
     /// <summary>Target number <paramref name="index"/> was drawn.</summary>
-    public void Open(int index, ModelKind model, int part, long sample, long steps, float loss)
+    public void Open(int index, string model, int part, long sample, long steps, float loss)
     {
         if (index < 0 || index >= Capacity) return;
         _records[index] = new TargetRecord { Model = model, Part = part, StartSample = sample, Steps = steps, FirstLoss = loss, FinalLoss = loss };

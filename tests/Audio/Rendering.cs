@@ -2,6 +2,7 @@ using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Midi;
 using Losses.Engine.Synthesis;
+using Losses.Protocol;
 
 namespace Losses.Tests.Audio;
 
@@ -12,9 +13,9 @@ public static class Rendering
 
     public static Result Run(IReadOnlyList<TimedMidiEvent> events, long totalSamples, int block = 64,
         EngineConfig? config = null, ulong seed = 1, int sampleRate = 48000, Action<LossesProcessor, long>? afterBlock = null,
-        VectorWidth? width = null)
+        VectorWidth? width = null, ModelCatalog? models = null, IFrameSink? frames = null)
     {
-        var processor = new LossesProcessor(config ?? EngineConfig.Default, seed, width);
+        var processor = new LossesProcessor(config ?? EngineConfig.Default, seed, width, models) { FrameSink = frames };
         processor.Prepare(sampleRate, block);
         var left = new float[totalSamples];
         var right = new float[totalSamples];

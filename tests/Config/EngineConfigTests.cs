@@ -78,7 +78,7 @@ public class EngineConfigTests
     private static IEnumerable<PropertyInfo> Settings(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).OrderBy(p => p.MetadataToken);
 
-    private static bool IsSection(Type t) => t.IsClass && t != typeof(string);
+    private static bool IsSection(Type t) => t.IsClass && t != typeof(string) && t != typeof(PartModels);
 
     private static string Key(PropertyInfo p) => CamelCase(p.Name);
 
@@ -104,6 +104,7 @@ public class EngineConfigTests
                 case bool b: Assert.Equal(b ? JsonValueKind.True : JsonValueKind.False, e.ValueKind); break;
                 case Enum n: Assert.Equal(CamelCase(n.ToString()), e.GetString()); break;
                 case string t: Assert.Equal(t, e.GetString()); break;
+                case PartModels m: Assert.Equal(m, e.EnumerateArray().Select(n => n.GetString()!)); break;
                 case int i: Assert.Equal(i, e.GetInt32()); break;
                 case float f: Assert.Equal(f, e.GetSingle()); break;
                 case double d: Assert.Equal(d, e.GetDouble()); break;
@@ -125,6 +126,11 @@ public class EngineConfigTests
         {
             Array names = Enum.GetValues(type);
             return names.GetValue((Array.IndexOf(names, leaf.Value) + 1) % names.Length)!;
+        }
+        if (type == typeof(PartModels))
+        {
+            var parts = (PartModels)leaf.Value!;
+            return PartModels.Create([parts[1], parts[0], parts[0], parts[1]]); // the models of parts 1 and 2 swapped, likewise 3 and 4
         }
         if (type == typeof(string))
         {
@@ -149,6 +155,7 @@ public class EngineConfigTests
         bool b => b ? "true" : "false",
         Enum n => $"\"{CamelCase(n.ToString())}\"",
         string s => $"\"{s}\"",
+        PartModels m => "[" + string.Join(", ", m.Select(n => $"\"{n}\"")) + "]",
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         int i => i.ToString(CultureInfo.InvariantCulture),
@@ -176,12 +183,27 @@ public class EngineConfigTests
     [InlineData("""{ "voice": { "cutoffLowHz": 5000, "cutoffHighHz": 2000 } }""", "'voice.cutoffLowHz'")]
     [InlineData("""{ "detune": 3 }""", "'detune' must be an object")]
     [InlineData("""[]""", "must be an object")]
+    [InlineData("""{ "piece": { "parts": ["cubic", "knot", "knot"] } }""", "'piece.parts' names 3 models; it must name 4, one for each part")]
+    [InlineData("""{ "piece": { "parts": ["cubic", "knot", "knot", "sine"] } }""", "'piece.parts' names the model 'sine', which is not one of \"cubic\", \"knot\"")]
+    [InlineData("""{ "piece": { "parts": "cubic" } }""", "'piece.parts' must be a list of names")]
+    [InlineData("""{ "piece": { "parts": ["cubic", 2, "knot", "cubic"] } }""", "'piece.parts' must be a list of names")]
     public void Bad_values_name_the_key(string json, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => EngineConfig.Parse(json, "c.json"));
         Assert.StartsWith("c.json: ", e.Message);
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Parts_name_their_models_and_a_config_read_back_equals_the_one_written()
+    {
+        Assert.Equal(["cubic", "knot", "knot", "cubic"], EngineConfig.Default.Piece.Parts);
+        EngineConfig swapped = EngineConfig.Parse("""{ "piece": { "parts": ["knot", "cubic", "cubic", "knot"] } }""", "c.json");
+        Assert.Equal(["knot", "cubic", "cubic", "knot"], swapped.Piece.Parts);
+        Assert.NotEqual(EngineConfig.Default, swapped);
+        Assert.Equal(swapped, EngineConfig.Parse(swapped.ToJson(), "c.json"));
+        Assert.Contains("\"parts\": [", swapped.ToJson());
     }
 
     /// <summary>

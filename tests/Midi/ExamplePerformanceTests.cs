@@ -56,11 +56,11 @@ public class ExamplePerformanceTests
         Assert.Equal(PartChanges, piece.PartChanges);
         Assert.Equal(NoteOns, piece.NoteOns);
         TargetRecord[] targets = piece.Targets.ToArray();
-        Assert.Equal(CubicTargetsInPartOne, targets.Count(t => t.Model == ModelKind.Cubic && t.Part == 1));
-        Assert.Equal(CubicTargetsInPartFour, targets.Count(t => t.Model == ModelKind.Cubic && t.Part == 4));
-        Assert.Equal(KnotTargetsInPartTwo, targets.Count(t => t.Model == ModelKind.Knot && t.Part == 2));
-        Assert.Equal(KnotTargetsInPartThree, targets.Count(t => t.Model == ModelKind.Knot && t.Part == 3));
-        Assert.Equal(targets.Length, piece.CubicTargets + piece.KnotTargets);
-        Assert.Equal(UpperNotePressesInCubicParts, targets.Where(t => t.Model == ModelKind.Cubic).Sum(t => t.Steps));
+        Assert.Equal(CubicTargetsInPartOne, targets.Count(t => t.Model == "cubic" && t.Part == 1));
+        Assert.Equal(CubicTargetsInPartFour, targets.Count(t => t.Model == "cubic" && t.Part == 4));
+        Assert.Equal(KnotTargetsInPartTwo, targets.Count(t => t.Model == "knot" && t.Part == 2));
+        Assert.Equal(KnotTargetsInPartThree, targets.Count(t => t.Model == "knot" && t.Part == 3));
+        Assert.Equal(targets.Length, piece.TargetsOf("cubic") + piece.TargetsOf("knot"));
+        Assert.Equal(UpperNotePressesInCubicParts, targets.Where(t => t.Model == "cubic").Sum(t => t.Steps));
     }
 }

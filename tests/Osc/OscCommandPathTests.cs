@@ -36,8 +36,8 @@ public class OscCommandPathTests
         core.RequestNewTarget();
         float peak = Cycles(core, 200);
         Assert.Equal(2, processor.Piece.Part);
-        Assert.Equal(1, processor.Piece.KnotTargets);
-        Assert.Equal(0, processor.Piece.CubicTargets);
+        Assert.Equal(1, processor.Piece.TargetsOf("knot"));
+        Assert.Equal(0, processor.Piece.TargetsOf("cubic"));
         Assert.True(peak < 1e-3f, $"the silent keys sounded at {peak}");
 
         core.RequestPart(4);
@@ -45,7 +45,7 @@ public class OscCommandPathTests
         core.RequestNewTarget();
         Cycles(core, 1);
         Assert.Equal(4, processor.Piece.Part);
-        Assert.Equal(1, processor.Piece.CubicTargets);
+        Assert.Equal(1, processor.Piece.TargetsOf("cubic"));
     }
 
     [Fact]

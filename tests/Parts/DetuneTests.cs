@@ -89,9 +89,9 @@ public class DetuneTests
         Result r = Run(events, 4 * Rate, afterBlock: (p, end) =>
         {
             // Blocks of 64 samples and steps 800 apart: at most one step a block.
-            if (p.Piece.Knot.Steps > losses.Count)
+            if (p.Piece.Models[1].Steps > losses.Count)
             {
-                losses.Add(p.Piece.Knot.LastLoss);
+                losses.Add(p.Piece.Models[1].LastLoss);
                 pieceDetunes.Add(p.Piece.Detune);
             }
             if (end <= (long)(2.5 * Rate))
@@ -101,7 +101,7 @@ public class DetuneTests
             }
         });
         Assert.Equal(2, r.Processor.Piece.Part);
-        Assert.Equal(1, r.Processor.Piece.KnotTargets);
+        Assert.Equal(1, r.Processor.Piece.TargetsOf("knot"));
         // One step at the chord, then 60 per second for 2 s (one more or less at the edges).
         Assert.InRange(stepsAtRelease, 120, 122);
         Assert.Equal(stepsAtRelease, r.Processor.Piece.GradientSteps);

@@ -18,12 +18,12 @@ namespace Losses.Tests.Parts;
 internal sealed class OriginalLdd(ulong seed, int sampleRate)
 {
     /// <summary>One gradient step: which model, its loss and the detune d it sends (/detune or /detuneChord).</summary>
-    public readonly record struct Step(ModelKind Model, double Loss, double Detune, long Sample, int[] Notes);
+    public readonly record struct Step(string Model, double Loss, double Detune, long Sample, int[] Notes);
 
     /// <summary>What the original sends after a step: /detune note d for each note of the cubic, or /detuneChord d n1 n2 n3.</summary>
     public static List<(string Address, double D, int[] Notes)> Messages(Step step)
     {
-        if (step.Model == ModelKind.Cubic) return step.Notes.Select(n => ("/detune", step.Detune, new[] { n })).ToList();
+        if (step.Model == "cubic") return step.Notes.Select(n => ("/detune", step.Detune, new[] { n })).ToList();
         int[] slots = [.. step.Notes, .. Enumerable.Repeat(-1, Math.Max(0, 3 - step.Notes.Length))];
         return [("/detuneChord", step.Detune, slots)];
     }
@@ -121,7 +121,7 @@ internal sealed class OriginalLdd(ulong seed, int sampleRate)
         signed /= _x.Length;
         for (int j = 0; j < 4; j++) _theta[j] -= 0.01 * g[j];
         _cubicLoss = loss;
-        Steps.Add(new Step(ModelKind.Cubic, loss, signed * 0.05, sample, [.. _cubicNotes]));
+        Steps.Add(new Step("cubic", loss, signed * 0.05, sample, [.. _cubicNotes]));
     }
 
     private void KnotStep(long sample)
@@ -145,7 +145,7 @@ internal sealed class OriginalLdd(ulong seed, int sampleRate)
         signed /= Batch;
         for (int j = 0; j < 3; j++) _learned[j] -= 0.025 * g[j];
         _knotLoss = loss;
-        Steps.Add(new Step(ModelKind.Knot, loss, signed, sample, [.. _bassNotes]));
+        Steps.Add(new Step("knot", loss, signed, sample, [.. _bassNotes]));
     }
 }
 
@@ -294,16 +294,16 @@ public class OriginalReferenceTests(ITestOutputHelper output)
             OriginalLdd reference = PlayOriginal(events, total, seed);
 
             // The engine, one sample per block: every step it takes is seen where it lands.
-            var engine = new List<(ModelKind Model, double Loss, double Detune, long Sample, long Steps)>();
+            var engine = new List<(string? Model, double Loss, double Detune, long Sample, long Steps)>();
             long seen = 0;
             Run(events, total, block: 1, config: EngineConfig.FromPreset("ldd"), seed: seed, afterBlock: (p, end) =>
             {
                 long steps = p.Piece.GradientSteps;
-                if (steps != seen) engine.Add((p.Piece.ModelKind, p.Piece.Loss, p.Piece.Detune, end - 1, steps - seen));
+                if (steps != seen) engine.Add((p.Piece.CurrentName, p.Piece.Loss, p.Piece.Detune, end - 1, steps - seen));
                 seen = steps;
             });
 
-            Assert.Contains(reference.Steps, s => s.Model == ModelKind.Knot);
+            Assert.Contains(reference.Steps, s => s.Model == "knot");
             int r = 0;
             double worstLoss = 0, worstDetune = 0;
             foreach (var step in engine)

@@ -71,9 +71,9 @@ public class PieceTests
     {
         TimedMidiEvent[] events = [On(0.1, 36), On(0.2, 60), On(0.3, 62), On(0.4, 40), On(0.5, 64)];
         Result r = Run(events, Rate);
-        Assert.Equal(2, r.Processor.Piece.CubicTargets);
+        Assert.Equal(2, r.Processor.Piece.TargetsOf("cubic"));
         Assert.Equal(3, r.Processor.Piece.GradientSteps);
-        Assert.Equal(0, r.Processor.Piece.KnotTargets);
+        Assert.Equal(0, r.Processor.Piece.TargetsOf("knot"));
     }
 
     [Fact]
@@ -88,8 +88,8 @@ public class PieceTests
             On(3.0, 72), Off(3.2, 72),                              // an upper note alone: no knot
         ];
         Result r = Run(events, 4 * Rate);
-        Assert.Equal(2, r.Processor.Piece.KnotTargets);
-        Assert.Equal(0, r.Processor.Piece.CubicTargets);
+        Assert.Equal(2, r.Processor.Piece.TargetsOf("knot"));
+        Assert.Equal(0, r.Processor.Piece.TargetsOf("cubic"));
     }
 
     [Fact]

@@ -129,7 +129,7 @@ public class PresetTests(ITestOutputHelper output)
             Run(events, total, config: ldd, seed: seed, afterBlock: (p, end) =>
             {
                 var piece = p.Piece;
-                bool knotPart = piece.Part is 2 or 3 && piece.ModelKind == Losses.Engine.Learning.ModelKind.Knot;
+                bool knotPart = piece.Part is 2 or 3 && piece.CurrentName == "knot";
                 if (knotPart)
                 {
                     long start = piece.Targets[^1].StartSample;

@@ -24,16 +24,7 @@ public sealed class SceneTests
         return image;
     }
 
-    private static bool Near(Mat image, Vector2 p, int radius, Func<Vec3b, bool> test)
-    {
-        for (int dy = -radius; dy <= radius; dy++)
-            for (int dx = -radius; dx <= radius; dx++)
-            {
-                int x = (int)MathF.Floor(p.X) + dx, y = (int)MathF.Floor(p.Y) + dy;
-                if (x >= 0 && y >= 0 && x < image.Width && y < image.Height && test(VisualiserKit.Pixel(image, x, y))) return true;
-            }
-        return false;
-    }
+    private static bool Near(Mat image, Vector2 p, int radius, Func<Vec3b, bool> test) => VisualiserKit.Near(image, p, radius, test);
 
     // Where the scenes should draw, worked out here from the layout they promise (not with their own maths).
 

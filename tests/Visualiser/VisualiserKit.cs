@@ -104,6 +104,18 @@ public static class VisualiserKit
 
     public static Vec3b Pixel(Mat bgr, int x, int y) => bgr.At<Vec3b>(y, x);
 
+    /// <summary>Whether a pixel within <paramref name="radius"/> of <paramref name="p"/> passes <paramref name="test"/>.</summary>
+    public static bool Near(Mat image, System.Numerics.Vector2 p, int radius, Func<Vec3b, bool> test)
+    {
+        for (int dy = -radius; dy <= radius; dy++)
+            for (int dx = -radius; dx <= radius; dx++)
+            {
+                int x = (int)MathF.Floor(p.X) + dx, y = (int)MathF.Floor(p.Y) + dy;
+                if (x >= 0 && y >= 0 && x < image.Width && y < image.Height && test(Pixel(image, x, y))) return true;
+            }
+        return false;
+    }
+
     /// <summary>The single line an error must be: starts "losses: ", one line.</summary>
     public static void AssertOneLineError(EngineCli.Outcome r, string contains)
     {

@@ -43,14 +43,14 @@ internal abstract class ShaderProgram : IDisposable
     public void Dispose() => Gl.DeleteProgram(Handle);
 }
 
-/// <summary>What the scene program draws (scene.vert's uShape).</summary>
-public enum SceneShape { CubicCurve = 0, KnotCurve = 1, ErrorSegments = 2, SamplePoints = 3 }
+/// <summary>What scene.vert draws: the built-in models' curves, the cubic's errors and points, or a curve through values given (<see cref="SampledCurve"/>: up to <see cref="Frame.MaxPoints"/> values at evenly spaced x over the cubic's view).</summary>
+public enum SceneShape { CubicCurve = 0, KnotCurve = 1, ErrorSegments = 2, SamplePoints = 3, SampledCurve = 4 }
 
 /// <summary>The curves, error segments and sample points, their geometry computed in scene.vert from the model's numbers.</summary>
 internal sealed class SceneProgram : ShaderProgram
 {
     public const int CurveSegments = 240, KnotSegments = 900;
-    private readonly int _size, _shape, _learned, _target, _theta, _knotN, _orbit, _age, _drift, _points;
+    private readonly int _size, _shape, _learned, _target, _theta, _knotN, _orbit, _age, _drift, _points, _count;
     private readonly float[] _pointData = new float[Frame.MaxPoints];
 
     public SceneProgram(GL gl) : base(gl, "scene")
@@ -65,6 +65,7 @@ internal sealed class SceneProgram : ShaderProgram
         _age = Uniform("uAge");
         _drift = Uniform("uDrift");
         _points = Uniform("uPoints");
+        _count = Uniform("uCount");
     }
 
     public void Use(int width, int height)
@@ -85,16 +86,18 @@ internal sealed class SceneProgram : ShaderProgram
         Gl.Uniform1(_age, age);
         Gl.Uniform2(_drift, drift);
         int count = Math.Min(points.Length, Frame.MaxPoints);
-        if (shape is SceneShape.ErrorSegments or SceneShape.SamplePoints)
+        if (shape is SceneShape.ErrorSegments or SceneShape.SamplePoints or SceneShape.SampledCurve)
         {
             points[..count].CopyTo(_pointData);
             Gl.Uniform4(_points, (uint)(Frame.MaxPoints / 4), _pointData.AsSpan());
+            Gl.Uniform1(_count, count);
         }
         return shape switch
         {
             SceneShape.CubicCurve => 6 * CurveSegments,
             SceneShape.KnotCurve => 6 * KnotSegments,
             SceneShape.ErrorSegments => (uint)(6 * count),
+            SceneShape.SampledCurve => (uint)(6 * Math.Max(0, count - 1)),
             _ => (uint)(12 * count),
         };
     }

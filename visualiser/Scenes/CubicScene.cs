@@ -9,9 +9,9 @@ namespace Losses.Visualiser.Scenes;
 /// the points on each, and the error between them; earlier curves linger, fade and drift. The
 /// geometry (view, widths, colours, fading) is scene.vert's, which the browser page draws with too.
 /// </summary>
-public static class CubicScene
+public sealed class CubicScene : IScene
 {
-    public static void Draw(Gpu gpu, VisualState state, double now)
+    public void Draw(Gpu gpu, VisualState state, double now)
     {
         foreach (LingeringCubic old in state.Lingering)
         {
@@ -28,4 +28,7 @@ public static class CubicScene
         gpu.DrawScene(SceneShape.CubicCurve, true, f.Target, f.Theta);
         gpu.DrawScene(SceneShape.SamplePoints, false, f.Target, f.Theta, points: points);
     }
+
+    public string Describe(in Frame f) =>
+        $"cubic  target {f.Target[0]:+0.00;-0.00;0.00} {f.Target[1]:+0.00;-0.00;0.00} {f.Target[2]:+0.00;-0.00;0.00} {f.Target[3]:+0.00;-0.00;0.00}";
 }

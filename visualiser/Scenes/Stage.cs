@@ -32,6 +32,7 @@ public sealed class Stage : IDisposable
     private readonly TextPanel _message;
     private readonly TextPanel _notice;
     private readonly Vector3[] _bubbles = new Vector3[VideoDistortion.MaxBubbles];
+    private readonly Dictionary<FrameModel, IScene> _scenes = new() { [FrameModel.Cubic] = new CubicScene(), [FrameModel.Knot] = new KnotScene() };
     private uint _random = 0x9E3779B9; // xorshift32: the original's rand() per frame, the same sequence in every render
 
     public Stage(Gpu gpu)
@@ -43,6 +44,12 @@ public sealed class Stage : IDisposable
     }
 
     public StageOptions Options { get; } = new();
+
+    /// <summary>Draws frames of model kind <paramref name="kind"/> with <paramref name="scene"/> (a model the built-in scenes do not know).</summary>
+    public void Add(FrameModel kind, IScene scene)
+    {
+        if (!_scenes.TryAdd(kind, scene)) throw new ArgumentException($"model kind {(int)kind} has a scene already", nameof(kind));
+    }
 
     /// <summary>Draws the state at <paramref name="now"/> (seconds of the engine's clock) into the bound framebuffer.</summary>
     public void Draw(VisualState state, double now, Texture? video, int width, int height)
@@ -61,11 +68,8 @@ public sealed class Stage : IDisposable
             _gpu.DrawVideo(video, d);
         }
 
-        if (Options.Overlay && state.HasFrame)
-        {
-            if (f.Model == FrameModel.Cubic) CubicScene.Draw(_gpu, state, now);
-            else if (f.Model == FrameModel.Knot) KnotScene.Draw(_gpu, state, now);
-        }
+        if (Options.Overlay && state.HasFrame && _scenes.TryGetValue(f.Model, out IScene? scene))
+            scene.Draw(_gpu, state, now);
 
         float margin = height / 60f;
         if (Options.Hud)
@@ -93,16 +97,12 @@ public sealed class Stage : IDisposable
         return (_random >> 8) * (1f / (1 << 24));
     }
 
-    private static string HudText(VisualState state)
+    private string HudText(VisualState state)
     {
         if (!state.HasFrame) return "no frame yet";
         ref readonly Frame f = ref state.Current;
-        string model = f.Model switch
-        {
-            FrameModel.Cubic => $"cubic  target {f.Target[0]:+0.00;-0.00;0.00} {f.Target[1]:+0.00;-0.00;0.00} {f.Target[2]:+0.00;-0.00;0.00} {f.Target[3]:+0.00;-0.00;0.00}",
-            FrameModel.Knot => $"knot ({f.KnotN[0]},{f.KnotN[1]},{f.KnotN[2]})  phases {f.Target[0]:0.00} {f.Target[1]:0.00} {f.Target[2]:0.00}",
-            _ => "no model yet",
-        };
+        string model = _scenes.TryGetValue(f.Model, out IScene? scene) ? scene.Describe(f)
+            : f.Model == FrameModel.None ? "no model yet" : $"model {(int)f.Model} (no scene for it)";
         return $"part {f.Part}   {model}\n" +
                $"loss {f.Loss:0.00000}   detune {f.Detune:0.0000}\n" +
                $"grad {f.Gradient[0]:+0.0000;-0.0000;0.0000} {f.Gradient[1]:+0.0000;-0.0000;0.0000} {f.Gradient[2]:+0.0000;-0.0000;0.0000} {f.Gradient[3]:+0.0000;-0.0000;0.0000}\n" +

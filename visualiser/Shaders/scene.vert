@@ -4,7 +4,8 @@
 // of its two triangles; no vertex buffer is needed.
 uniform vec2 uSize;
 // 0 a cubic curve, 1 a knot curve, 2 the error segments (target to learned at each sample point),
-// 3 the sample points (a target square and a learned square for each).
+// 3 the sample points (a target square and a learned square for each), 4 a curve through uCount
+// values (uPoints) at evenly spaced x across the cubic's view (any model's curve, sampled on the CPU).
 uniform int uShape;
 // 0 the target, 1 the learned (curves); which colour.
 uniform int uLearned;
@@ -14,7 +15,8 @@ uniform ivec3 uKnotN;   // the knot's integer frequencies
 uniform float uOrbit;   // the knot's orbit about the vertical axis, radians
 uniform float uAge;     // < 0: the current curve; else seconds a lingering cubic has lived
 uniform vec2 uDrift;    // a lingering cubic's drift, pixels per second at 720 lines
-uniform vec4 uPoints[32]; // the sample points' x, four to a vector
+uniform vec4 uPoints[32]; // the sample points' x (shape 4: the curve's values), four to a vector
+uniform int uCount;       // shape 4: how many values
 out vec4 vColour;
 
 const float XRange = 1.05;     // the cubic view shows x in ±XRange ...
@@ -72,6 +74,11 @@ void main() {
     } else if (uShape == 1) {
         a = knotPixel(c, Tau * float(primitive) / float(KnotSegments));
         b = knotPixel(c, Tau * float(primitive + 1) / float(KnotSegments));
+    } else if (uShape == 4) {
+        float step = 2.0 / float(max(1, uCount - 1));
+        float xa = -1.0 + step * float(primitive), xb = xa + step;
+        a = cubicPixel(xa, pointX(primitive)) + offset;
+        b = cubicPixel(xb, pointX(primitive + 1)) + offset;
     } else if (uShape == 2) {
         float x = pointX(primitive);
         a = cubicPixel(x, cubicAt(uTarget, x));
