@@ -4,6 +4,7 @@ using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Live;
 using Losses.Engine.Midi;
+using Losses.Engine.PluginState;
 using Losses.Platform;
 using Losses.Protocol;
 using Losses.Platform.Cli;

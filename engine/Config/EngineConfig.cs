@@ -1,6 +1,5 @@
 using Losses.Engine.Core;
 using Losses.Platform;
-using Losses.Protocol;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;

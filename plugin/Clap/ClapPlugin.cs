@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Losses.Engine.Config;
+using Losses.Engine.PluginState;
 using Losses.Platform;
 using Losses.Plugin.Instance;
 

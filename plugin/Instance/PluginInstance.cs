@@ -1,6 +1,7 @@
 using Losses.Engine.Audio;
 using Losses.Engine.Config;
 using Losses.Engine.Live;
+using Losses.Engine.PluginState;
 using Losses.Protocol;
 
 namespace Losses.Plugin.Instance;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Losses.Engine.Config;
 using System.Text;
+using Losses.Engine.PluginState;
 using Losses.Platform;
 
 namespace Losses.Plugin.Lv2;

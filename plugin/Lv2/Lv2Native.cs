@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Losses.Engine.Config;
+using Losses.Engine.PluginState;
 
 namespace Losses.Plugin.Lv2;
 

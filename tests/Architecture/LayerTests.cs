@@ -17,14 +17,15 @@ public class LayerTests(ITestOutputHelper output)
     {
         ["Core"] = [],
         ["Learning"] = ["Core"],
-        ["Config"] = ["Core", Platform, Protocol],
+        ["Config"] = ["Core", Platform],
         ["Midi"] = ["Core", Platform],
         ["Synthesis"] = ["Core", "Config", Platform],
         ["Parts"] = ["Core", "Config", "Learning", "Synthesis", "Midi", Platform],
         ["Audio"] = ["Core", "Config", "Learning", "Synthesis", "Midi", "Parts", Platform, Protocol],
         ["Osc"] = ["Core", "Config", Platform, Protocol],
+        ["PluginState"] = ["Core", "Config", Platform, Protocol],
         ["Live"] = ["Core", "Config", "Learning", "Synthesis", "Midi", "Parts", "Audio", "Osc", Platform, Protocol],
-        ["Cli"] = ["Core", "Config", "Learning", "Synthesis", "Midi", "Parts", "Audio", "Osc", "Live", Platform, Protocol],
+        ["Cli"] = ["Core", "Config", "Learning", "Synthesis", "Midi", "Parts", "Audio", "Osc", "PluginState", "Live", Platform, Protocol],
         [""] = ["Cli"],
     };
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Losses.Engine.Config;
 using Losses.Platform;
 using Losses.Protocol;
 
-namespace Losses.Engine.Config;
+namespace Losses.Engine.PluginState;
 
 /// <summary>
 /// What the plugin's state holds beyond its controls: the engine config and, optionally, a ring
