@@ -18,10 +18,12 @@ public class LearningBenchmarks
         _knot.NewTarget(ref _rng);
     }
 
-    [Benchmark(Description = "cubic step (100 points)")]
+    public const string CubicName = "cubic step (100 points)", KnotName = "knot step (batch 64)";
+
+    [Benchmark(Description = CubicName)]
     public float CubicStep() => _cubic.Step(ref _rng);
 
-    [Benchmark(Description = "knot step (batch 64)")]
+    [Benchmark(Description = KnotName)]
     public float KnotStep() => _knot.Step(ref _rng);
 
     /// <summary>A new knot target: the draws and the per-target sin/cos table of the step.</summary>
