@@ -6,7 +6,7 @@ using Losses.Protocol;
 
 namespace Losses.Bench;
 
-/// <summary><c>losses bench voices | micro | ring | dsp</c>: the project's benchmarks, under the one command-line convention.</summary>
+/// <summary><c>losses bench voices | micro | ring | dsp | web | summary</c>: the project's benchmarks, under the one command-line convention.</summary>
 public static class Program
 {
     public static int Main(string[] args) => ExitCode.Run(() =>
@@ -14,7 +14,7 @@ public static class Program
         if (Engine.Synthesis.VectorPath.Problem() is string vector) throw new UsageException(vector);
         return new CommandSet("losses bench", "Benchmarks (docs/benchmarks.md).")
         {
-            VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(), Web.WebCommand.Command(),
+            VoiceCountCommand.Command(), MicroCommand.Command(), LatencyCommand.Command(), DspCommand.Command(), LatencyCommand.ReaderCommand(), Web.WebCommand.Command(), Summary.SummaryCommand.Command(),
         }.Run(args);
     },
         // A peer that will not start (jackd missing: Win32Exception) or a run that failed is one line, exit 1.
