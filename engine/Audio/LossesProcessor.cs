@@ -169,13 +169,8 @@ public sealed class LossesProcessor
                 // Gain and peak are exact per element, so the vector width cannot change a bit of the output.
                 TensorPrimitives.Multiply(l, _gain, l);
                 TensorPrimitives.Multiply(r, _gain, r);
-                for (int i = 0; i < length; i++)
-                {
-                    l[i] = Limit(l[i]);
-                    r[i] = Limit(r[i]);
-                }
-                peakL = MathF.Max(peakL, MathF.Abs(TensorPrimitives.MaxMagnitude(l)));
-                peakR = MathF.Max(peakR, MathF.Abs(TensorPrimitives.MaxMagnitude(r)));
+                peakL = MathF.Max(peakL, LimitAll(l));
+                peakR = MathF.Max(peakR, LimitAll(r));
             }
             pos += length;
             SampleTime += length;
@@ -258,6 +253,19 @@ public sealed class LossesProcessor
         | ((changes & PieceChanges.NewTarget) != 0 ? FrameFlags.NewTarget : 0)
         | ((changes & PieceChanges.PartChanged) != 0 ? FrameFlags.PartChanged : 0)
         | ((changes & PieceChanges.Reset) != 0 ? FrameFlags.Reset : 0);
+
+    /// <summary>
+    /// Limits the samples in place and gives the largest magnitude after. A run that stays below the
+    /// threshold (most of them) is left as it is, so one vector pass replaces a branch per sample; a NaN
+    /// fails the comparison and goes through <see cref="Limit"/> like the rest of a loud run.
+    /// </summary>
+    private float LimitAll(Span<float> x)
+    {
+        float peak = MathF.Abs(TensorPrimitives.MaxMagnitude(x));
+        if (peak <= _threshold) return peak;
+        for (int i = 0; i < x.Length; i++) x[i] = Limit(x[i]);
+        return MathF.Abs(TensorPrimitives.MaxMagnitude(x));
+    }
 
     /// <summary>Linear below the threshold, then a tanh knee that approaches but never reaches the ceiling.</summary>
     private float Limit(float x)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Losses.Engine.Audio;
+using Losses.Reference;
 using Losses.Tests.Cli;
 
 namespace Losses.Tests.Audio;
@@ -111,6 +112,47 @@ public class LoudnessTests
                 peak = Math.Max(peak, Math.Abs(y));
             }
         return peak;
+    }
+
+    /// <summary>
+    /// The meter against its plain reading (tests/Reference/ScalarLoudnessMeter.cs), fed the same
+    /// samples in blocks of random length: the same loudness and true peak to the bit, at every rate
+    /// with its own oversampling. The signal is quiet, then a click, then a sine at a quarter of the
+    /// rate off its crests — its samples (0.71) below the click (0.9), its points between them above
+    /// it (1.0) — so a group of points wrongly passed over as unable to raise the peak would show.
+    /// </summary>
+    [Theory]
+    [InlineData(48000, 1)]
+    [InlineData(48000, 2)]
+    [InlineData(44100, 3)]
+    [InlineData(96000, 4)]
+    [InlineData(192000, 5)]
+    public void The_meter_reads_the_same_bits_as_its_scalar_reference(int rate, int seed)
+    {
+        var random = new Random(seed);
+        int n = rate, click = rate / 3, crest = rate / 2 + random.Next(rate / 4);
+        var l = new float[n];
+        var r = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            l[i] = (float)(0.1 * Math.Sin(i * (0.05 + 0.01 * random.NextDouble())) + 0.02 * (random.NextDouble() - 0.5));
+            r[i] = (float)(0.08 * Math.Sin(i * 0.31 + 0.3));
+            if (i >= crest) l[i] = (float)Math.Sin(Math.PI / 2 * i + Math.PI / 4); // fs/4, 45° off: ±0.707 at every sample
+        }
+        r[click] = 0.9f;
+        var meter = new LoudnessMeter(rate);
+        var reference = new ScalarLoudnessMeter(rate);
+        int at = 0;
+        while (at < n)
+        {
+            int count = Math.Min(n - at, random.Next(1, 6000));
+            meter.Add(l.AsSpan(at, count), r.AsSpan(at, count));
+            reference.Add(l.AsSpan(at, count), r.AsSpan(at, count));
+            at += count;
+        }
+        Assert.Equal(reference.IntegratedLufs, meter.IntegratedLufs);
+        Assert.Equal(reference.TruePeakDbtp, meter.TruePeakDbtp);
+        if (rate < 192000) Assert.True(reference.TruePeakDbtp > 20 * Math.Log10(0.95), $"the crest between the samples reads {reference.TruePeakDbtp:0.00} dBTP");
     }
 
     [Fact]

@@ -64,6 +64,18 @@ public partial class CommandLineConventionTests
         Assert.Contains("run by the launcher", said);
     }
 
+    [Fact]
+    public void A_bad_LOSSES_AOT_is_one_line_and_exit_2_before_anything_is_built()
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(TestFiles.RepositoryRoot, "losses"));
+        start.ArgumentList.Add("render");
+        start.ArgumentList.Add("--help");
+        start.Environment["LOSSES_AOT"] = "yes";
+        string line = AssertUsageError(EngineCli.Wait(start, "LOSSES_AOT=yes losses render --help"));
+        Assert.Equal("losses: LOSSES_AOT='yes' is not 0 or 1: LOSSES_AOT=1 renders with the NativeAOT engine", line);
+    }
+
     [Theory]
     [InlineData("engine", "render", "--bogus")]
     [InlineData("engine", "live", "--bogus")]
