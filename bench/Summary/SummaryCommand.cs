@@ -16,7 +16,7 @@ namespace Losses.Bench.Summary;
 internal static class SummaryCommand
 {
     /// <summary>The parts of the summary, in the order they run.</summary>
-    public static readonly string[] Parts = ["render", "voices", "micro", "visuals"];
+    public static readonly string[] Parts = ["render", "aot", "voices", "micro", "visuals"];
 
     public static Command Command()
     {
@@ -28,7 +28,7 @@ internal static class SummaryCommand
         {
             { "-o", "FILE.md", "also write the table to this file", r => output = r.Path() },
             { "--midi", "FILE.mid", "the render's performance (default: tests/performances/four-parts.mid)", r => midi = r.Path() },
-            { "--only", "render,voices,micro,visuals", "run only these parts", r => only.AddRange(PartList(r)) },
+            { "--only", "render,aot,voices,micro,visuals", "run only these parts (aot: the render on the NativeAOT engine)", r => only.AddRange(PartList(r)) },
             { "--quick", "shorter runs (a smoke test of the summary, not figures)", () => quick = true },
         };
     }
@@ -56,7 +56,7 @@ internal static class SummaryCommand
                 Console.Error.WriteLine($"bench summary: {part} …");
                 rows.AddRange(part switch
                 {
-                    "render" => Render(root, midi ?? Path.Combine(root, "tests", "performances", "four-parts.mid"), quick ? 3 : 5, scratch),
+                    "render" or "aot" => Render(root, midi ?? Path.Combine(root, "tests", "performances", "four-parts.mid"), quick ? 3 : 5, scratch, aot: part == "aot"),
                     "voices" => Voices(root, quick, scratch),
                     "micro" => Micro(root, scratch),
                     _ => Visuals(root, quick),
@@ -88,9 +88,11 @@ internal static class SummaryCommand
     }
 
     /// <summary>Runs dotnet with <paramref name="args"/>; its output, or one line naming the command that failed.</summary>
-    private static string DotNet(IDictionary<string, string>? environment, params string[] args)
+    private static string DotNet(IDictionary<string, string>? environment, params string[] args) => Run(environment, "dotnet", args);
+
+    private static string Run(IDictionary<string, string>? environment, string program, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) start.ArgumentList.Add(a);
         if (environment is not null) foreach (var (k, v) in environment) start.Environment[k] = v;
         using Process p = Process.Start(start)!;
@@ -98,26 +100,28 @@ internal static class SummaryCommand
         string text = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         if (p.ExitCode != 0)
-            throw new InvalidOperationException($"bench summary: 'dotnet {string.Join(' ', args.Select(Path.GetFileName))}' failed (exit {p.ExitCode}): {error.Result.Trim().Split('\n')[^1]}");
+            throw new InvalidOperationException($"bench summary: '{Path.GetFileName(program)} {string.Join(' ', args.Select(Path.GetFileName))}' failed (exit {p.ExitCode}): {error.Result.Trim().Split('\n')[^1]}");
         return text;
     }
 
-    private static IEnumerable<Row> Render(string root, string midi, int runs, string scratch)
+    /// <summary>`./losses render` timed from start to exit, on the JIT engine or with LOSSES_AOT=1 on the NativeAOT one (a first run builds what is stale and warms the page cache).</summary>
+    private static IEnumerable<Row> Render(string root, string midi, int runs, string scratch, bool aot)
     {
-        string engine = Dll(root, "engine", "losses-engine.dll");
-        string wav = Path.Combine(scratch, "render.wav");
+        string wav = Path.Combine(scratch, "render.wav"), launcher = Path.Combine(root, "losses");
+        var environment = new Dictionary<string, string> { ["LOSSES_AOT"] = aot ? "1" : "0" };
+        Run(environment, launcher, "render", midi, "-o", wav);
         var seconds = new double[runs];
-        DotNet(null, engine, "render", midi, "-o", wav); // the files in the page cache, as for the runs after
         for (int i = 0; i < runs; i++)
         {
             var clock = Stopwatch.StartNew();
-            DotNet(null, engine, "render", midi, "-o", wav);
+            Run(environment, launcher, "render", midi, "-o", wav);
             seconds[i] = clock.Elapsed.TotalSeconds;
         }
         double audio = WavSeconds(wav);
         double median = Median(seconds);
-        yield return new Row($"render {Path.GetFileName(midi)} ({audio:0.0} s of audio), whole process", string.Create(CultureInfo.InvariantCulture,
-            $"{median:0.000} s, **{audio / median:0}×** real time (median of {runs}; {seconds.Min():0.000}–{seconds.Max():0.000} s)"), "≥ 300×", $"`./losses render {Path.GetFileName(midi)}`, timed");
+        yield return new Row($"render {Path.GetFileName(midi)} ({audio:0.0} s of audio), whole process, {(aot ? "NativeAOT engine" : "JIT engine")}",
+            string.Create(CultureInfo.InvariantCulture, $"{median:0.000} s, **{audio / median:0}×** real time (median of {runs}; {seconds.Min():0.000}–{seconds.Max():0.000} s)"),
+            "≥ 300×", $"`{(aot ? "LOSSES_AOT=1 " : "")}./losses render {Path.GetFileName(midi)}`, timed");
     }
 
     private static IEnumerable<Row> Voices(string root, bool quick, string scratch)

@@ -137,20 +137,27 @@ public partial class CommandLineConventionTests
     }
 
     [Fact]
-    public void Bench_micro_json_has_a_row_per_benchmark_run()
+    public void Bench_micro_json_has_a_row_per_benchmark_run_and_the_ratio_to_its_floor()
     {
         string json = Path.Combine(EngineCli.TempDir(), "micro.json");
-        EngineCli.Outcome o = EngineCli.RunBench("micro", "RingBenchmarks.Publish", "--json", json);
+        EngineCli.Outcome o = EngineCli.RunBench("micro", "RingBenchmarks", "--json", json);
         Assert.True(o.ExitCode == 0, o.Stdout + o.Stderr);
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
-        var rows = doc.RootElement.EnumerateArray().ToArray();
-        Assert.Equal(new[] { "RingBenchmarks.'frame publish'", "RingBenchmarks.'frame publish + read'" }.Order(StringComparer.Ordinal),
+        var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(new[] { "frame publish", "frame publish + read", "plain 1048-byte copy" }.Order(StringComparer.Ordinal),
             rows.Select(r => r.GetProperty("benchmark").GetString()).Order(StringComparer.Ordinal));
         foreach (JsonElement r in rows)
         {
             Assert.True(r.GetProperty("meanNs").GetDouble() > 0, $"{r}");
             Assert.Equal(0, r.GetProperty("allocatedBytes").GetInt64()); // publishing a frame allocates nothing
         }
+        double Median(string name) => rows.Single(r => r.GetProperty("benchmark").GetString() == name).GetProperty("medianNs").GetDouble();
+        // The publish against its floor, from the same run's medians; only the floors whose two benchmarks ran.
+        JsonElement ratio = doc.RootElement.GetProperty("ratios").EnumerateArray().Single();
+        Assert.Equal("frame publish / plain copy", ratio.GetProperty("name").GetString());
+        Assert.Equal(Median("frame publish") / Median("plain 1048-byte copy"), ratio.GetProperty("value").GetDouble(), 9);
+        Assert.Equal(1.5, ratio.GetProperty("limit").GetDouble());
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"frame publish / plain copy: {ratio.GetProperty("value").GetDouble():0.00} (at most 1.5: "), o.Stdout);
     }
 
     [Fact]
