@@ -5,8 +5,8 @@ namespace Losses.Engine.Cli;
 
 /// <summary>
 /// What a render's summary adds when the performance did not do what the piece listens for: a model
-/// starts only on a bass note (parts 1, 4) or a held left-hand chord (parts 2, 3), and the part
-/// advances only on the part pedal. One line each: why, and what to change.
+/// starts only on a bass note (the cubic's parts, 1 and 4 by default) or a held left-hand chord (the
+/// knot's, 2 and 3), and the part advances only on the part pedal. One line each: why, and what to change.
 /// </summary>
 public static class SummaryHints
 {
@@ -14,13 +14,15 @@ public static class SummaryHints
     {
         if (s.CubicTargets + s.KnotTargets == 0)
         {
-            bool bassParts = s.PartsVisited.Any(p => p is 1 or 4), chordParts = s.PartsVisited.Any(p => p is 2 or 3);
+            int[] cubicParts = [.. Enumerable.Range(1, 4).Where(p => piece.Parts[p - 1] == "cubic")];
+            int[] knotParts = [.. Enumerable.Range(1, 4).Where(p => piece.Parts[p - 1] == "knot")];
+            bool bassParts = s.PartsVisited.Any(p => cubicParts.Contains(p)), chordParts = s.PartsVisited.Any(p => knotParts.Contains(p));
             string bass = $"no bass note below {piece.BassSplit}", chord = $"no left-hand chord ({piece.ChordMinNotes} notes below {piece.ChordSplit} held together)";
             yield return (bassParts, chordParts) switch
             {
                 (true, false) => $"trained nothing: {bass} to start a cubic — begin a phrase with one (the notes at or above {piece.BassSplit} then train it), or raise piece.bassSplit in a config",
                 (false, true) => $"trained nothing: {chord} to start a knot — hold one, or raise piece.chordSplit in a config",
-                _ => $"trained nothing: {bass} (parts 1, 4) and {chord} (parts 2, 3) to start a model — play one, or change piece.bassSplit / piece.chordSplit in a config",
+                _ => $"trained nothing: {bass} (parts {string.Join(", ", cubicParts)}) and {chord} (parts {string.Join(", ", knotParts)}) to start a model — play one, or change piece.bassSplit / piece.chordSplit in a config",
             };
         }
         if (s.PartChanges == 0)

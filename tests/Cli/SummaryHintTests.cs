@@ -67,6 +67,17 @@ public class SummaryHintTests
     }
 
     [Fact]
+    public void Parts_that_name_the_knot_ask_for_a_chord_where_the_scale_was_played()
+    {
+        string dir = EngineCli.TempDir();
+        string config = Path.Combine(dir, "c.json");
+        File.WriteAllText(config, """{ "piece": { "parts": ["knot", "cubic", "cubic", "knot"] } }""");
+        string[] lines = SummaryLines(Midi(dir, [36, .. CMajor]), "--config", config); // a bass note, but part 1 trains the knot
+        Assert.Contains("new targets: 0 cubic, 0 knot; 0 gradient steps", lines);
+        Assert.Contains("trained nothing: no left-hand chord (2 notes below 60 held together) to start a knot — hold one, or raise piece.chordSplit in a config", lines);
+    }
+
+    [Fact]
     public void Four_parts_gets_no_hint()
     {
         string dir = EngineCli.TempDir();
