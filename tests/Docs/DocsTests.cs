@@ -98,7 +98,7 @@ public partial class DocsTests
             foreach (Match m in Option().Matches(line)) listed[^1].Options.Add(m.Value);
         }
         string[] expected = ["demo", "render", "live", "recover", "devices", "frames", "watch", "osc", "config", "plugin-preset", "example", "rings",
-            "visualise", "web", "bench voices", "bench micro", "bench ring", "bench dsp", "bench web", "publish", "plugin", "test", "help"];
+            "visualise", "web", "bench voices", "bench micro", "bench ring", "bench dsp", "bench web", "bench summary", "publish", "plugin", "test", "help"];
         Assert.Equal(expected.Order(StringComparer.Ordinal), listed.Select(l => l.Command).Order(StringComparer.Ordinal));
 
         foreach (var (command, options) in listed.Where(l => l.Command != "help"))

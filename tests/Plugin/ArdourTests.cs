@@ -50,8 +50,12 @@ public class ArdourTests(ITestOutputHelper output)
 
         /// <summary>
         /// An export run. Ardour 7.3's headless export itself sometimes dies in ExportGraphBuilder::reset
-        /// with a corrupted heap (seen here with its own ACE Reasonable Synth in 10 of 46 runs, with Losses at the same rate): a run that
-        /// a signal ends (exit 134 or 139) is run again, up to five runs in all (three failing in a row: about 1 in 100), and counted.
+        /// with a corrupted heap (seen here with its own ACE Reasonable Synth in 10 of 46 runs, with Losses at the same rate;
+        /// far more often on a loaded machine — five runs in a row in one full run of the suite beside other builds).
+        /// A run that a signal ends (exit 134 or 139) after the script reported every export done (each
+        /// `run_export` returned, its file closed: the crash is in the graph's reset and the close) is used as it
+        /// is, and said so; one that died before is run again, up to eight runs in all. The exports are compared
+        /// with the render sample by sample either way.
         /// </summary>
         public (PluginBundle.Outcome Outcome, int Attempts) Export(string name, string script, params string[] folders)
         {
@@ -60,8 +64,14 @@ public class ArdourTests(ITestOutputHelper output)
                 foreach (string folder in folders) // what a run that died may have written is not read as this one's
                     if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
                 PluginBundle.Outcome r = Lua(name, script);
-                if (r.ExitCode is not (134 or 139) || attempt == 5) return (r, attempt);
-                output.WriteLine($"  Ardour died by a signal (exit {r.ExitCode}): {Last(r.Stderr + r.Stdout)}; again");
+                if (r.ExitCode is not (134 or 139)) return (r, attempt);
+                if (folders.All(f => r.Stdout.Contains($"losses-test: exported {System.IO.Path.GetFileName(f)}\n", StringComparison.Ordinal)))
+                {
+                    output.WriteLine($"  Ardour died by a signal (exit {r.ExitCode}) after every export was done (its teardown): the exports are used");
+                    return (r with { ExitCode = 0 }, attempt);
+                }
+                if (attempt == 8) return (r, attempt);
+                output.WriteLine($"  Ardour died by a signal (exit {r.ExitCode}) before the exports were done: {Last(r.Stderr + r.Stdout)}; again");
             }
         }
     }
