@@ -4,8 +4,12 @@ namespace Losses.Visualiser.Graphics;
 
 /// <summary>
 /// A 2D texture fed with BGR or BGRA rows (OpenCV's order), first row at the top of the image.
-/// Stored RGBA8: BGRA rows upload as a plain copy on Mesa, BGR rows are converted pixel by pixel,
-/// so the video feeds hand over BGRA.
+/// Stored RGBA8: BGRA rows are swizzled on upload (1280×720 ≈ 1–2 ms of llvmpipe's time), BGR rows
+/// converted pixel by pixel, so the video feeds hand over BGRA. Not stored BGRA (the unsized GL_RGBA
+/// format with BGRA rows, a plain copy of 0.2 ms) on purpose: a BGRA texture drawn into a BGRA
+/// framebuffer puts Mesa 22.3's llvmpipe on its "linear" path, twice as fast and wrong — whole
+/// 64×64 tiles of a 1:1 copy come out garbled, and the three bilinear samples of Distortion 1 crash
+/// the process (docs/visualiser.md, "1920×1080"). A window's framebuffer is usually BGRA.
 /// </summary>
 public sealed unsafe class Texture : IDisposable
 {
