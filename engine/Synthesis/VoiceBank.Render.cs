@@ -166,7 +166,7 @@ public sealed partial class VoiceBank
         ref float sumsR = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sumRight), lane);
         ref float levels = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_level), lane);
 
-        TVector minusOne = TLanes.Broadcast(-1f), three = TLanes.Broadcast(3f), zero = TLanes.Broadcast(0f);
+        TVector three = TLanes.Broadcast(3f), zero = TLanes.Broadcast(0f);
         for (int s = 0; s < n; s++)
         {
             // The curved decay passes zero at its end: held at 0 until the voice is freed.
@@ -193,8 +193,9 @@ public sealed partial class VoiceBank
                 // phasor's magnitude r drifts from 1 by rounding within a sub-block, and the
                 // recurrence would make k²·(r − 1) of it at harmonic k, so its cosine is taken as
                 // c·(3 − r²)/2 (one Newton step to c/r, off the phasor's own chain): the sum comes
-                // out r·Σₘ aₘ·sin(m·x), the drift staying r − 1.
-                TVector twoCos = TLanes.Multiply(c1, TLanes.Fma(TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1)), minusOne, three));
+                // out r·Σₘ aₘ·sin(m·x), the drift staying r − 1. 3 − r² is a subtraction, not an FMA
+                // with −1 (the same rounding: the product by −1 is exact), off the FMA units.
+                TVector twoCos = TLanes.Multiply(c1, TLanes.Subtract(three, TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1))));
                 ref float gl = ref Unsafe.Add(ref gl0, (partials - 1) * stride);
                 ref float gr = ref Unsafe.Add(ref gr0, (partials - 1) * stride);
                 TVector nextL = TLanes.Load(ref gl), nextR = TLanes.Load(ref gr); // bₘ₊₁, from b_partials
@@ -257,7 +258,7 @@ public sealed partial class VoiceBank
         ref float sumsR = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sumRight), lane);
         ref float levels = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_level), lane);
 
-        TVector minusOne = TLanes.Broadcast(-1f), three = TLanes.Broadcast(3f);
+        TVector three = TLanes.Broadcast(3f);
         for (int s = 0; s < n; s++)
         {
             e = TLanes.ClampUnit(TLanes.Fma(e, eMul, eAdd));
@@ -274,7 +275,7 @@ public sealed partial class VoiceBank
             c = TLanes.Fms(c1, tc1, TLanes.Multiply(s1, ts1));
             s1 = TLanes.Fma(s1, tc1, TLanes.Multiply(c1, ts1));
             c1 = c;
-            TVector twoCos = TLanes.Multiply(c1, TLanes.Fma(TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1)), minusOne, three));
+            TVector twoCos = TLanes.Multiply(c1, TLanes.Subtract(three, TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1))));
             // Harmonic m's gain aₘ is partial m − 1's: b₄ = a₄ + 2cos x·a₅, b₃ = (a₃ − a₅) + 2cos x·b₄, b₂ = (a₂ − b₄) + 2cos x·b₃, the sum sin x·(2cos x·b₂ − b₃).
             TVector b4L = TLanes.Fma(twoCos, a5L, a4L), b4R = TLanes.Fma(twoCos, a5R, a4R);
             TVector b3L = TLanes.Fma(twoCos, b4L, a35L), b3R = TLanes.Fma(twoCos, b4R, a35R);
