@@ -266,21 +266,24 @@ public sealed partial class VoiceBank
             if (TAmplitude.FollowsDetune) level = TLanes.Multiply(level, coupling);
             TLanes.Store(level, ref Unsafe.Add(ref levels, s * UnitVoices));
 
-            TVector c = TLanes.Fms(c0, tc0, TLanes.Multiply(s0, ts0));
-            s0 = TLanes.Fma(s0, tc0, TLanes.Multiply(c0, ts0));
-            c0 = c;
+            // Each value's last use comes first where the order is free, so the compiler can
+            // overwrite it in place (the FMAs are destructive) instead of copying it.
+            TVector sinTurn = TLanes.Multiply(s0, ts0), cosTurn = TLanes.Multiply(c0, ts0);
+            c0 = TLanes.Fms(c0, tc0, sinTurn);
+            s0 = TLanes.Fma(s0, tc0, cosTurn);
             TVector sumL = TLanes.Multiply(s0, a1L);
             TVector sumR = TLanes.Multiply(s0, a1R);
 
-            c = TLanes.Fms(c1, tc1, TLanes.Multiply(s1, ts1));
-            s1 = TLanes.Fma(s1, tc1, TLanes.Multiply(c1, ts1));
-            c1 = c;
+            sinTurn = TLanes.Multiply(s1, ts1); cosTurn = TLanes.Multiply(c1, ts1);
+            c1 = TLanes.Fms(c1, tc1, sinTurn);
+            s1 = TLanes.Fma(s1, tc1, cosTurn);
             TVector twoCos = TLanes.Multiply(c1, TLanes.Subtract(three, TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1))));
             // Harmonic m's gain aₘ is partial m − 1's: b₄ = a₄ + 2cos x·a₅, b₃ = (a₃ − a₅) + 2cos x·b₄, b₂ = (a₂ − b₄) + 2cos x·b₃, the sum sin x·(2cos x·b₂ − b₃).
             TVector b4L = TLanes.Fma(twoCos, a5L, a4L), b4R = TLanes.Fma(twoCos, a5R, a4R);
+            TVector a2b4L = TLanes.Subtract(a2L, b4L), a2b4R = TLanes.Subtract(a2R, b4R);
             TVector b3L = TLanes.Fma(twoCos, b4L, a35L), b3R = TLanes.Fma(twoCos, b4R, a35R);
-            TVector b2L = TLanes.Fma(twoCos, b3L, TLanes.Subtract(a2L, b4L));
-            TVector b2R = TLanes.Fma(twoCos, b3R, TLanes.Subtract(a2R, b4R));
+            TVector b2L = TLanes.Fma(twoCos, b3L, a2b4L);
+            TVector b2R = TLanes.Fma(twoCos, b3R, a2b4R);
             sumL = TLanes.Fma(s1, TLanes.Fms(twoCos, b2L, b3L), sumL);
             sumR = TLanes.Fma(s1, TLanes.Fms(twoCos, b2R, b3R), sumR);
             TLanes.Store(sumL, ref Unsafe.Add(ref sums, s * UnitVoices));
