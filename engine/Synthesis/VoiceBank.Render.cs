@@ -47,6 +47,9 @@ public sealed partial class VoiceBank
         else Render<Vector256<float>, Lanes256, FiltersOnly, Uncoupled>(left, right);
     }
 
+    /// <summary>Whether five partials take <see cref="OscillateFive"/> (the default) or the general loop: for the test that pins the two to the same bits.</summary>
+    internal bool UnrollsFive { get; init; } = true;
+
     /// <summary>Which passes a render runs: compiled in per instantiation, no branch per sample.</summary>
     private interface IPasses
     {
@@ -113,7 +116,7 @@ public sealed partial class VoiceBank
         int width = TLanes.Count;
         if (TPasses.Oscillators)
         {
-            if (_partials == 5)
+            if (_partials == 5 && UnrollsFive)
             {
                 OscillateFive<TVector, TLanes, TAmplitude>(v0, 0, n);
                 OscillateFive<TVector, TLanes, TAmplitude>(v0 + width, width, n);
