@@ -47,6 +47,9 @@ public sealed partial class VoiceBank
         else Render<Vector256<float>, Lanes256, FiltersOnly, Uncoupled>(left, right);
     }
 
+    /// <summary>Whether five partials take <see cref="OscillateFive"/> (the default) or the general loop: for the test that pins the two to the same bits.</summary>
+    internal bool UnrollsFive { get; init; } = true;
+
     /// <summary>Which passes a render runs: compiled in per instantiation, no branch per sample.</summary>
     private interface IPasses
     {
@@ -113,8 +116,16 @@ public sealed partial class VoiceBank
         int width = TLanes.Count;
         if (TPasses.Oscillators)
         {
-            Oscillate<TVector, TLanes, TAmplitude>(v0, 0, n);
-            Oscillate<TVector, TLanes, TAmplitude>(v0 + width, width, n);
+            if (_partials == 5 && UnrollsFive)
+            {
+                OscillateFive<TVector, TLanes, TAmplitude>(v0, 0, n);
+                OscillateFive<TVector, TLanes, TAmplitude>(v0 + width, width, n);
+            }
+            else
+            {
+                Oscillate<TVector, TLanes, TAmplitude>(v0, 0, n);
+                Oscillate<TVector, TLanes, TAmplitude>(v0 + width, width, n);
+            }
         }
         if (TPasses.Filter) FilterAndMix<TVector, TLanes, WithFilter>(v0, n);
         else FilterAndMix<TVector, TLanes, WithoutFilter>(v0, n);
@@ -158,7 +169,7 @@ public sealed partial class VoiceBank
         ref float sumsR = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sumRight), lane);
         ref float levels = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_level), lane);
 
-        TVector minusOne = TLanes.Broadcast(-1f), three = TLanes.Broadcast(3f), zero = TLanes.Broadcast(0f);
+        TVector three = TLanes.Broadcast(3f), zero = TLanes.Broadcast(0f);
         for (int s = 0; s < n; s++)
         {
             // The curved decay passes zero at its end: held at 0 until the voice is freed.
@@ -185,8 +196,9 @@ public sealed partial class VoiceBank
                 // phasor's magnitude r drifts from 1 by rounding within a sub-block, and the
                 // recurrence would make k²·(r − 1) of it at harmonic k, so its cosine is taken as
                 // c·(3 − r²)/2 (one Newton step to c/r, off the phasor's own chain): the sum comes
-                // out r·Σₘ aₘ·sin(m·x), the drift staying r − 1.
-                TVector twoCos = TLanes.Multiply(c1, TLanes.Fma(TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1)), minusOne, three));
+                // out r·Σₘ aₘ·sin(m·x), the drift staying r − 1. 3 − r² is a subtraction, not an FMA
+                // with −1 (the same rounding: the product by −1 is exact), off the FMA units.
+                TVector twoCos = TLanes.Multiply(c1, TLanes.Subtract(three, TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1))));
                 ref float gl = ref Unsafe.Add(ref gl0, (partials - 1) * stride);
                 ref float gr = ref Unsafe.Add(ref gr0, (partials - 1) * stride);
                 TVector nextL = TLanes.Load(ref gl), nextR = TLanes.Load(ref gr); // bₘ₊₁, from b_partials
@@ -203,6 +215,80 @@ public sealed partial class VoiceBank
                 sumL = TLanes.Fma(s1, TLanes.Fms(twoCos, nextL, afterL), sumL);
                 sumR = TLanes.Fma(s1, TLanes.Fms(twoCos, nextR, afterR), sumR);
             }
+            TLanes.Store(sumL, ref Unsafe.Add(ref sums, s * UnitVoices));
+            TLanes.Store(sumR, ref Unsafe.Add(ref sumsR, s * UnitVoices));
+        }
+        TLanes.Store(e, ref _env[v]);
+        TLanes.Store(c0, ref _cos[v]); TLanes.Store(s0, ref _sin[v]);
+        TLanes.Store(c1, ref _overtoneCos[v]); TLanes.Store(s1, ref _overtoneSin[v]);
+    }
+
+    /// <summary>
+    /// <see cref="Oscillate"/> for five partials, the reference voice: the same operations on the
+    /// same values in the same order, with Clenshaw's recurrence written out (no loop, no register
+    /// rotation: the general kernel spends more instructions on them than on its arithmetic) and
+    /// what does not change within the sub-block taken out of the sample loop — the gains, and
+    /// a₂ − a₄ (the first step's bₘ₊₂ is zero, so it subtracts nothing: x − 0 is x, bit for bit).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OscillateFive<TVector, TLanes, TAmplitude>(int v, int lane, int n)
+        where TVector : struct where TLanes : struct, ILanes<TVector> where TAmplitude : struct, IAmplitudeMode
+    {
+        TVector e = TLanes.Load(ref _env[v]);
+        TVector eMul = TLanes.Load(ref _envMul[v]);
+        TVector eAdd = TLanes.Load(ref _envAdd[v]);
+        TVector gain = TLanes.Load(ref _gain[v]);
+        TVector coupling = TAmplitude.FollowsDetune
+            ? TLanes.Fma(TLanes.Broadcast(-_settings.DetuneAmplitude), TLanes.Load(ref _detune[v]), TLanes.Broadcast(1f))
+            : TLanes.Broadcast(1f);
+
+        TVector c0 = TLanes.Load(ref _cos[v]), s0 = TLanes.Load(ref _sin[v]);
+        TVector tc0 = TLanes.Load(ref _turnCos[v]), ts0 = TLanes.Load(ref _turnSin[v]);
+        TVector c1 = TLanes.Load(ref _overtoneCos[v]), s1 = TLanes.Load(ref _overtoneSin[v]);
+        TVector tc1 = TLanes.Load(ref _overtoneTurnCos[v]), ts1 = TLanes.Load(ref _overtoneTurnSin[v]);
+
+        // Partial k at [k·stride]: five partials, so 5·capacity floats and v + width ≤ capacity.
+        int stride = _capacity;
+        ref float gl = ref _gainLeft[v];
+        ref float gr = ref _gainRight[v];
+        TVector a1L = TLanes.Load(ref gl), a1R = TLanes.Load(ref gr);
+        TVector a2L = TLanes.Load(ref Unsafe.Add(ref gl, stride)), a2R = TLanes.Load(ref Unsafe.Add(ref gr, stride));
+        TVector a4L = TLanes.Load(ref Unsafe.Add(ref gl, 3 * stride)), a4R = TLanes.Load(ref Unsafe.Add(ref gr, 3 * stride));
+        TVector a5L = TLanes.Load(ref Unsafe.Add(ref gl, 4 * stride)), a5R = TLanes.Load(ref Unsafe.Add(ref gr, 4 * stride));
+        TVector a35L = TLanes.Subtract(TLanes.Load(ref Unsafe.Add(ref gl, 2 * stride)), a5L);
+        TVector a35R = TLanes.Subtract(TLanes.Load(ref Unsafe.Add(ref gr, 2 * stride)), a5R);
+        ref float sums = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sumLeft), lane);
+        ref float sumsR = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sumRight), lane);
+        ref float levels = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_level), lane);
+
+        TVector three = TLanes.Broadcast(3f);
+        for (int s = 0; s < n; s++)
+        {
+            e = TLanes.ClampUnit(TLanes.Fma(e, eMul, eAdd));
+            TVector level = TLanes.Multiply(e, gain);
+            if (TAmplitude.FollowsDetune) level = TLanes.Multiply(level, coupling);
+            TLanes.Store(level, ref Unsafe.Add(ref levels, s * UnitVoices));
+
+            // Each value's last use comes first where the order is free, so the compiler can
+            // overwrite it in place (the FMAs are destructive) instead of copying it.
+            TVector sinTurn = TLanes.Multiply(s0, ts0), cosTurn = TLanes.Multiply(c0, ts0);
+            c0 = TLanes.Fms(c0, tc0, sinTurn);
+            s0 = TLanes.Fma(s0, tc0, cosTurn);
+            TVector sumL = TLanes.Multiply(s0, a1L);
+            TVector sumR = TLanes.Multiply(s0, a1R);
+
+            sinTurn = TLanes.Multiply(s1, ts1); cosTurn = TLanes.Multiply(c1, ts1);
+            c1 = TLanes.Fms(c1, tc1, sinTurn);
+            s1 = TLanes.Fma(s1, tc1, cosTurn);
+            TVector twoCos = TLanes.Multiply(c1, TLanes.Subtract(three, TLanes.Fma(c1, c1, TLanes.Multiply(s1, s1))));
+            // Harmonic m's gain aₘ is partial m − 1's: b₄ = a₄ + 2cos x·a₅, b₃ = (a₃ − a₅) + 2cos x·b₄, b₂ = (a₂ − b₄) + 2cos x·b₃, the sum sin x·(2cos x·b₂ − b₃).
+            TVector b4L = TLanes.Fma(twoCos, a5L, a4L), b4R = TLanes.Fma(twoCos, a5R, a4R);
+            TVector a2b4L = TLanes.Subtract(a2L, b4L), a2b4R = TLanes.Subtract(a2R, b4R);
+            TVector b3L = TLanes.Fma(twoCos, b4L, a35L), b3R = TLanes.Fma(twoCos, b4R, a35R);
+            TVector b2L = TLanes.Fma(twoCos, b3L, a2b4L);
+            TVector b2R = TLanes.Fma(twoCos, b3R, a2b4R);
+            sumL = TLanes.Fma(s1, TLanes.Fms(twoCos, b2L, b3L), sumL);
+            sumR = TLanes.Fma(s1, TLanes.Fms(twoCos, b2R, b3R), sumR);
             TLanes.Store(sumL, ref Unsafe.Add(ref sums, s * UnitVoices));
             TLanes.Store(sumR, ref Unsafe.Add(ref sumsR, s * UnitVoices));
         }

@@ -22,10 +22,10 @@ namespace Losses.Engine.Synthesis;
 /// Rendering runs on control sub-blocks: <see cref="ControlUpdate"/> is called on a fixed grid
 /// of the sample clock (every <see cref="ControlPeriod"/> samples, by the processor) and
 /// <see cref="Render"/> never spans more than one sub-block, so the output does not depend on
-/// the host's buffer size. Control-rate work is Vector256 (8 voices); the render kernel runs at
-/// the process's <see cref="VectorWidth"/>, and both widths give the same bits: voice v mixes into
-/// lane v mod 16 of one 16-lane accumulator in voice order on either. Nothing after construction
-/// allocates, locks or throws.
+/// the host's buffer size. Control-rate bookkeeping is Vector256 (8 voices); the control-rate
+/// oscillators and low-passes and the render kernel run at the process's <see cref="VectorWidth"/>,
+/// and both widths give the same bits: voice v mixes into lane v mod 16 of one 16-lane
+/// accumulator in voice order on either. Nothing after construction allocates, locks or throws.
 /// </summary>
 public sealed partial class VoiceBank
 {
