@@ -25,6 +25,24 @@ internal interface ILanes<TVector> where TVector : struct
     static abstract TVector Fms(TVector a, TVector b, TVector c);
     /// <summary>Clamps to [0, 1] (one vminps, one vmaxps: the envelope never holds NaN).</summary>
     static abstract TVector ClampUnit(TVector value);
+    static abstract TVector Divide(TVector a, TVector b);
+    static abstract TVector And(TVector a, TVector b);
+    static abstract TVector Xor(TVector a, TVector b);
+    /// <summary>a AND NOT b.</summary>
+    static abstract TVector AndNot(TVector a, TVector b);
+    /// <summary>IEEE minimum (NaN and −0 handled).</summary>
+    static abstract TVector Min(TVector a, TVector b);
+    /// <summary>One vminps: for values that are never NaN and whose zeros' signs do not matter.</summary>
+    static abstract TVector MinNative(TVector a, TVector b);
+    /// <summary>Rounds to the nearest integer, ties to even.</summary>
+    static abstract TVector Round(TVector value);
+    static abstract TVector Abs(TVector value);
+    /// <summary>All bits set in the lanes where a &lt; b.</summary>
+    static abstract TVector LessThan(TVector a, TVector b);
+    /// <summary>All bits set in the lanes where a &gt; b.</summary>
+    static abstract TVector GreaterThan(TVector a, TVector b);
+    /// <summary>a where the mask is set, else b (bitwise).</summary>
+    static abstract TVector Select(TVector mask, TVector a, TVector b);
 }
 
 internal readonly struct Lanes256 : ILanes<Vector256<float>>
@@ -50,6 +68,28 @@ internal readonly struct Lanes256 : ILanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ClampUnit(Vector256<float> value) =>
         Vector256.MaxNative(Vector256.MinNative(value, Vector256<float>.One), Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Xor(Vector256<float> a, Vector256<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> AndNot(Vector256<float> a, Vector256<float> b) => Vector256.AndNot(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MinNative(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Round(Vector256<float> value) => Vector256.Round(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Abs(Vector256<float> value) => Vector256.Abs(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
 }
 
 internal readonly struct Lanes512 : ILanes<Vector512<float>>
@@ -75,6 +115,28 @@ internal readonly struct Lanes512 : ILanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ClampUnit(Vector512<float> value) =>
         Vector512.MaxNative(Vector512.MinNative(value, Vector512<float>.One), Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Xor(Vector512<float> a, Vector512<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> AndNot(Vector512<float> a, Vector512<float> b) => Vector512.AndNot(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MinNative(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Round(Vector512<float> value) => Vector512.Round(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Abs(Vector512<float> value) => Vector512.Abs(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
 }
 
 /// <summary>Which render kernel the voice bank runs: 8 voices a vector (AVX2) or 16 (AVX-512).</summary>

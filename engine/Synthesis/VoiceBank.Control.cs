@@ -33,14 +33,14 @@ public sealed partial class VoiceBank
             if (second) StagesAndNoise(v1, noiseStep);
             if (first && second && wide)
             {
-                UpdateOscillators512(v0);
-                UpdateFilters512(v0);
+                UpdateOscillators<Vector512<float>, Lanes512>(v0);
+                UpdateFilters<Vector512<float>, Lanes512>(v0);
                 continue;
             }
-            if (first) UpdateOscillators(v0);
-            if (second) UpdateOscillators(v1);
-            if (first) UpdateFilters(v0);
-            if (second) UpdateFilters(v1);
+            if (first) UpdateOscillators<Vector256<float>, Lanes256>(v0);
+            if (second) UpdateOscillators<Vector256<float>, Lanes256>(v1);
+            if (first) UpdateFilters<Vector256<float>, Lanes256>(v0);
+            if (second) UpdateFilters<Vector256<float>, Lanes256>(v1);
         }
         _elapsed = 0;
     }
@@ -88,38 +88,40 @@ public sealed partial class VoiceBank
     }
 
     /// <summary>
-    /// A lane group's oscillators at a control point: the phases advance by the samples rendered
-    /// since the last one, the detune glides a control period, and the phasors are set from the
-    /// phases — so a phasor's rounding lives one sub-block at most. A free voice's phasors are
-    /// zero (they stay zero however long its group renders).
+    /// The oscillators of <c>TLanes.Count</c> voices from <paramref name="v0"/> (one lane group, or
+    /// two in a Vector512) at a control point: the phases advance by the samples rendered since the
+    /// last one, the detune glides a control period, and the phasors are set from the phases — so a
+    /// phasor's rounding lives one sub-block at most. A free voice's phasors are zero (they stay
+    /// zero however long its group renders). Element-wise, so a lane's bits do not depend on the width.
     /// </summary>
-    private void UpdateOscillators(int v0)
+    private void UpdateOscillators<TVector, TLanes>(int v0)
+        where TVector : struct where TLanes : struct, ILanes<TVector>
     {
-        Vector256<float> elapsed = Vector256.Create((float)_elapsed);
-        Vector256<float> increment = Load(ref _increment[v0]);
-        Vector256<float> phase = Sine.Wrap(Vector256.FusedMultiplyAdd(elapsed, increment, Load(ref _phase[v0])));
-        Vector256<float> overtonePhase = Sine.Wrap(Vector256.FusedMultiplyAdd(elapsed, Load(ref _overtoneIncrement[v0]), Load(ref _overtonePhase[v0])));
+        TVector elapsed = TLanes.Broadcast((float)_elapsed);
+        TVector increment = TLanes.Load(ref _increment[v0]);
+        TVector phase = Sine.Wrap<TVector, TLanes>(TLanes.Fma(elapsed, increment, TLanes.Load(ref _phase[v0])));
+        TVector overtonePhase = Sine.Wrap<TVector, TLanes>(TLanes.Fma(elapsed, TLanes.Load(ref _overtoneIncrement[v0]), TLanes.Load(ref _overtonePhase[v0])));
 
-        Vector256<float> d = Load(ref _detune[v0]);
-        Vector256<float> target = Load(ref _detuneTarget[v0]);
-        d = Vector256.FusedMultiplyAdd(target - d, Vector256.Create(_controlGlide), d);
-        d = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(d - target), Vector256.Create(1e-7f)), target, d);
-        Vector256<float> overtoneIncrement = increment * (Vector256<float>.One + d);
-        Store(d, ref _detune[v0]);
-        Store(overtoneIncrement, ref _overtoneIncrement[v0]);
-        Store(phase, ref _phase[v0]);
-        Store(overtonePhase, ref _overtonePhase[v0]);
+        TVector d = TLanes.Load(ref _detune[v0]);
+        TVector target = TLanes.Load(ref _detuneTarget[v0]);
+        d = TLanes.Fma(TLanes.Subtract(target, d), TLanes.Broadcast(_controlGlide), d);
+        d = TLanes.Select(TLanes.LessThan(TLanes.Abs(TLanes.Subtract(d, target)), TLanes.Broadcast(1e-7f)), target, d);
+        TVector overtoneIncrement = TLanes.Multiply(increment, TLanes.Add(TLanes.Broadcast(1f), d));
+        TLanes.Store(d, ref _detune[v0]);
+        TLanes.Store(overtoneIncrement, ref _overtoneIncrement[v0]);
+        TLanes.Store(phase, ref _phase[v0]);
+        TLanes.Store(overtonePhase, ref _overtonePhase[v0]);
 
-        Vector256<float> sounding = Vector256.GreaterThan(increment, Vector256<float>.Zero);
-        (Vector256<float> cos, Vector256<float> sin) = Sine.CosSinOfCycles(phase);
-        Store(sounding & cos, ref _cos[v0]);
-        Store(sounding & sin, ref _sin[v0]);
-        (cos, sin) = Sine.CosSinOfCycles(overtonePhase);
-        Store(sounding & cos, ref _overtoneCos[v0]);
-        Store(sounding & sin, ref _overtoneSin[v0]);
-        (cos, sin) = Sine.CosSinOfCycles(Sine.Wrap(overtoneIncrement));
-        Store(cos, ref _overtoneTurnCos[v0]);
-        Store(sin, ref _overtoneTurnSin[v0]);
+        TVector sounding = TLanes.GreaterThan(increment, TLanes.Broadcast(0f));
+        (TVector cos, TVector sin) = Sine.CosSinOfCycles<TVector, TLanes>(phase);
+        TLanes.Store(TLanes.And(sounding, cos), ref _cos[v0]);
+        TLanes.Store(TLanes.And(sounding, sin), ref _sin[v0]);
+        (cos, sin) = Sine.CosSinOfCycles<TVector, TLanes>(overtonePhase);
+        TLanes.Store(TLanes.And(sounding, cos), ref _overtoneCos[v0]);
+        TLanes.Store(TLanes.And(sounding, sin), ref _overtoneSin[v0]);
+        (cos, sin) = Sine.CosSinOfCycles<TVector, TLanes>(Sine.Wrap<TVector, TLanes>(overtoneIncrement));
+        TLanes.Store(cos, ref _overtoneTurnCos[v0]);
+        TLanes.Store(sin, ref _overtoneTurnSin[v0]);
     }
 
     private void Free(int v)
@@ -144,96 +146,36 @@ public sealed partial class VoiceBank
     }
 
     /// <summary>A voice's low-pass at the cutoff the smooth noise gives now: recomputed for its whole lane group (eight voices cost what one does).</summary>
-    private void UpdateFilter(int v) => UpdateFilters(v / Lanes * Lanes);
+    private void UpdateFilter(int v) => UpdateFilters<Vector256<float>, Lanes256>(v / Lanes * Lanes);
 
     /// <summary>
-    /// The low-pass coefficients of a lane group at the cutoff the smooth noise gives now:
-    /// Butterworth (RBJ cookbook), sin and cos of w0 by the polynomial sine — a voice's cost at
-    /// control rate is a few vector operations instead of two libm calls.
+    /// The low-pass coefficients of <c>TLanes.Count</c> voices from <paramref name="v0"/> at the
+    /// cutoff the smooth noise gives now: Butterworth (RBJ cookbook), sin and cos of w0 by the
+    /// polynomial sine — a voice's cost at control rate is a few vector operations instead of two
+    /// libm calls.
     /// </summary>
-    private void UpdateFilters(int v0)
+    private void UpdateFilters<TVector, TLanes>(int v0)
+        where TVector : struct where TLanes : struct, ILanes<TVector>
     {
-        Vector256<float> t = Load(ref _noisePos[v0]);
-        Vector256<float> s = t * t * (Vector256.Create(3f) - Vector256.Create(2f) * t); // smoothstep: continuous slope between the noise points
-        Vector256<float> n0 = Load(ref _noise0[v0]);
-        Vector256<float> noise = n0 + (Load(ref _noise1[v0]) - n0) * s;
+        TVector t = TLanes.Load(ref _noisePos[v0]);
+        // smoothstep: continuous slope between the noise points
+        TVector s = TLanes.Multiply(TLanes.Multiply(t, t), TLanes.Subtract(TLanes.Broadcast(3f), TLanes.Multiply(TLanes.Broadcast(2f), t)));
+        TVector n0 = TLanes.Load(ref _noise0[v0]);
+        TVector noise = TLanes.Add(n0, TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref _noise1[v0]), n0), s));
         float low = _settings.CutoffLowHz, high = _settings.CutoffHighHz;
-        Vector256<float> cutoff = Vector256.Create(low) + Vector256.Create(high - low) * noise;
+        TVector cutoff = TLanes.Add(TLanes.Broadcast(low), TLanes.Multiply(TLanes.Broadcast(high - low), noise));
         // w0 in cycles: at most 0.45, inside the sine's [−½, ½].
-        Vector256<float> cycles = Vector256.Min(cutoff, Vector256.Create(0.45f * _sampleRate)) / Vector256.Create(_sampleRate);
-        (Vector256<float> cos, Vector256<float> sin) = Sine.CosSinOfCycles(cycles);
-        Vector256<float> one = Vector256<float>.One;
-        Vector256<float> alpha = sin / Vector256.Create(2f * 0.70710678f);
-        Vector256<float> a0 = one + alpha;
-        Vector256<float> b1 = (one - cos) / a0;
-        Vector256<float> half = b1 * Vector256.Create(0.5f);
-        Store(half, ref _b0[v0]);
-        Store(b1, ref _b1[v0]);
-        Store(half, ref _b2[v0]);
-        Store(Vector256.Create(-2f) * cos / a0, ref _a1[v0]);
-        Store((one - alpha) / a0, ref _a2[v0]);
+        TVector cycles = TLanes.Divide(TLanes.Min(cutoff, TLanes.Broadcast(0.45f * _sampleRate)), TLanes.Broadcast(_sampleRate));
+        (TVector cos, TVector sin) = Sine.CosSinOfCycles<TVector, TLanes>(cycles);
+        TVector one = TLanes.Broadcast(1f);
+        TVector alpha = TLanes.Divide(sin, TLanes.Broadcast(2f * 0.70710678f));
+        TVector a0 = TLanes.Add(one, alpha);
+        TVector b1 = TLanes.Divide(TLanes.Subtract(one, cos), a0);
+        TVector half = TLanes.Multiply(b1, TLanes.Broadcast(0.5f));
+        TLanes.Store(half, ref _b0[v0]);
+        TLanes.Store(b1, ref _b1[v0]);
+        TLanes.Store(half, ref _b2[v0]);
+        TLanes.Store(TLanes.Divide(TLanes.Multiply(TLanes.Broadcast(-2f), cos), a0), ref _a1[v0]);
+        TLanes.Store(TLanes.Divide(TLanes.Subtract(one, alpha), a0), ref _a2[v0]);
     }
-
-    /// <summary>
-    /// <see cref="UpdateOscillators"/> for two lane groups from <paramref name="v0"/> in one
-    /// Vector512: the same operations, element by element, so the same bits.
-    /// </summary>
-    private void UpdateOscillators512(int v0)
-    {
-        Vector512<float> elapsed = Vector512.Create((float)_elapsed);
-        Vector512<float> increment = Load512(ref _increment[v0]);
-        Vector512<float> phase = Sine.Wrap(Vector512.FusedMultiplyAdd(elapsed, increment, Load512(ref _phase[v0])));
-        Vector512<float> overtonePhase = Sine.Wrap(Vector512.FusedMultiplyAdd(elapsed, Load512(ref _overtoneIncrement[v0]), Load512(ref _overtonePhase[v0])));
-
-        Vector512<float> d = Load512(ref _detune[v0]);
-        Vector512<float> target = Load512(ref _detuneTarget[v0]);
-        d = Vector512.FusedMultiplyAdd(target - d, Vector512.Create(_controlGlide), d);
-        d = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(d - target), Vector512.Create(1e-7f)), target, d);
-        Vector512<float> overtoneIncrement = increment * (Vector512<float>.One + d);
-        Store512(d, ref _detune[v0]);
-        Store512(overtoneIncrement, ref _overtoneIncrement[v0]);
-        Store512(phase, ref _phase[v0]);
-        Store512(overtonePhase, ref _overtonePhase[v0]);
-
-        Vector512<float> sounding = Vector512.GreaterThan(increment, Vector512<float>.Zero);
-        (Vector512<float> cos, Vector512<float> sin) = Sine.CosSinOfCycles(phase);
-        Store512(sounding & cos, ref _cos[v0]);
-        Store512(sounding & sin, ref _sin[v0]);
-        (cos, sin) = Sine.CosSinOfCycles(overtonePhase);
-        Store512(sounding & cos, ref _overtoneCos[v0]);
-        Store512(sounding & sin, ref _overtoneSin[v0]);
-        (cos, sin) = Sine.CosSinOfCycles(Sine.Wrap(overtoneIncrement));
-        Store512(cos, ref _overtoneTurnCos[v0]);
-        Store512(sin, ref _overtoneTurnSin[v0]);
-    }
-
-    /// <summary><see cref="UpdateFilters"/> for two lane groups from <paramref name="v0"/> in one Vector512 (the same bits).</summary>
-    private void UpdateFilters512(int v0)
-    {
-        Vector512<float> t = Load512(ref _noisePos[v0]);
-        Vector512<float> s = t * t * (Vector512.Create(3f) - Vector512.Create(2f) * t); // smoothstep: continuous slope between the noise points
-        Vector512<float> n0 = Load512(ref _noise0[v0]);
-        Vector512<float> noise = n0 + (Load512(ref _noise1[v0]) - n0) * s;
-        float low = _settings.CutoffLowHz, high = _settings.CutoffHighHz;
-        Vector512<float> cutoff = Vector512.Create(low) + Vector512.Create(high - low) * noise;
-        // w0 in cycles: at most 0.45, inside the sine's [−½, ½].
-        Vector512<float> cycles = Vector512.Min(cutoff, Vector512.Create(0.45f * _sampleRate)) / Vector512.Create(_sampleRate);
-        (Vector512<float> cos, Vector512<float> sin) = Sine.CosSinOfCycles(cycles);
-        Vector512<float> one = Vector512<float>.One;
-        Vector512<float> alpha = sin / Vector512.Create(2f * 0.70710678f);
-        Vector512<float> a0 = one + alpha;
-        Vector512<float> b1 = (one - cos) / a0;
-        Vector512<float> half = b1 * Vector512.Create(0.5f);
-        Store512(half, ref _b0[v0]);
-        Store512(b1, ref _b1[v0]);
-        Store512(half, ref _b2[v0]);
-        Store512(Vector512.Create(-2f) * cos / a0, ref _a1[v0]);
-        Store512((one - alpha) / a0, ref _a2[v0]);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load512(ref float at) => Vector512.LoadUnsafe(ref at);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(Vector512<float> value, ref float at) => value.StoreUnsafe(ref at);
 }
