@@ -23,15 +23,23 @@ public sealed class DspMeter(int cycles = 1 << 20)
         Volatile.Write(ref _count, _count + 1);
     }
 
-    /// <summary>Median, 99th percentile and maximum of the cycles since <paramref name="fromCycle"/> (allocates: call off the audio thread).</summary>
-    public (float Median, float P99, float Max, long Cycles) Summary(long fromCycle = 0)
+    /// <summary>Median, 99th percentile and maximum of the cycles from <paramref name="fromCycle"/> to <paramref name="toCycle"/> (allocates: call off the audio thread).</summary>
+    public (float Median, float P99, float Max, long Cycles) Summary(long fromCycle = 0, long toCycle = long.MaxValue)
     {
-        long end = Cycles;
+        long end = Math.Min(Cycles, toCycle);
         long start = Math.Max(fromCycle, end - _loads.Length);
         if (end <= start) return (0, 0, 0, 0);
         var values = new float[end - start];
         for (long i = start; i < end; i++) values[i - start] = _loads[i % _loads.Length];
         Array.Sort(values);
         return (values[values.Length / 2], values[Math.Min(values.Length - 1, (int)(values.Length * 0.99))], values[^1], values.Length);
+    }
+
+    /// <summary>How many of the cycles before <paramref name="toCycle"/> took longer than their period (the callback itself overran: an xrun of its own making).</summary>
+    public long Overruns(long toCycle)
+    {
+        long end = Math.Min(Cycles, toCycle), over = 0;
+        for (long i = Math.Max(0, end - _loads.Length); i < end; i++) if (_loads[i % _loads.Length] > 1f) over++;
+        return over;
     }
 }

@@ -64,6 +64,8 @@ public static class LiveSession
         using (backend)
         {
             recorder?.Start(o, o.Ring, backend.SampleRate, backend.BufferSize);
+            // LOSSES_PRECOMPILE=0 leaves the compiling to the first callbacks, as before (for measuring what it saves).
+            if (Environment.GetEnvironmentVariable("LOSSES_PRECOMPILE") != "0") Precompile.AudioPath(backend.GetType());
             backend.Start(o.ConnectOutputs, o.Midi);
             using OscControl? osc = oscSocket is null ? null : new OscControl(core!, oscSocket);
             Console.Error.WriteLine($"live on {backend.Description}; ring '{o.Ring}'{(o.RecordDir is null ? "" : $"; recording to {o.RecordDir}")}{(o.PlayFile is null ? "" : $"; playing {o.PlayFile}")}{(osc is null ? "" : $"; OSC commands on UDP {osc.Describe()}")}");
@@ -135,6 +137,10 @@ public static class LiveSession
             keys?.Dispose(); // the terminal as it was, before the summary is printed
             if (interactive) status.Clear();
             (float median, float p99, float max, long cycles) = core!.Meter.Summary(baseline?.Cycle ?? 0);
+            // The first callbacks, before the warm-up ends: where compiling or first touches of memory would show.
+            long warmUpEnd = baseline?.Cycle ?? core.Cycles;
+            (_, _, float warmUpMax, long warmUpCycles) = core.Meter.Summary(0, warmUpEnd);
+            long warmUpOverruns = core.Meter.Overruns(warmUpEnd);
 
             osc?.Dispose();
             backend.Dispose();
@@ -144,6 +150,7 @@ public static class LiveSession
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"live: {processor.SampleTime / (double)backend.SampleRate:0.00} s, {core.Cycles} cycles of {backend.BufferSize} at {backend.SampleRate} Hz, {backend.Xruns} xruns, {backend.Skips().Length} clock slips against the device (net {backend.Skips().Sum(k => k.Frames)} frames)"));
             Console.WriteLine(string.Create(inv, $"  dsp load (callback/period) after warm-up: median {median * 100:0.00}%, p99 {p99 * 100:0.00}%, max {max * 100:0.00}% over {cycles} cycles"));
+            Console.WriteLine(string.Create(inv, $"  dsp load in warm-up: max {warmUpMax * 100:0.00}% over {warmUpCycles} cycles, {warmUpOverruns} longer than their period"));
             Console.WriteLine(string.Create(inv, $"  midi in {core.MidiEventsIn} events ({core.Recording.Dropped} dropped from the recording); frames published {ring.Position}; notes {processor.Piece.NoteOns}, steps {processor.Piece.GradientSteps}"));
             Console.WriteLine(string.Create(inv, $"  steady state since warm-up: gc collections {collections} (gen0/1/2), allocated bytes {allocated}{measuredTo}"));
             if (allocated != 0 && watch.Describe() is string first) Console.WriteLine(first);
@@ -165,6 +172,9 @@ public static class LiveSession
                     DspP99 = p99,
                     DspMax = max,
                     DspCycles = cycles,
+                    WarmUpDspMax = warmUpMax,
+                    WarmUpCycles = warmUpCycles,
+                    WarmUpOverruns = warmUpOverruns,
                     MidiEvents = core.MidiEventsIn,
                     MidiDropped = core.Recording.Dropped,
                     Frames = ring.Position,

@@ -18,6 +18,10 @@ public sealed record LiveSummary
     public required float DspP99 { get; init; }
     public required float DspMax { get; init; }
     public required long DspCycles { get; init; }
+    /// <summary>The first callbacks, before warm-up ends: the longest, how many, and how many took longer than their period.</summary>
+    public required float WarmUpDspMax { get; init; }
+    public required long WarmUpCycles { get; init; }
+    public required long WarmUpOverruns { get; init; }
     public required long MidiEvents { get; init; }
     public required long MidiDropped { get; init; }
     public required long Frames { get; init; }

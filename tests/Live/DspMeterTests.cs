@@ -40,6 +40,21 @@ public class DspMeterTests
     }
 
     [Fact]
+    public void The_warm_up_summary_counts_only_the_cycles_before_it_ends_and_which_overran()
+    {
+        var meter = new DspMeter();
+        Record(meter, 1300); // the first callback, longer than its period
+        for (int i = 0; i < 49; i++) Record(meter, 900);
+        Record(meter, 1000);  // exactly the period: not an overrun
+        for (int i = 0; i < 100; i++) Record(meter, 2000); // after warm-up: not counted
+        var (_, _, max, cycles) = meter.Summary(0, toCycle: 51);
+        Assert.Equal(51, cycles);
+        Assert.Equal(1.3f, max, 6);
+        Assert.Equal(1, meter.Overruns(toCycle: 51));
+        Assert.Equal(101, meter.Overruns(toCycle: long.MaxValue));
+    }
+
+    [Fact]
     public void A_full_ring_keeps_the_latest_cycles()
     {
         var meter = new DspMeter(cycles: 8);

@@ -114,5 +114,11 @@ public class JackPlayFileTests(JackServer server, ITestOutputHelper output)
         Assert.Equal(3, summary.GetProperty("gcCollections").GetArrayLength());
         float median = summary.GetProperty("dspMedian").GetSingle(), p99 = summary.GetProperty("dspP99").GetSingle(), max = summary.GetProperty("dspMax").GetSingle();
         Assert.True(median > 0 && median <= p99 && p99 <= max, $"dsp load median {median}, p99 {p99}, max {max}");
+        // The warm-up's cycles are the ones before the measured ones (the audio runs on a moment after they are read).
+        long warmUp = summary.GetProperty("warmUpCycles").GetInt64();
+        Assert.True(warmUp > 0, "the set had a warm-up");
+        Assert.True(warmUp + summary.GetProperty("dspCycles").GetInt64() <= summary.GetProperty("cycles").GetInt64());
+        Assert.True(summary.GetProperty("warmUpDspMax").GetSingle() > 0);
+        Assert.InRange(summary.GetProperty("warmUpOverruns").GetInt64(), 0, warmUp);
     }
 }
