@@ -73,7 +73,7 @@ public partial class CommandLineConventionTests
         start.ArgumentList.Add("--help");
         start.Environment["LOSSES_AOT"] = "yes";
         string line = AssertUsageError(EngineCli.Wait(start, "LOSSES_AOT=yes losses render --help"));
-        Assert.Equal("losses: LOSSES_AOT='yes' is not 0 or 1: LOSSES_AOT=1 renders with the NativeAOT engine", line);
+        Assert.Equal("losses: LOSSES_AOT='yes' is not 0 or 1: LOSSES_AOT=1 runs render and live on the NativeAOT engine", line);
     }
 
     [Theory]
