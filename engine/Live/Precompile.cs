@@ -33,8 +33,11 @@ internal static class Precompile
         var types = new List<Type> { backend, typeof(SpscQueue<RecordedMidi>) };
         foreach (Assembly assembly in new[] { typeof(Precompile).Assembly, typeof(FrameRingWriter).Assembly })
         {
-            foreach (Type type in assembly.GetTypes())
-                if (type.Namespace is string ns && Array.IndexOf(AudioNamespaces, ns) >= 0) types.Add(type);
+            Type?[] loaded;
+            try { loaded = assembly.GetTypes(); }
+            catch (ReflectionTypeLoadException e) { loaded = e.Types; } // the types that did load
+            foreach (Type? type in loaded)
+                if (type?.Namespace is string ns && Array.IndexOf(AudioNamespaces, ns) >= 0) types.Add(type);
         }
         foreach (Type type in types)
         {
@@ -48,9 +51,10 @@ internal static class Precompile
                     RuntimeHelpers.PrepareMethod(method.MethodHandle);
                     count++;
                 }
-                catch (Exception e) when (e is ArgumentException or NotSupportedException or BadImageFormatException)
+                catch (Exception)
                 {
-                    // A method the runtime will not compile ahead (e.g. an intrinsic stub): it is compiled when first called, as before.
+                    // A method the runtime will not compile ahead, or whose dependencies this machine lacks
+                    // (a platform's own code): it is compiled when first called, as without this.
                 }
             }
         }
