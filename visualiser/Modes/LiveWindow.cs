@@ -118,6 +118,8 @@ public sealed class LiveWindow
             double now = wall.Elapsed.TotalSeconds;
             // The engine's clock, run on by the wall clock between frames (at most a quarter second).
             double clock = state.FrameSeconds + Math.Min(now - arrival, 0.25);
+            int width, height;
+            Glfw.glfwGetFramebufferSize(window, &width, &height);
             if (feed is GeneratedFeed generated)
             {
                 if (generated.Tick(now, out float tick) || !hasVideo) gpu.DrawPattern(video, generated.Width, generated.Height, tick);
@@ -125,13 +127,11 @@ public sealed class LiveWindow
             }
             else
             {
+                if (width > 0 && height > 0) feed.FitTo(width, height);
                 Mat? image = feed.FrameAt(now, out bool changed);
-                if (image is not null && changed) OffscreenRenderer.Upload(video, image);
+                if (image is not null && changed) OffscreenRenderer.Upload(video, image, rgba: true);
                 hasVideo |= image is not null;
             }
-
-            int width, height;
-            Glfw.glfwGetFramebufferSize(window, &width, &height);
             if (width > 0 && height > 0)
             {
                 double dt = now - lastDraw;
