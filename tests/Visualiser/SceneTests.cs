@@ -238,6 +238,51 @@ public sealed class SceneTests
         Assert.True(max <= 2, $"largest difference {max}");
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void A_video_frame_is_not_cleared_first_and_keeps_nothing_of_the_frame_before(int part)
+    {
+        // Parts 3 and 4 skip the clear (the video covers every pixel): a white frame drawn before must
+        // leave no trace, not even where the planes bring black in from outside the image.
+        float[] gradient = [0.1f, -0.1f, 0.1f, 0];
+        Frame Video(double now)
+        {
+            if (part == 3) return SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], gradient, now);
+            Frame f = SampleFrames.Cubic(4, [0.5f, 0, 0, 0], [0, 0, 0, 0], gradient, now);
+            SampleFrames.Press(ref f, 72, now - 0.1);
+            return f;
+        }
+        using Mat video = Pattern(7);
+        using OffscreenRenderer fresh = OffscreenRenderer.Create(W, H);
+        fresh.Stage.Options.Overlay = false;
+        fresh.SetVideo(video);
+        var state = new VisualState();
+        state.Apply(Video(1.0));
+        using Mat expected = Draw(fresh, state, 1.0, $"noclear-{part}-fresh.png").Clone();
+
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        using (var white = new Mat(H, W, MatType.CV_8UC4, Scalar.All(255)))
+        using (Losses.Visualiser.Graphics.Texture paint = r.Gpu.LoadTexture())
+        {
+            var before = new VisualState();
+            before.Apply(SampleFrames.Knot(2, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 0.5));
+            r.Draw(before, 0.5);
+            paint.Upload(W, H, 4, white.Data, white.Step());
+            r.Gpu.DrawImage(paint, 0, 0, W, H); // the whole frame white, as no part draws it
+            Assert.Equal(255, VisualiserKit.Pixel(r.Read(), 0, 0).Item0);
+        }
+        r.SetVideo(video);
+        var after = new VisualState();
+        after.Apply(Video(1.0));
+        Mat image = Draw(r, after, 1.0, $"noclear-{part}.png");
+        using var diff = new Mat();
+        Cv2.Absdiff(image, expected, diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.Equal(0, max);
+    }
+
     [Fact]
     public void A_video_file_smaller_than_the_frame_arrives_at_the_frame_size_in_its_own_colours()
     {

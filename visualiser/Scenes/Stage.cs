@@ -54,12 +54,14 @@ public sealed class Stage : IDisposable
     /// <summary>Draws the state at <paramref name="now"/> (seconds of the engine's clock) into the bound framebuffer.</summary>
     public void Draw(VisualState state, double now, Texture? video, int width, int height)
     {
-        _gpu.BeginFrame(width, height);
         state.Expire(now);
         ref readonly Frame f = ref state.Current;
         int part = state.HasFrame ? f.Part : 1;
+        bool drawVideo = part is 3 or 4 && video is { Width: > 0 };
+        // The video's passes write every pixel, opaque (black outside the image): nothing to clear.
+        _gpu.BeginFrame(width, height, clear: !drawVideo);
 
-        if (part is 3 or 4 && video is { Width: > 0 })
+        if (drawVideo && video is not null)
         {
             VideoDistortion d = part != 3 ? Distortions.Bubbles(f, state, now, width, height, _bubbles)
                 : Options.Original ? Distortions.OriginalChannelShift(f, NextChance()) : Distortions.ChannelShift(f);
