@@ -238,6 +238,38 @@ public sealed class SceneTests
         Assert.True(max <= 2, $"largest difference {max}");
     }
 
+    [Fact]
+    public void Nearest_video_sampling_repeats_the_cameras_pixels_and_the_feed_keeps_its_size()
+    {
+        // --video-sampling nearest: the feed hands over the camera's own size (no resize on its
+        // thread) and the GPU repeats its pixels: OpenCV's nearest resize, exactly.
+        string path = Path.Combine(EngineCli.TempDir(), "nearest.avi");
+        using Mat full = Pattern(8);
+        using var camera = new Mat();
+        Cv2.Resize(Bgr(full), camera, new Size(W / 2, H / 2), interpolation: InterpolationFlags.Area);
+        using (var writer = new VideoWriter(path, FourCC.MJPG, 30, camera.Size()))
+            writer.Write(camera);
+        using var feed = new Losses.Visualiser.Video.FileFrames(path);
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        r.Stage.Options.VideoSampling = VideoSampling.Nearest;
+        r.SetVideo(feed, 0.0);
+        Mat? shown = feed.FrameAt(0.0, out _);
+        Assert.NotNull(shown);
+        Assert.Equal((W / 2, H / 2), (shown.Width, shown.Height));
+        using var decoded = new Mat();
+        Cv2.CvtColor(shown, decoded, ColorConversionCodes.RGBA2BGR); // the camera's image as decoded
+        var state = new VisualState();
+        state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 0.0));
+        Mat image = Draw(r, state, 0.0, "nearest.png");
+        using var expected = new Mat();
+        Cv2.Resize(decoded, expected, new Size(W, H), interpolation: InterpolationFlags.Nearest);
+        using var diff = new Mat();
+        Cv2.Absdiff(image, expected, diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.Equal(0, max);
+    }
+
     [Theory]
     [InlineData(3)]
     [InlineData(4)]

@@ -23,13 +23,15 @@ public sealed class Bench
     /// <summary>A camera-sized feed (its new images at <see cref="FeedFps"/>), or null for the full-size worst case.</summary>
     public (int Width, int Height)? Feed { get; init; }
     public const int FeedFps = 30;
+    public VideoSampling VideoSampling { get; init; }
 
     public int Run()
     {
         using OffscreenRenderer renderer = OffscreenRenderer.Create(Width, Height);
+        renderer.Stage.Options.VideoSampling = VideoSampling;
         (int feedWidth, int feedHeight) = Feed ?? (Width, Height);
         string feed = Feed is null ? $"feed {feedWidth}x{feedHeight} new every frame" : $"feed {feedWidth}x{feedHeight} at {FeedFps} fps";
-        Console.WriteLine($"losses visualiser benchmark: {Width}x{Height}, {feed}, {Frames} frames per part, {renderer.Gpu.Renderer}, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"losses visualiser benchmark: {Width}x{Height}, {feed}, {VideoSampling.ToString().ToLowerInvariant()} video sampling, {Frames} frames per part, {renderer.Gpu.Renderer}, {Environment.ProcessorCount} cores");
         using var video = new BenchFeed(MakeVideo(feedWidth, feedHeight, 30), Feed is null ? 60 : FeedFps);
         Console.WriteLine("| part | what is drawn | median ms | p99 ms | fps (1/median) | CPU ms (median, all threads) |");
         Console.WriteLine("|---|---|---|---|---|---|");

@@ -32,6 +32,7 @@ public sealed class LiveWindow
     public double MaxFps { get; init; } = 60;
     /// <summary>Part 3 as the original piece (--ldd).</summary>
     public bool Original { get; init; }
+    public VideoSampling VideoSampling { get; init; }
 
     public unsafe int Run()
     {
@@ -79,6 +80,7 @@ public sealed class LiveWindow
         Console.Error.WriteLine($"visualiser on {gpu.Renderer}; H: HUD, F: full screen, Esc: quit");
         stage.Options.Hud = true;
         stage.Options.Original = Original;
+        stage.Options.VideoSampling = VideoSampling;
         stage.Options.Notice = feed.Problem;
         var state = new VisualState();
         var keys = new KeyEdges(window);
@@ -127,7 +129,11 @@ public sealed class LiveWindow
             }
             else
             {
-                if (width > 0 && height > 0) feed.FitTo(width, height);
+                if (width > 0 && height > 0)
+                {
+                    (int fitWidth, int fitHeight) = stage.Options.FitVideoTo(width, height);
+                    feed.FitTo(fitWidth, fitHeight);
+                }
                 Mat? image = feed.FrameAt(now, out bool changed);
                 if (image is not null && changed) OffscreenRenderer.Upload(video, image, rgba: true);
                 hasVideo |= image is not null;

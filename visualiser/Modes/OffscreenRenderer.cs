@@ -60,7 +60,8 @@ public sealed class OffscreenRenderer : IDisposable
             _hasVideo = true;
             return;
         }
-        feed.FitTo(Width, Height);
+        (int fitWidth, int fitHeight) = Stage.Options.FitVideoTo(Width, Height);
+        feed.FitTo(fitWidth, fitHeight);
         SetVideo(feed.FrameAt(seconds, out bool changed), changed, rgba: true);
     }
 
