@@ -239,6 +239,34 @@ public sealed class SceneTests
     }
 
     [Fact]
+    public void A_video_read_on_its_own_thread_arrives_fitted_to_the_frame_in_its_own_colours()
+    {
+        // The live path: CaptureFeed's thread fits each image (a file stands in for the camera).
+        string path = Path.Combine(EngineCli.TempDir(), "fit-thread.avi");
+        using (var writer = new VideoWriter(path, FourCC.MJPG, 30, new Size(W / 2, H / 2)))
+        using (var frame = new Mat(H / 2, W / 2, MatType.CV_8UC3, new Scalar(255, 0, 0)))
+        {
+            Cv2.Rectangle(frame, new Rect(0, 0, W / 4, H / 2), new Scalar(0, 0, 255), -1);
+            for (int i = 0; i < 30; i++) writer.Write(frame);
+        }
+        using var feed = Losses.Visualiser.Video.CaptureFeed.File(path);
+        feed.FitTo(W, H);
+        Mat? image = null;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (image is null && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            Mat? m = feed.FrameAt(0, out _);
+            if (m is { Width: W }) image = m;
+            else Thread.Sleep(10);
+        }
+        Assert.NotNull(image);
+        Assert.Equal((W, H, 4), (image.Width, image.Height, image.Channels()));
+        Vec4b left = image.At<Vec4b>(H / 2, W / 4), right = image.At<Vec4b>(H / 2, 3 * W / 4);
+        Assert.True(left.Item0 > 200 && left.Item2 < 60, $"left {left}"); // RGBA: red
+        Assert.True(right.Item2 > 200 && right.Item0 < 60, $"right {right}");
+    }
+
+    [Fact]
     public void Nearest_video_sampling_repeats_the_cameras_pixels_and_the_feed_keeps_its_size()
     {
         // --video-sampling nearest: the feed hands over the camera's own size (no resize on its
