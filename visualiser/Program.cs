@@ -9,12 +9,12 @@ public static class Program
 {
     private const string Modes = """
         modes:
-          live:     losses visualise [--ring NAME] [--video SRC] [--size WxH] [--fullscreen] [--status SECONDS]
+          live:     losses visualise [--ring NAME] [--video SRC] [--video-sampling nearest] [--size WxH] [--fullscreen] [--status SECONDS]
           remote:   losses visualise --listen [ADDR:]PORT [--allow ADDR[/BITS]] [live options]   frames from losses osc --frame-blob
                     losses visualise --listen [ADDR:]PORT -o OUT.png|OUT.mp4 [--at SECONDS] [offline options]
-          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--audio IN.wav] [--video SRC] [--size WxH] [--fps N] [--hud] [--max-seconds S]
+          offline:  losses visualise --frames IN.frames -o OUT.mp4 [--audio IN.wav] [--video SRC] [--video-sampling nearest] [--size WxH] [--fps N] [--hud] [--max-seconds S]
           still:    losses visualise --frames IN.frames -o OUT.png [--at SECONDS] [--video SRC] [--size WxH] [--hud]
-          bench:    losses visualise --bench [--size WxH] [--count N] [--feed WxH]
+          bench:    losses visualise --bench [--size WxH] [--count N] [--feed WxH] [--video-sampling nearest]
           monitors: losses visualise --monitors
         keys (live): H toggles the HUD, F full screen, Esc quits
         """;
@@ -37,21 +37,22 @@ public static class Program
         System.Net.IPEndPoint? listen = null;
         var allow = new List<string>();
         (int Width, int Height)? feed = null;
+        var sampling = Scenes.VideoSampling.Bilinear;
         return new Command("visualise", "", "curves, knots and distorted video: live from the engine's ring, or a frame log into a video", () =>
         {
             if (monitors) return Monitors.Print();
-            if (bench) return new Bench { Width = width, Height = height, Frames = count, Feed = feed }.Run();
+            if (bench) return new Bench { Width = width, Height = height, Frames = count, Feed = feed, VideoSampling = sampling }.Run();
             if (frames is not null)
             {
                 if (output is null) throw new UsageException("visualise: --frames needs -o OUT.mp4 (or OUT.png)");
-                return new OfflineRender { FramesPath = frames, OutputPath = output, Audio = audio, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, At = at, MaxSeconds = maxSeconds }.Run();
+                return new OfflineRender { FramesPath = frames, OutputPath = output, Audio = audio, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, VideoSampling = sampling, At = at, MaxSeconds = maxSeconds }.Run();
             }
             if (audio is not null) throw new UsageException("visualise: --audio goes with --frames IN.frames -o OUT.mp4 (the render's WAV into its video)");
             Protocol.Osc.OscSenders senders = Protocol.Osc.OscSenders.FromOptions("visualise", listen, "--listen", allow, "--allow", "frames");
             if (output is not null && listen is { } local)
-                return new RemoteCapture { Listen = local, Senders = senders, MaxSeconds = maxSeconds, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, At = at } }.Run();
+                return new RemoteCapture { Listen = local, Senders = senders, MaxSeconds = maxSeconds, OutputPath = output, Render = log => new OfflineRender { FramesPath = log, OutputPath = output, Video = video, Width = width, Height = height, Fps = fps, Hud = hud, Original = original, VideoSampling = sampling, At = at } }.Run();
             if (output is not null) throw new UsageException("visualise: -o renders a frame log: give --frames IN.frames (or --listen PORT) too");
-            return new LiveWindow { Ring = ring, Listen = listen, Senders = senders, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status, Original = original }.Run();
+            return new LiveWindow { Ring = ring, Listen = listen, Senders = senders, Monitor = monitor, Video = video, Width = width, Height = height, FullScreen = fullScreen, StatusEvery = status, Original = original, VideoSampling = sampling }.Run();
         }, notes: Modes)
         {
             { "--ring", "NAME", "the engine's frame ring, default 'losses'", r => ring = r.Ring() },
@@ -60,6 +61,13 @@ public static class Program
             { "--allow", "ADDR[/BITS]|any", "who may send frames when --listen has an address (repeatable): 192.168.1.20, 192.168.1.0/24, any", r => allow.Add(r.Value()) },
             { "--video", "SRC", "a camera index (0), a video file, or 'pattern' (generated); live default: pattern", r => video = r.Value() },
             { "--size", "WxH", "window or video size, default 1280x720", r => (width, height) = ParseSize(r) },
+            { "--video-sampling", "bilinear|nearest", "how the camera is scaled to the frame: bilinear (default), or nearest (its pixels repeated: blockier, less work for a software-rendered projector)",
+                r => sampling = r.Value() switch
+                {
+                    "bilinear" => Scenes.VideoSampling.Bilinear,
+                    "nearest" => Scenes.VideoSampling.Nearest,
+                    string v => throw r.Error($"--video-sampling '{v}' is not a sampling: give bilinear or nearest"),
+                } },
             { "--fullscreen", "full screen on the primary monitor", () => fullScreen = true },
             { "--monitor", "N|NAME", "full screen on that monitor (the projector); F: a window on it", r => monitor = r.Value() },
             { "--monitors", "list the monitors (number, name, position, mode)", () => monitors = true },

@@ -205,6 +205,171 @@ public sealed class SceneTests
     }
 
     [Theory]
+    [InlineData(W / 2, H / 2)] // a smaller camera of the frame's aspect
+    [InlineData(160, 120)]     // 4:3: its middle 160×90 fills the 16:9 frame
+    [InlineData(W, 240)]       // taller still: its middle 320×180, not scaled
+    [InlineData(640, 180)]     // wider, and larger than the frame: its middle 320×180
+    public void A_camera_image_fitted_on_the_feed_side_draws_the_picture_the_GPU_scaling_draws(int cameraWidth, int cameraHeight)
+    {
+        // The feeds hand over images fitted to the frame (cropped to its aspect and resized by OpenCV,
+        // RGBA): the same picture as the camera's own image scaled by the GPU (Distortions.Cover).
+        // The crop is in whole camera pixels: these margins are even (an odd one is half a pixel off).
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        using Mat full = Pattern(6);
+        using var camera = new Mat();
+        Cv2.Resize(full, camera, new Size(cameraWidth, cameraHeight), interpolation: InterpolationFlags.Area);
+        var state = new VisualState();
+        state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 1.0));
+        r.SetVideo(camera);
+        using Mat scaledByGpu = Draw(r, state, 1.0, "fit-gpu.png").Clone();
+
+        using var fitter = new Losses.Visualiser.Video.FrameFitter();
+        using var fitted = new Mat();
+        using Mat bgr = Bgr(camera);
+        fitter.Fit(bgr, fitted, W, H);
+        Assert.Equal((W, H, 4), (fitted.Width, fitted.Height, fitted.Channels()));
+        r.SetVideo(fitted, rgba: true);
+        Mat image = Draw(r, state, 1.0, "fit-feed.png");
+
+        using var diff = new Mat();
+        Cv2.Absdiff(image[new Rect(1, 1, W - 2, H - 2)], scaledByGpu[new Rect(1, 1, W - 2, H - 2)], diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.True(max <= 2, $"largest difference {max}");
+    }
+
+    [Fact]
+    public void A_video_read_on_its_own_thread_arrives_fitted_to_the_frame_in_its_own_colours()
+    {
+        // The live path: CaptureFeed's thread fits each image (a file stands in for the camera).
+        string path = Path.Combine(EngineCli.TempDir(), "fit-thread.avi");
+        using (var writer = new VideoWriter(path, FourCC.MJPG, 30, new Size(W / 2, H / 2)))
+        using (var frame = new Mat(H / 2, W / 2, MatType.CV_8UC3, new Scalar(255, 0, 0)))
+        {
+            Cv2.Rectangle(frame, new Rect(0, 0, W / 4, H / 2), new Scalar(0, 0, 255), -1);
+            for (int i = 0; i < 30; i++) writer.Write(frame);
+        }
+        using var feed = Losses.Visualiser.Video.CaptureFeed.File(path);
+        feed.FitTo(W, H);
+        Mat? image = null;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (image is null && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            Mat? m = feed.FrameAt(0, out _);
+            if (m is { Width: W }) image = m;
+            else Thread.Sleep(10);
+        }
+        Assert.NotNull(image);
+        Assert.Equal((W, H, 4), (image.Width, image.Height, image.Channels()));
+        Vec4b left = image.At<Vec4b>(H / 2, W / 4), right = image.At<Vec4b>(H / 2, 3 * W / 4);
+        Assert.True(left.Item0 > 200 && left.Item2 < 60, $"left {left}"); // RGBA: red
+        Assert.True(right.Item2 > 200 && right.Item0 < 60, $"right {right}");
+    }
+
+    [Fact]
+    public void Nearest_video_sampling_repeats_the_cameras_pixels_and_the_feed_keeps_its_size()
+    {
+        // --video-sampling nearest: the feed hands over the camera's own size (no resize on its
+        // thread) and the GPU repeats its pixels: OpenCV's nearest resize, exactly.
+        string path = Path.Combine(EngineCli.TempDir(), "nearest.avi");
+        using Mat full = Pattern(8);
+        using var camera = new Mat();
+        Cv2.Resize(Bgr(full), camera, new Size(W / 2, H / 2), interpolation: InterpolationFlags.Area);
+        using (var writer = new VideoWriter(path, FourCC.MJPG, 30, camera.Size()))
+            writer.Write(camera);
+        using var feed = new Losses.Visualiser.Video.FileFrames(path);
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        r.Stage.Options.VideoSampling = VideoSampling.Nearest;
+        r.SetVideo(feed, 0.0);
+        Mat? shown = feed.FrameAt(0.0, out _);
+        Assert.NotNull(shown);
+        Assert.Equal((W / 2, H / 2), (shown.Width, shown.Height));
+        using var decoded = new Mat();
+        Cv2.CvtColor(shown, decoded, ColorConversionCodes.RGBA2BGR); // the camera's image as decoded
+        var state = new VisualState();
+        state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 0.0));
+        Mat image = Draw(r, state, 0.0, "nearest.png");
+        using var expected = new Mat();
+        Cv2.Resize(decoded, expected, new Size(W, H), interpolation: InterpolationFlags.Nearest);
+        using var diff = new Mat();
+        Cv2.Absdiff(image, expected, diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.Equal(0, max);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void A_video_frame_is_not_cleared_first_and_keeps_nothing_of_the_frame_before(int part)
+    {
+        // Parts 3 and 4 skip the clear (the video covers every pixel): a white frame drawn before must
+        // leave no trace, not even where the planes bring black in from outside the image.
+        float[] gradient = [0.1f, -0.1f, 0.1f, 0];
+        Frame Video(double now)
+        {
+            if (part == 3) return SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], gradient, now);
+            Frame f = SampleFrames.Cubic(4, [0.5f, 0, 0, 0], [0, 0, 0, 0], gradient, now);
+            SampleFrames.Press(ref f, 72, now - 0.1);
+            return f;
+        }
+        using Mat video = Pattern(7);
+        using OffscreenRenderer fresh = OffscreenRenderer.Create(W, H);
+        fresh.Stage.Options.Overlay = false;
+        fresh.SetVideo(video);
+        var state = new VisualState();
+        state.Apply(Video(1.0));
+        using Mat expected = Draw(fresh, state, 1.0, $"noclear-{part}-fresh.png").Clone();
+
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        using (var white = new Mat(H, W, MatType.CV_8UC4, Scalar.All(255)))
+        using (Losses.Visualiser.Graphics.Texture paint = r.Gpu.LoadTexture())
+        {
+            var before = new VisualState();
+            before.Apply(SampleFrames.Knot(2, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 0.5));
+            r.Draw(before, 0.5);
+            paint.Upload(W, H, 4, white.Data, white.Step());
+            r.Gpu.DrawImage(paint, 0, 0, W, H); // the whole frame white, as no part draws it
+            Assert.Equal(255, VisualiserKit.Pixel(r.Read(), 0, 0).Item0);
+        }
+        r.SetVideo(video);
+        var after = new VisualState();
+        after.Apply(Video(1.0));
+        Mat image = Draw(r, after, 1.0, $"noclear-{part}.png");
+        using var diff = new Mat();
+        Cv2.Absdiff(image, expected, diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.Equal(0, max);
+    }
+
+    [Fact]
+    public void A_video_file_smaller_than_the_frame_arrives_at_the_frame_size_in_its_own_colours()
+    {
+        // Left half red, right half blue: a swapped channel order would show blue on the left.
+        string path = Path.Combine(EngineCli.TempDir(), "fit-halves.avi");
+        using (var writer = new VideoWriter(path, FourCC.MJPG, 30, new Size(W / 2, H / 2)))
+        using (var frame = new Mat(H / 2, W / 2, MatType.CV_8UC3, new Scalar(255, 0, 0)))
+        {
+            Cv2.Rectangle(frame, new Rect(0, 0, W / 4, H / 2), new Scalar(0, 0, 255), -1);
+            for (int i = 0; i < 3; i++) writer.Write(frame);
+        }
+        using var feed = new Losses.Visualiser.Video.FileFrames(path);
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        r.SetVideo(feed, 0.0);
+        Mat? shown = feed.FrameAt(0.0, out _);
+        Assert.NotNull(shown);
+        Assert.Equal((W, H, 4), (shown.Width, shown.Height, shown.Channels()));
+        var state = new VisualState();
+        state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 0.0));
+        Mat image = Draw(r, state, 0.0, "fit-halves.png");
+        Vec3b left = VisualiserKit.Pixel(image, W / 4, H / 2), right = VisualiserKit.Pixel(image, 3 * W / 4, H / 2);
+        Assert.True(left.Item2 > 200 && left.Item0 < 60, $"left {left}"); // BGR: red
+        Assert.True(right.Item0 > 200 && right.Item2 < 60, $"right {right}");
+    }
+
+    [Theory]
     [InlineData(0.05f, 0.03f, -0.08f, 5, 3, -8)]
     [InlineData(-0.02f, 0f, 0.04f, -2, 0, 4)]
     [InlineData(0.5f, -0.7f, -3f, 10, -10, -10)] // clamped to ±0.1: at most 10 px

@@ -29,6 +29,17 @@ public sealed class VisualiserCliErrorTests
         Assert.Equal(2, r.ExitCode);
     }
 
+    [Theory]
+    [InlineData("fuzzy")]
+    [InlineData("Nearest")]
+    [InlineData("")]
+    public void ABadVideoSamplingIsOneLineAndExitTwo(string sampling)
+    {
+        EngineCli.Outcome r = VisualiserKit.Run("--bench", "--video-sampling", sampling);
+        VisualiserKit.AssertOneLineError(r, $"--video-sampling '{sampling}' is not a sampling: give bilinear or nearest");
+        Assert.Equal(2, r.ExitCode);
+    }
+
     [Fact]
     public void AnUnknownOptionIsOneLineAndExitTwo()
     {

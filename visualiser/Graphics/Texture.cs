@@ -3,9 +3,10 @@ using Silk.NET.OpenGL;
 namespace Losses.Visualiser.Graphics;
 
 /// <summary>
-/// A 2D texture fed with BGR or BGRA rows (OpenCV's order), first row at the top of the image.
-/// Stored RGBA8: BGRA rows are swizzled on upload (1280×720 ≈ 1–2 ms of llvmpipe's time), BGR rows
-/// converted pixel by pixel, so the video feeds hand over BGRA. Not stored BGRA (the unsized GL_RGBA
+/// A 2D texture fed with BGR or BGRA rows (OpenCV's order) or RGBA rows, first row at the top of the image.
+/// Stored RGBA8: RGBA rows are a plain copy, BGRA rows are swizzled on upload (1280×720 ≈ 1–2 ms of
+/// llvmpipe's time, 1920×1080 3.6 ms), BGR rows converted pixel by pixel, so the video feeds hand
+/// over RGBA (<see cref="Video.FrameFitter"/>). Not stored BGRA (the unsized GL_RGBA
 /// format with BGRA rows, a plain copy of 0.2 ms) on purpose: a BGRA texture drawn into a BGRA
 /// framebuffer puts Mesa 22.3's llvmpipe on its "linear" path, twice as fast and wrong — whole
 /// 64×64 tiles of a 1:1 copy come out garbled, and the three bilinear samples of Distortion 1 crash
@@ -50,14 +51,17 @@ public sealed unsafe class Texture : IDisposable
     public int Width { get; private set; }
     public int Height { get; private set; }
 
-    /// <summary>Uploads an image; <paramref name="stride"/> in bytes (OpenCV rows may be padded).</summary>
-    public void Upload(int width, int height, int channels, nint data, long stride)
+    /// <summary>
+    /// Uploads an image of BGR or BGRA rows, or RGBA rows when <paramref name="rgba"/> (4 channels);
+    /// <paramref name="stride"/> in bytes (OpenCV rows may be padded).
+    /// </summary>
+    public void Upload(int width, int height, int channels, nint data, long stride, bool rgba = false)
     {
-        if (channels is not (3 or 4)) throw new ArgumentOutOfRangeException(nameof(channels));
+        if (channels is not (3 or 4) || (rgba && channels != 4)) throw new ArgumentOutOfRangeException(nameof(channels));
         _gl.BindTexture(TextureTarget.Texture2D, Handle);
         _gl.PixelStore(PixelStoreParameter.UnpackRowLength, (int)(stride / channels));
-        PixelFormat format = channels == 3 ? PixelFormat.Bgr : PixelFormat.Bgra;
-        PixelType type = channels == 3 ? PixelType.UnsignedByte : PixelType.UnsignedInt8888Rev;
+        PixelFormat format = rgba ? PixelFormat.Rgba : channels == 3 ? PixelFormat.Bgr : PixelFormat.Bgra;
+        PixelType type = rgba || channels == 3 ? PixelType.UnsignedByte : PixelType.UnsignedInt8888Rev;
         if (width != Width || height != Height || channels != _channels)
         {
             _gl.TexImage2D(TextureTarget.Texture2D, 0, InternalFormat.Rgba8, (uint)width, (uint)height, 0, format, type, (void*)data);

@@ -32,6 +32,7 @@ public sealed class LiveWindow
     public double MaxFps { get; init; } = 60;
     /// <summary>Part 3 as the original piece (--ldd).</summary>
     public bool Original { get; init; }
+    public VideoSampling VideoSampling { get; init; }
 
     public unsafe int Run()
     {
@@ -79,6 +80,7 @@ public sealed class LiveWindow
         Console.Error.WriteLine($"visualiser on {gpu.Renderer}; H: HUD, F: full screen, Esc: quit");
         stage.Options.Hud = true;
         stage.Options.Original = Original;
+        stage.Options.VideoSampling = VideoSampling;
         stage.Options.Notice = feed.Problem;
         var state = new VisualState();
         var keys = new KeyEdges(window);
@@ -118,6 +120,8 @@ public sealed class LiveWindow
             double now = wall.Elapsed.TotalSeconds;
             // The engine's clock, run on by the wall clock between frames (at most a quarter second).
             double clock = state.FrameSeconds + Math.Min(now - arrival, 0.25);
+            int width, height;
+            Glfw.glfwGetFramebufferSize(window, &width, &height);
             if (feed is GeneratedFeed generated)
             {
                 if (generated.Tick(now, out float tick) || !hasVideo) gpu.DrawPattern(video, generated.Width, generated.Height, tick);
@@ -125,13 +129,15 @@ public sealed class LiveWindow
             }
             else
             {
+                if (width > 0 && height > 0)
+                {
+                    (int fitWidth, int fitHeight) = stage.Options.FitVideoTo(width, height);
+                    feed.FitTo(fitWidth, fitHeight);
+                }
                 Mat? image = feed.FrameAt(now, out bool changed);
-                if (image is not null && changed) OffscreenRenderer.Upload(video, image);
+                if (image is not null && changed) OffscreenRenderer.Upload(video, image, rgba: true);
                 hasVideo |= image is not null;
             }
-
-            int width, height;
-            Glfw.glfwGetFramebufferSize(window, &width, &height);
             if (width > 0 && height > 0)
             {
                 double dt = now - lastDraw;

@@ -27,6 +27,7 @@ public sealed class OfflineRender
     public string? Audio { get; init; }
     /// <summary>Part 3 as the original piece (--ldd).</summary>
     public bool Original { get; init; }
+    public VideoSampling VideoSampling { get; init; }
     /// <summary>For a .png: the time of the still, seconds (default: the last frame).</summary>
     public double? At { get; init; }
     /// <summary>The longest performance rendered (bounds the video frames planned from the log's times).</summary>
@@ -69,6 +70,7 @@ public sealed class OfflineRender
         using OffscreenRenderer renderer = OffscreenRenderer.Create(Width, Height);
         renderer.Stage.Options.Hud = Hud;
         renderer.Stage.Options.Original = Original;
+        renderer.Stage.Options.VideoSampling = VideoSampling;
         renderer.Stage.Options.Notice = feed.Problem;
         var state = new VisualState();
         long next = 0;

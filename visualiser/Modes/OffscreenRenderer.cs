@@ -43,11 +43,11 @@ public sealed class OffscreenRenderer : IDisposable
     /// <summary>The last frame read back (BGR, top row first).</summary>
     public Mat Image { get; }
 
-    /// <summary>Uploads the video image to show (null: no video, a black background).</summary>
-    public void SetVideo(Mat? image, bool changed = true)
+    /// <summary>Uploads the video image to show, BGR or BGRA rows, or RGBA rows when <paramref name="rgba"/> (null: no video, a black background).</summary>
+    public void SetVideo(Mat? image, bool changed = true, bool rgba = false)
     {
         _hasVideo = image is not null && !image.Empty();
-        if (_hasVideo && changed) Upload(_video, image!);
+        if (_hasVideo && changed) Upload(_video, image!, rgba);
     }
 
     /// <summary>Shows the feed's image at <paramref name="seconds"/>: the generated one drawn on the GPU, any other uploaded when new.</summary>
@@ -60,13 +60,15 @@ public sealed class OffscreenRenderer : IDisposable
             _hasVideo = true;
             return;
         }
-        SetVideo(feed.FrameAt(seconds, out bool changed), changed);
+        (int fitWidth, int fitHeight) = Stage.Options.FitVideoTo(Width, Height);
+        feed.FitTo(fitWidth, fitHeight);
+        SetVideo(feed.FrameAt(seconds, out bool changed), changed, rgba: true);
     }
 
-    internal static void Upload(Texture texture, Mat image)
+    internal static void Upload(Texture texture, Mat image, bool rgba = false)
     {
         if (image.Type() != MatType.CV_8UC3 && image.Type() != MatType.CV_8UC4) throw new VisualiserException($"video frames of type {image.Type()} are not supported (8-bit BGR expected)");
-        texture.Upload(image.Width, image.Height, image.Channels(), image.Data, image.Step());
+        texture.Upload(image.Width, image.Height, image.Channels(), image.Data, image.Step(), rgba);
     }
 
     /// <summary>Draws the state at <paramref name="now"/> and waits for the GPU to finish.</summary>

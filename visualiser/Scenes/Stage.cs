@@ -4,6 +4,18 @@ using Losses.Visualiser.Graphics;
 
 namespace Losses.Visualiser.Scenes;
 
+/// <summary>How the camera's image is scaled to the frame (--video-sampling).</summary>
+public enum VideoSampling
+{
+    /// <summary>Bilinear: the feed fits each image to the frame (<see cref="Video.FrameFitter"/>), drawn 1:1.</summary>
+    Bilinear,
+    /// <summary>
+    /// The camera's pixels repeated (nearest), scaled by the GPU from the camera's own size: a blockier
+    /// picture for a software-rendered projector, no resize on the feed's thread, a smaller upload.
+    /// </summary>
+    Nearest,
+}
+
 /// <summary>What a frame of the visuals shows besides the engine's state.</summary>
 public sealed class StageOptions
 {
@@ -18,6 +30,10 @@ public sealed class StageOptions
     public string? Notice { get; set; }
     /// <summary>Part 3 as the original piece draws it (<see cref="Distortions.OriginalChannelShift"/>).</summary>
     public bool Original { get; set; }
+    public VideoSampling VideoSampling { get; set; }
+
+    /// <summary>The size the video feed should fit its images to for a frame of this size (0 × 0: its own size).</summary>
+    public (int Width, int Height) FitVideoTo(int width, int height) => VideoSampling == VideoSampling.Bilinear ? (width, height) : (0, 0);
 }
 
 /// <summary>
@@ -54,17 +70,19 @@ public sealed class Stage : IDisposable
     /// <summary>Draws the state at <paramref name="now"/> (seconds of the engine's clock) into the bound framebuffer.</summary>
     public void Draw(VisualState state, double now, Texture? video, int width, int height)
     {
-        _gpu.BeginFrame(width, height);
         state.Expire(now);
         ref readonly Frame f = ref state.Current;
         int part = state.HasFrame ? f.Part : 1;
+        bool drawVideo = part is 3 or 4 && video is { Width: > 0 };
+        // The video's passes write every pixel, opaque (black outside the image): nothing to clear.
+        _gpu.BeginFrame(width, height, clear: !drawVideo);
 
-        if (part is 3 or 4 && video is { Width: > 0 })
+        if (drawVideo && video is not null)
         {
             VideoDistortion d = part != 3 ? Distortions.Bubbles(f, state, now, width, height, _bubbles)
                 : Options.Original ? Distortions.OriginalChannelShift(f, NextChance()) : Distortions.ChannelShift(f);
             (d.UvScale, d.UvOffset) = Distortions.Cover(video.Width, video.Height, width, height);
-            video.Smooth = video.Width != width || video.Height != height;
+            video.Smooth = Options.VideoSampling == VideoSampling.Bilinear && (video.Width != width || video.Height != height);
             _gpu.DrawVideo(video, d);
         }
 

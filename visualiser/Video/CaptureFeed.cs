@@ -7,6 +7,7 @@ namespace Losses.Visualiser.Video;
 /// A camera or a video file read by OpenCV on a thread of its own, so a slow camera never holds up
 /// drawing: the thread fills a back image and swaps it in under a short lock. A file loops at its
 /// own frame rate. A camera that is not there leaves a black background and one line saying so.
+/// The thread also fits each image to the frame (<see cref="FrameFitter"/>): the render thread only copies it.
 /// </summary>
 public sealed class CaptureFeed : IVideoFeed
 {
@@ -18,6 +19,7 @@ public sealed class CaptureFeed : IVideoFeed
     private Mat _back = new();
     private Mat _front = new();
     private long _written, _read;
+    private long _fit; // width << 32 | height of the frame, 0 until FitTo: one word, read whole by the capture thread
 
     private CaptureFeed(VideoCapture? capture, string? problem, double fileFps)
     {
@@ -59,6 +61,7 @@ public sealed class CaptureFeed : IVideoFeed
         var clock = Stopwatch.StartNew();
         long frame = 0;
         using var image = new Mat();
+        using var fitter = new FrameFitter();
         var staging = new Mat();
         while (!_stop)
         {
@@ -68,9 +71,8 @@ public sealed class CaptureFeed : IVideoFeed
                 _capture.Set(VideoCaptureProperties.PosFrames, 0); // a file loops
                 if (!_capture.Read(image) || image.Empty()) { Thread.Sleep(100); continue; }
             }
-            // BGRA uploads as a plain copy (see Texture): convert here, off the render thread.
-            if (image.Channels() == 4) image.CopyTo(staging);
-            else Cv2.CvtColor(image, staging, image.Channels() == 1 ? ColorConversionCodes.GRAY2BGRA : ColorConversionCodes.BGR2BGRA);
+            long fit = Volatile.Read(ref _fit);
+            fitter.Fit(image, staging, (int)(fit >> 32), (int)fit);
             lock (_gate)
             {
                 (_back, staging) = (staging, _back);
@@ -86,6 +88,8 @@ public sealed class CaptureFeed : IVideoFeed
         }
         staging.Dispose();
     }
+
+    public void FitTo(int width, int height) => Volatile.Write(ref _fit, (long)width << 32 | (uint)height);
 
     public Mat? FrameAt(double seconds, out bool changed)
     {
@@ -119,8 +123,10 @@ public sealed class FileFrames : IVideoFeed
     private readonly VideoCapture _capture;
     private readonly string _path;
     private readonly Mat _image = new();
-    private readonly Mat _bgra = new();
+    private readonly Mat _fitted = new();
+    private readonly FrameFitter _fitter = new();
     private readonly double _fps;
+    private int _width, _height;
     private long _converted = -1;
     private long _position = -1; // index of the frame in _image (within one loop)
     private long _loopLength = long.MaxValue;
@@ -143,6 +149,13 @@ public sealed class FileFrames : IVideoFeed
 
     public string? Problem => null;
 
+    public void FitTo(int width, int height)
+    {
+        if (width == _width && height == _height) return;
+        (_width, _height) = (width, height);
+        _converted = -1;
+    }
+
     public Mat? FrameAt(double seconds, out bool changed)
     {
         long wanted = (long)Math.Floor(Math.Max(0, seconds) * _fps + 1e-9);
@@ -163,12 +176,11 @@ public sealed class FileFrames : IVideoFeed
         }
         if (_converted != _position)
         {
-            // BGRA uploads as a plain copy (see Texture).
-            Cv2.CvtColor(_image, _bgra, ColorConversionCodes.BGR2BGRA);
+            _fitter.Fit(_image, _fitted, _width, _height);
             _converted = _position;
             changed = true;
         }
-        return _bgra;
+        return _fitted;
     }
 
     private void Rewind()
@@ -183,6 +195,7 @@ public sealed class FileFrames : IVideoFeed
     {
         _capture.Dispose();
         _image.Dispose();
-        _bgra.Dispose();
+        _fitted.Dispose();
+        _fitter.Dispose();
     }
 }

@@ -12,7 +12,9 @@ namespace Losses.Visualiser.Video;
 /// </summary>
 public sealed class GeneratedFeed : IVideoFeed
 {
-    private readonly Mat _image;
+    private readonly Mat _image, _fitted = new();
+    private readonly FrameFitter _fitter = new();
+    private int _fitWidth, _fitHeight;
     private readonly int _width, _height;
     private long _shown = -1;
 
@@ -40,6 +42,7 @@ public sealed class GeneratedFeed : IVideoFeed
         return changed;
     }
 
+    /// <summary>The CPU likeness at <paramref name="seconds"/>, fitted as a camera's image is (the renderers draw the pattern on the GPU instead).</summary>
     public Mat FrameAt(double seconds, out bool changed)
     {
         long tick = (long)Math.Floor(seconds * 30); // a 30 fps source
@@ -47,9 +50,17 @@ public sealed class GeneratedFeed : IVideoFeed
         if (changed)
         {
             Draw(_image, tick / 30.0);
+            _fitter.Fit(_image, _fitted, _fitWidth, _fitHeight);
             _shown = tick;
         }
-        return _image;
+        return _fitted;
+    }
+
+    public void FitTo(int width, int height)
+    {
+        if (width == _fitWidth && height == _fitHeight) return;
+        (_fitWidth, _fitHeight) = (width, height);
+        _shown = -1;
     }
 
     /// <summary>Draws the pattern at time <paramref name="t"/> into a BGR or BGRA image (also used by the tests' videos).</summary>
@@ -74,5 +85,10 @@ public sealed class GeneratedFeed : IVideoFeed
         }
     }
 
-    public void Dispose() => _image.Dispose();
+    public void Dispose()
+    {
+        _image.Dispose();
+        _fitted.Dispose();
+        _fitter.Dispose();
+    }
 }

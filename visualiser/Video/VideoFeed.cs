@@ -9,8 +9,17 @@ namespace Losses.Visualiser.Video;
 /// </summary>
 public interface IVideoFeed : IDisposable
 {
-    /// <summary>The image to show at <paramref name="seconds"/> (owned by the feed, valid until the next call), or null for none.</summary>
+    /// <summary>
+    /// The image to show at <paramref name="seconds"/> (owned by the feed, valid until the next call),
+    /// or null for none: RGBA rows, at the size given to <see cref="FitTo"/> (see <see cref="FrameFitter"/>).
+    /// </summary>
     Mat? FrameAt(double seconds, out bool changed);
+
+    /// <summary>
+    /// The frame's size: images from now on come scaled to it (a camera's thread takes it from its next
+    /// image on). Cheap when the size is the same, so the render loop calls it every frame.
+    /// </summary>
+    void FitTo(int width, int height);
 
     /// <summary>One line for the screen when the feed cannot show what was asked (no camera), else null.</summary>
     string? Problem { get; }
