@@ -242,13 +242,7 @@ public sealed class SceneTests
     public void A_video_read_on_its_own_thread_arrives_fitted_to_the_frame_in_its_own_colours()
     {
         // The live path: CaptureFeed's thread fits each image (a file stands in for the camera).
-        string path = Path.Combine(EngineCli.TempDir(), "fit-thread.avi");
-        using (var writer = new VideoWriter(path, FourCC.MJPG, 30, new Size(W / 2, H / 2)))
-        using (var frame = new Mat(H / 2, W / 2, MatType.CV_8UC3, new Scalar(255, 0, 0)))
-        {
-            Cv2.Rectangle(frame, new Rect(0, 0, W / 4, H / 2), new Scalar(0, 0, 255), -1);
-            for (int i = 0; i < 30; i++) writer.Write(frame);
-        }
+        string path = WriteHalvesVideo("fit-thread.avi", 30);
         using var feed = Losses.Visualiser.Video.CaptureFeed.File(path);
         feed.FitTo(W, H);
         Mat? image = null;
@@ -343,17 +337,22 @@ public sealed class SceneTests
         Assert.Equal(0, max);
     }
 
+    /// <summary>A half-size MJPG video, left half red and right half blue (BGR), <paramref name="frames"/> frames long.</summary>
+    private static string WriteHalvesVideo(string name, int frames)
+    {
+        string path = Path.Combine(EngineCli.TempDir(), name);
+        using var writer = new VideoWriter(path, FourCC.MJPG, 30, new Size(W / 2, H / 2));
+        using var frame = new Mat(H / 2, W / 2, MatType.CV_8UC3, new Scalar(255, 0, 0));
+        Cv2.Rectangle(frame, new Rect(0, 0, W / 4, H / 2), new Scalar(0, 0, 255), -1);
+        for (int i = 0; i < frames; i++) writer.Write(frame);
+        return path;
+    }
+
     [Fact]
     public void A_video_file_smaller_than_the_frame_arrives_at_the_frame_size_in_its_own_colours()
     {
         // Left half red, right half blue: a swapped channel order would show blue on the left.
-        string path = Path.Combine(EngineCli.TempDir(), "fit-halves.avi");
-        using (var writer = new VideoWriter(path, FourCC.MJPG, 30, new Size(W / 2, H / 2)))
-        using (var frame = new Mat(H / 2, W / 2, MatType.CV_8UC3, new Scalar(255, 0, 0)))
-        {
-            Cv2.Rectangle(frame, new Rect(0, 0, W / 4, H / 2), new Scalar(0, 0, 255), -1);
-            for (int i = 0; i < 3; i++) writer.Write(frame);
-        }
+        string path = WriteHalvesVideo("fit-halves.avi", 3);
         using var feed = new Losses.Visualiser.Video.FileFrames(path);
         using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
         r.Stage.Options.Overlay = false;
