@@ -229,7 +229,7 @@ public sealed class SceneTests
         using Mat bgr = Bgr(camera);
         fitter.Fit(bgr, fitted, W, H);
         Assert.Equal((W, H, 4), (fitted.Width, fitted.Height, fitted.Channels()));
-        r.SetVideo(fitted, rgba: true);
+        r.SetVideo(fitted, fitted: true);
         Mat image = Draw(r, state, 1.0, "fit-feed.png");
 
         using var diff = new Mat();
@@ -280,7 +280,8 @@ public sealed class SceneTests
         Assert.NotNull(shown);
         Assert.Equal((W / 2, H / 2), (shown.Width, shown.Height));
         using var decoded = new Mat();
-        Cv2.CvtColor(shown, decoded, ColorConversionCodes.RGBA2BGR); // the camera's image as decoded
+        Cv2.CvtColor(shown, decoded, ColorConversionCodes.RGBA2BGR);
+        Cv2.Flip(decoded, decoded, FlipMode.X); // the camera's image as decoded (the feed hands rows bottom first)
         var state = new VisualState();
         state.Apply(SampleFrames.Knot(3, (2, 3, 5), [0.1f, 0.6f, 0.9f], [0.1f, 0.6f, 0.9f], NoGradient, 0.0));
         Mat image = Draw(r, state, 0.0, "nearest.png");
@@ -437,6 +438,47 @@ public sealed class SceneTests
             }
         Assert.True(inside > 500);
         Assert.True(moved > inside * 0.8, $"only {moved} of {inside} pixels inside the bubble moved");
+    }
+
+    [Fact]
+    public void Part_fours_plain_video_is_a_copy_of_the_fitted_image_and_draws_what_shading_it_draws()
+    {
+        // A fitted image (the frame's size, bottom row first) under part 4 is copied into the frame,
+        // not shaded: the same bytes as shading it, and the picture of the same image uploaded top row
+        // first (the bubble's nearest samples may round the other way on a texel's edge: a few pixels).
+        using OffscreenRenderer r = OffscreenRenderer.Create(W, H);
+        r.Stage.Options.Overlay = false;
+        using Mat video = Pattern(7);
+        var state = new VisualState();
+        Frame f = SampleFrames.Cubic(4, [0.5f, 0, 0, 0], [0, 0, 0, 0], [0.04f, -0.07f, 0, 0], 1.0);
+        SampleFrames.Press(ref f, 72, 0.98);
+        state.Apply(f);
+        const double now = 1.2;
+        r.SetVideo(video);
+        using Mat topFirst = Draw(r, state, now, "copy-top-first.png").Clone();
+        Assert.Equal(0, r.Gpu.VideoCopies);
+
+        using var fitter = new Losses.Visualiser.Video.FrameFitter();
+        using var fitted = new Mat();
+        using Mat bgr = Bgr(video);
+        fitter.Fit(bgr, fitted, W, H);
+        r.SetVideo(fitted, fitted: true);
+        r.Gpu.CopyVideo = false;
+        using Mat shaded = Draw(r, state, now, "copy-shaded.png").Clone();
+        Assert.Equal(0, r.Gpu.VideoCopies);
+        r.Gpu.CopyVideo = true;
+        Mat copied = Draw(r, state, now, "copy-copied.png");
+        Assert.Equal(1, r.Gpu.VideoCopies);
+
+        using var diff = new Mat();
+        Cv2.Absdiff(copied, shaded, diff);
+        diff.MinMaxLoc(out double _, out double max);
+        Assert.Equal(0, max);
+        Cv2.Absdiff(copied, topFirst, diff);
+        using var grey = new Mat();
+        Cv2.CvtColor(diff, grey, ColorConversionCodes.BGR2GRAY);
+        int differing = Cv2.CountNonZero(grey);
+        Assert.True(differing < W * H / 200, $"{differing} pixels differ from the top-first picture");
     }
 
     [Fact]

@@ -3,7 +3,8 @@ using Silk.NET.OpenGL;
 namespace Losses.Visualiser.Graphics;
 
 /// <summary>
-/// A 2D texture fed with BGR or BGRA rows (OpenCV's order) or RGBA rows, first row at the top of the image.
+/// A 2D texture fed with BGR or BGRA rows (OpenCV's order), top row first, or a fitted image's RGBA
+/// rows, bottom row first (<see cref="BottomUp"/>).
 /// Stored RGBA8: RGBA rows are a plain copy, BGRA rows are swizzled on upload (1280×720 ≈ 1–2 ms of
 /// llvmpipe's time, 1920×1080 3.6 ms), BGR rows converted pixel by pixel, so the video feeds hand
 /// over RGBA (<see cref="Video.FrameFitter"/>). Not stored BGRA (the unsized GL_RGBA
@@ -50,13 +51,17 @@ public sealed unsafe class Texture : IDisposable
     }
     public int Width { get; private set; }
     public int Height { get; private set; }
+    /// <summary>The image's bottom row is the texture's first (OpenGL's order); otherwise its top row.</summary>
+    public bool BottomUp { get; private set; }
 
     /// <summary>
     /// Uploads an image of BGR or BGRA rows, or RGBA rows when <paramref name="rgba"/> (4 channels);
-    /// <paramref name="stride"/> in bytes (OpenCV rows may be padded).
+    /// <paramref name="stride"/> in bytes (OpenCV rows may be padded); <paramref name="bottomUp"/>:
+    /// the rows come bottom row first.
     /// </summary>
-    public void Upload(int width, int height, int channels, nint data, long stride, bool rgba = false)
+    public void Upload(int width, int height, int channels, nint data, long stride, bool rgba = false, bool bottomUp = false)
     {
+        BottomUp = bottomUp;
         if (channels is not (3 or 4) || (rgba && channels != 4)) throw new ArgumentOutOfRangeException(nameof(channels));
         _gl.BindTexture(TextureTarget.Texture2D, Handle);
         _gl.PixelStore(PixelStoreParameter.UnpackRowLength, (int)(stride / channels));
@@ -85,6 +90,7 @@ public sealed unsafe class Texture : IDisposable
     /// </summary>
     public void BindAsTarget(int width, int height)
     {
+        BottomUp = false;
         if (width != Width || height != Height || _channels != 4)
         {
             _gl.BindTexture(TextureTarget.Texture2D, Handle);
@@ -98,6 +104,18 @@ public sealed unsafe class Texture : IDisposable
             _gl.FramebufferTexture2D(FramebufferTarget.Framebuffer, FramebufferAttachment.ColorAttachment0, TextureTarget.Texture2D, Handle, 0);
         }
         _gl.BindFramebuffer(FramebufferTarget.Framebuffer, _framebuffer);
+    }
+
+    /// <summary>Binds this texture as the framebuffer to read from (a blit's source); the draw framebuffer stays.</summary>
+    internal void BindAsReadSource()
+    {
+        if (_framebuffer == 0)
+        {
+            _framebuffer = _gl.GenFramebuffer();
+            _gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, _framebuffer);
+            _gl.FramebufferTexture2D(FramebufferTarget.ReadFramebuffer, FramebufferAttachment.ColorAttachment0, TextureTarget.Texture2D, Handle, 0);
+        }
+        _gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, _framebuffer);
     }
 
     public void Dispose()

@@ -135,7 +135,7 @@ public sealed class LiveWindow
                     feed.FitTo(fitWidth, fitHeight);
                 }
                 Mat? image = feed.FrameAt(now, out bool changed);
-                if (image is not null && changed) OffscreenRenderer.Upload(video, image, rgba: true);
+                if (image is not null && changed) OffscreenRenderer.Upload(video, image, fitted: true);
                 hasVideo |= image is not null;
             }
             if (width > 0 && height > 0)

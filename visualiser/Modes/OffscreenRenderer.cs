@@ -43,11 +43,14 @@ public sealed class OffscreenRenderer : IDisposable
     /// <summary>The last frame read back (BGR, top row first).</summary>
     public Mat Image { get; }
 
-    /// <summary>Uploads the video image to show, BGR or BGRA rows, or RGBA rows when <paramref name="rgba"/> (null: no video, a black background).</summary>
-    public void SetVideo(Mat? image, bool changed = true, bool rgba = false)
+    /// <summary>
+    /// Uploads the video image to show, BGR or BGRA rows top row first, or a <see cref="FrameFitter"/>'s
+    /// image when <paramref name="fitted"/> (null: no video, a black background).
+    /// </summary>
+    public void SetVideo(Mat? image, bool changed = true, bool fitted = false)
     {
         _hasVideo = image is not null && !image.Empty();
-        if (_hasVideo && changed) Upload(_video, image!, rgba);
+        if (_hasVideo && changed) Upload(_video, image!, fitted);
     }
 
     /// <summary>Shows the feed's image at <paramref name="seconds"/>: the generated one drawn on the GPU, any other uploaded when new.</summary>
@@ -62,13 +65,14 @@ public sealed class OffscreenRenderer : IDisposable
         }
         (int fitWidth, int fitHeight) = Stage.Options.FitVideoTo(Width, Height);
         feed.FitTo(fitWidth, fitHeight);
-        SetVideo(feed.FrameAt(seconds, out bool changed), changed, rgba: true);
+        SetVideo(feed.FrameAt(seconds, out bool changed), changed, fitted: true);
     }
 
-    internal static void Upload(Texture texture, Mat image, bool rgba = false)
+    /// <summary>Uploads BGR or BGRA rows top row first, or when <paramref name="fitted"/> a <see cref="FrameFitter"/>'s RGBA rows, bottom row first.</summary>
+    internal static void Upload(Texture texture, Mat image, bool fitted = false)
     {
         if (image.Type() != MatType.CV_8UC3 && image.Type() != MatType.CV_8UC4) throw new VisualiserException($"video frames of type {image.Type()} are not supported (8-bit BGR expected)");
-        texture.Upload(image.Width, image.Height, image.Channels(), image.Data, image.Step(), rgba);
+        texture.Upload(image.Width, image.Height, image.Channels(), image.Data, image.Step(), rgba: fitted, bottomUp: fitted);
     }
 
     /// <summary>Draws the state at <paramref name="now"/> and waits for the GPU to finish.</summary>

@@ -82,6 +82,7 @@ public sealed class Stage : IDisposable
             VideoDistortion d = part != 3 ? Distortions.Bubbles(f, state, now, width, height, _bubbles)
                 : Options.Original ? Distortions.OriginalChannelShift(f, NextChance()) : Distortions.ChannelShift(f);
             (d.UvScale, d.UvOffset) = Distortions.Cover(video.Width, video.Height, width, height);
+            if (video.BottomUp) (d.UvScale.Y, d.UvOffset.Y) = (-d.UvScale.Y, 1 - d.UvOffset.Y);
             video.Smooth = Options.VideoSampling == VideoSampling.Bilinear && (video.Width != width || video.Height != height);
             _gpu.DrawVideo(video, d);
         }

@@ -4,7 +4,8 @@ namespace Losses.Visualiser.Video;
 
 /// <summary>
 /// Turns a camera's or a file's image into what the video texture takes as a plain copy: RGBA rows
-/// at the frame's size, cropped to the frame's aspect as <see cref="Scenes.Distortions.Cover"/> crops
+/// at the frame's size, bottom row first (OpenGL's order, so the plain video is a straight copy into
+/// the frame: <see cref="Graphics.Gpu.DrawVideo"/>), cropped to the frame's aspect as <see cref="Scenes.Distortions.Cover"/> crops
 /// and scaled bilinearly (OpenCV's resize, the picture the GPU's bilinear scaling draws), on the
 /// feed's thread. Sampled 1:1, every pass over the video costs llvmpipe about half of what a scaled
 /// bilinear sample costs, and an RGBA upload is a copy where a BGRA one is swizzled pixel by pixel
@@ -14,14 +15,15 @@ namespace Losses.Visualiser.Video;
 /// </summary>
 public sealed class FrameFitter : IDisposable
 {
-    private readonly Mat _rgba = new();
+    private readonly Mat _rgba = new(), _resized = new();
     private Mat? _crop;
     private Rect _cropRect;
     private nint _cropSource;
 
     /// <summary>
     /// Writes <paramref name="image"/> (8-bit grey, BGR or BGRA) into <paramref name="output"/> as
-    /// RGBA of <paramref name="width"/>×<paramref name="height"/>; with a size ≤ 0 at the image's own size.
+    /// RGBA of <paramref name="width"/>×<paramref name="height"/>, bottom row first; with a size ≤ 0 at
+    /// the image's own size.
     /// </summary>
     public void Fit(Mat image, Mat output, int width, int height)
     {
@@ -35,7 +37,8 @@ public sealed class FrameFitter : IDisposable
         if (image.Depth() != MatType.CV_8U) throw new VisualiserException($"video frames of type {image.Type()} are not supported (8-bit BGR expected)");
         if (width <= 0 || height <= 0 || (image.Width == width && image.Height == height))
         {
-            Cv2.CvtColor(image, output, code);
+            Cv2.CvtColor(image, _rgba, code);
+            Cv2.Flip(_rgba, output, FlipMode.X);
             return;
         }
         // Converted at the camera's size (fewer pixels), then cropped and scaled.
@@ -52,7 +55,8 @@ public sealed class FrameFitter : IDisposable
             }
             source = _crop;
         }
-        Cv2.Resize(source, output, new Size(width, height), 0, 0, InterpolationFlags.Linear);
+        Cv2.Resize(source, _resized, new Size(width, height), 0, 0, InterpolationFlags.Linear);
+        Cv2.Flip(_resized, output, FlipMode.X);
     }
 
     /// <summary>
@@ -75,5 +79,6 @@ public sealed class FrameFitter : IDisposable
     {
         _crop?.Dispose();
         _rgba.Dispose();
+        _resized.Dispose();
     }
 }
