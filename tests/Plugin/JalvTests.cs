@@ -76,12 +76,12 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         try { return PlayOnce(set); }
         catch (LostToXrunsException e)
         {
-            output.WriteLine($"{e.Message}: JACK drops the MIDI of a cycle a client missed, so the set is played again, once");
+            output.WriteLine($"{e.Message}: JACK drops or repeats the MIDI of a cycle a client missed, so the set is played again, once");
             return PlayOnce(set);
         }
     }
 
-    /// <summary>A message lost between the test's piano and the plugin in a set the JACK server reported xruns in.</summary>
+    /// <summary>A message lost or repeated between the test's piano and the plugin in a set the JACK server reported xruns in.</summary>
     private sealed class LostToXrunsException(string message) : Exception(message);
 
     private Dictionary<string, float> PlayOnce(JalvSet set)
@@ -153,7 +153,10 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         output.WriteLine($"key presses: {sentPresses.Count} sent, {heard.Count} in the ring, {pressOffsets.Count} matched; plugin clock offsets (JACK frame − plugin sample): {string.Join(", ", pressOffsets.Select(p => p.Offset).Distinct())}");
         string counts = $"{sentPresses.Count} key presses sent, {heard.Count} in the ring ({follow.Lost} frames lost to the reader, {restart} dropped before a restart, {piano.Xruns - xrunsBefore} xruns during the set)";
         var heardMidi = MidiPerformance.Load(mid, Rate).Events;
-        if (sentPresses.Count != heard.Count && piano.Xruns > xrunsBefore && heardMidi.Length < schedule.Count)
+        // Under xruns JACK may drop a late client's MIDI, or hand the plugin a cycle's message twice
+        // (seen: 157 messages heard of 156 sent, a note-on repeated with no note-off between): what the
+        // plugin heard then differs from the set, upstream of it, and the set is played again.
+        if (sentPresses.Count != heard.Count && piano.Xruns > xrunsBefore && heardMidi.Length != schedule.Count)
             throw new LostToXrunsException(counts + $"; the plugin heard {heardMidi.Length} of {schedule.Count} messages");
         Assert.True(sentPresses.Count == heard.Count, counts);
         Assert.Equal(sentPresses.Count, pressOffsets.Count);
