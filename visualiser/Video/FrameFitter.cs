@@ -5,8 +5,8 @@ namespace Losses.Visualiser.Video;
 /// <summary>
 /// Turns a camera's or a file's image into what the video texture takes as a plain copy: RGBA rows
 /// at the frame's size, bottom row first (OpenGL's order, so the plain video is a straight copy into
-/// the frame: <see cref="Graphics.Gpu.DrawVideo"/>), cropped to the frame's aspect as <see cref="Scenes.Distortions.Cover"/> crops
-/// and scaled bilinearly (OpenCV's resize, the picture the GPU's bilinear scaling draws), on the
+/// the frame: <see cref="Graphics.Gpu.DrawVideo"/>), cropped to the frame's aspect as
+/// <see cref="Scenes.Distortions.Cover"/> crops and scaled bilinearly (OpenCV's resize, the picture the GPU's bilinear scaling draws), on the
 /// feed's thread. Sampled 1:1, every pass over the video costs llvmpipe about half of what a scaled
 /// bilinear sample costs, and an RGBA upload is a copy where a BGRA one is swizzled pixel by pixel
 /// (1080p: 0.3 against 3.6 ms on the render thread); the resize costs 3–4 ms of CPU per camera
