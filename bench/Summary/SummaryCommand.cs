@@ -136,7 +136,7 @@ internal static class SummaryCommand
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
             JsonElement row = doc.RootElement[0];
             yield return new Row($"voices per core at 64 frames, {path}", string.Create(CultureInfo.InvariantCulture,
-                $"{row.GetProperty("voices").GetInt32():N0} against scsynth's {row.GetProperty("scsynthVoices").GetInt32():N0}: **{row.GetProperty("scsynthRatio").GetDouble():0.0}×**"),
+                $"{row.GetProperty("voices").GetInt32():N0} against scsynth's {row.GetProperty("scsynthVoices").GetInt32():N0}: **{row.GetProperty("scsynthRatio").GetDouble():0.0}×** (p99 block {row.GetProperty("p99OverMedian").GetDouble():0.00}× the median; at the median {row.GetProperty("voicesByMedian").GetInt32():N0} voices)"),
                 vector is null ? "≥ 30×" : "≥ 25×", $"`{(vector is null ? "" : "LOSSES_VECTOR=256 ")}./losses bench voices --block 64 --against scsynth{(quick ? " --quick" : "")}`");
         }
     }

@@ -24,9 +24,12 @@ internal static class VoiceCountCommand
         [property: JsonPropertyName("baselineVoices")] int BaselineVoices,
         [property: JsonPropertyName("baselineNsPerPartialSample")] double BaselineNsPerPartialSample,
         [property: JsonPropertyName("scsynthVoices"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ScsynthVoices = null,
-        [property: JsonPropertyName("scsynthRatio"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ScsynthRatio = null);
+        [property: JsonPropertyName("scsynthRatio"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ScsynthRatio = null,
+        [property: JsonPropertyName("p99OverMedian")] double P99OverMedian = 0,
+        [property: JsonPropertyName("voicesByMedian")] int VoicesByMedian = 0);
 
-    private readonly record struct Found(int Voices, double NsPerPartialSample);
+    /// <summary>A search's count, its median cost, and how far its p99 block stands above its median block there.</summary>
+    private readonly record struct Found(int Voices, double NsPerPartialSample, double P99OverMedian);
 
     public static Command Command()
     {
@@ -104,8 +107,12 @@ internal static class VoiceCountCommand
                 try { peer = SearchScsynth(scsynth, block, o.Quick ? 1.0 : 2.0, repeats, precision, progress); }
                 catch (ScsynthException e) { progress.Done(); return Fail(e.Message); }
             }
+            // The count the budget would carry if every block took the median's time: the arithmetic's
+            // own limit, against which the p99's (the count found) shows what the tail costs.
+            int byMedian = (int)(Budget * block * 1e9 / VoiceLoad.SampleRate / (engine.NsPerPartialSample * o.Partials * block));
             rows.Add(new Row(block, engine.Voices, engine.NsPerPartialSample, baseline.Voices, baseline.NsPerPartialSample,
-                peer, peer > 0 ? Math.Round((double)engine.Voices / peer.Value, 2) : null));
+                peer, peer > 0 ? Math.Round((double)engine.Voices / peer.Value, 2) : null,
+                Math.Round(engine.P99OverMedian, 3), engine.Voices > 0 ? byMedian : 0));
         }
 
         var scaling = new List<(int Voices, double Ns)>();
@@ -132,6 +139,9 @@ internal static class VoiceCountCommand
             string peer = scsynth is null ? "" : $" {r.ScsynthVoices,14} | {(r.ScsynthRatio is double x ? $"{x:0.0}x" : "-"),18} |";
             Console.WriteLine($"| {r.Block,5} | {r.Voices,16} | {r.NsPerPartialSample,17:0.000} | {r.BaselineVoices,22} | {r.BaselineNsPerPartialSample,17:0.000} | {ratio,5} |" + peer);
         }
+        Console.WriteLine();
+        foreach (Row r in rows.Where(r => r.Voices > 0))
+            Console.WriteLine($"block {r.Block}: at {r.Voices} voices the p99 block takes {r.P99OverMedian:0.00}x the median one; every block at the median's time would fit {r.VoicesByMedian} voices.");
         if (scsynth is not null)
         {
             Console.WriteLine();
@@ -183,6 +193,7 @@ internal static class VoiceCountCommand
         double budgetNs = Budget * block * 1e9 / VoiceLoad.SampleRate;
         string name = baseline ? "baseline " : "VoiceBank";
         var medianAt = new Dictionary<int, double>();
+        var p99At = new Dictionary<int, double>();
         bool Fits(int voices)
         {
             var p99 = new List<double>();
@@ -195,6 +206,7 @@ internal static class VoiceCountCommand
             }
             double p = Median(p99);
             medianAt[voices] = Median(median);
+            p99At[voices] = p;
             bool ok = p <= budgetNs;
             progress.Say($"block {block,4}: {name} {voices,6} voices  p99 {p / 1000,8:0.0} us of {budgetNs / 1000:0.0} us  {(ok ? "fits" : "too many")}");
             return ok;
@@ -202,7 +214,7 @@ internal static class VoiceCountCommand
 
         int lo = Bracket(Fits, baseline ? 64 : 512, precision);
         double ns = lo > 0 ? medianAt[lo] / ((double)lo * partials * block) : double.NaN;
-        return new Found(lo, ns);
+        return new Found(lo, ns, lo > 0 ? p99At[lo] / medianAt[lo] : 0);
     }
 
     /// <summary>The largest count that fits: doubling from <paramref name="n"/>, then bisection in steps of 8 voices (one lane group).</summary>

@@ -7,7 +7,7 @@ namespace Losses.Tests.Bench;
 /// <summary>
 /// <c>bench voices --against scsynth</c>: the real scsynth (Debian supercollider-server, the SynthDef
 /// compiled by the real sclang) renders the reference voice from the score the benchmark writes, and
-/// the option's bad values end in one line.
+/// the option's bad values end in one line; and the count's own report of its tail.
 /// </summary>
 public class ScsynthPeerTests
 {
@@ -104,6 +104,27 @@ public class ScsynthPeerTests
         Assert.Equal("", r.Stdout);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed.TotalSeconds:0} s: it benchmarked before looking for scsynth");
         Directory.Delete(empty);
+    }
+
+    [Fact]
+    public void The_voice_count_reports_how_far_its_p99_block_stands_above_the_median_one()
+    {
+        string dir = EngineCli.TempDir();
+        string json = Path.Combine(dir, "voices.json");
+        BenchRun r = BenchRun.Run(null, ["voices", "--quick", "--block", "64", "--json", json]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        System.Text.Json.JsonElement row = doc.RootElement[0];
+        int voices = row.GetProperty("voices").GetInt32();
+        double tail = row.GetProperty("p99OverMedian").GetDouble();
+        int byMedian = row.GetProperty("voicesByMedian").GetInt32();
+        Assert.True(voices > 0, r.Stdout);
+        // One trial a point in --quick: its p99 block is at least its median one, and the budget that
+        // holds the p99 at the count found holds the median there too.
+        Assert.True(tail >= 1.0, $"p99/median {tail}");
+        Assert.True(byMedian >= voices, $"{byMedian} voices by the median, fewer than the {voices} found");
+        Assert.Contains($"block 64: at {voices} voices the p99 block takes {tail:0.00}x the median one; every block at the median's time would fit {byMedian} voices.", r.Stdout);
+        Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>The bench program, built beside the tests in the same configuration, as a process.</summary>
