@@ -26,7 +26,8 @@ internal static class VoiceCountCommand
         [property: JsonPropertyName("scsynthVoices"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ScsynthVoices = null,
         [property: JsonPropertyName("scsynthRatio"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ScsynthRatio = null,
         [property: JsonPropertyName("p99OverMedian")] double P99OverMedian = 0,
-        [property: JsonPropertyName("voicesByMedian")] int VoicesByMedian = 0);
+        [property: JsonPropertyName("voicesByMedian")] int VoicesByMedian = 0,
+        [property: JsonPropertyName("machineP99OverMedian")] double MachineP99OverMedian = 0);
 
     /// <summary>A search's count, its median cost, and how far its p99 block stands above its median block there.</summary>
     private readonly record struct Found(int Voices, double NsPerPartialSample, double P99OverMedian);
@@ -110,9 +111,16 @@ internal static class VoiceCountCommand
             // The count the budget would carry if every block took the median's time: the arithmetic's
             // own limit, against which the p99's (the count found) shows what the tail costs.
             int byMedian = (int)(Budget * block * 1e9 / VoiceLoad.SampleRate / (engine.NsPerPartialSample * o.Partials * block));
+            // And the machine's own tail for chunks of work as long as that median block.
+            double machine = 0;
+            if (engine.Voices > 0)
+            {
+                progress.Say($"block {block,4}: the machine's tail, an FMA loop as long as a block");
+                machine = MachineTail.P99OverMedian(engine.NsPerPartialSample * engine.Voices * o.Partials * block, seconds, repeats);
+            }
             rows.Add(new Row(block, engine.Voices, engine.NsPerPartialSample, baseline.Voices, baseline.NsPerPartialSample,
                 peer, peer > 0 ? Math.Round((double)engine.Voices / peer.Value, 2) : null,
-                Math.Round(engine.P99OverMedian, 3), engine.Voices > 0 ? byMedian : 0));
+                Math.Round(engine.P99OverMedian, 3), engine.Voices > 0 ? byMedian : 0, Math.Round(machine, 3)));
         }
 
         var scaling = new List<(int Voices, double Ns)>();
@@ -141,7 +149,8 @@ internal static class VoiceCountCommand
         }
         Console.WriteLine();
         foreach (Row r in rows.Where(r => r.Voices > 0))
-            Console.WriteLine($"block {r.Block}: at {r.Voices} voices the p99 block takes {r.P99OverMedian:0.00}x the median one; every block at the median's time would fit {r.VoicesByMedian} voices.");
+            Console.WriteLine($"block {r.Block}: at {r.Voices} voices the p99 block takes {r.P99OverMedian:0.00}x the median one "
+                + $"(an FMA loop in registers, as long as a block, on this machine: {r.MachineP99OverMedian:0.00}x); every block at the median's time would fit {r.VoicesByMedian} voices.");
         if (scsynth is not null)
         {
             Console.WriteLine();
