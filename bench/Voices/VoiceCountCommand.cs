@@ -108,19 +108,21 @@ internal static class VoiceCountCommand
                 try { peer = SearchScsynth(scsynth, block, o.Quick ? 1.0 : 2.0, repeats, precision, progress); }
                 catch (ScsynthException e) { progress.Done(); return Fail(e.Message); }
             }
-            // The count the budget would carry if every block took the median's time: the arithmetic's
-            // own limit, against which the p99's (the count found) shows what the tail costs.
-            int byMedian = (int)(Budget * block * 1e9 / VoiceLoad.SampleRate / (engine.NsPerPartialSample * o.Partials * block));
-            // And the machine's own tail for chunks of work as long as that median block.
+            // The count the budget would carry if every block took the median's time (the arithmetic's
+            // own limit, against which the count found shows what the tail costs), and the machine's
+            // own tail for chunks of work as long as that median block.
+            int byMedian = 0;
             double machine = 0;
             if (engine.Voices > 0)
             {
+                double medianBlockNs = engine.NsPerPartialSample * engine.Voices * o.Partials * block;
+                byMedian = (int)(BudgetNs(block) / medianBlockNs * engine.Voices);
                 progress.Say($"block {block,4}: the machine's tail, an FMA loop as long as a block");
-                machine = MachineTail.P99OverMedian(engine.NsPerPartialSample * engine.Voices * o.Partials * block, seconds, repeats);
+                machine = MachineTail.P99OverMedian(medianBlockNs, seconds, repeats);
             }
             rows.Add(new Row(block, engine.Voices, engine.NsPerPartialSample, baseline.Voices, baseline.NsPerPartialSample,
                 peer, peer > 0 ? Math.Round((double)engine.Voices / peer.Value, 2) : null,
-                Math.Round(engine.P99OverMedian, 3), engine.Voices > 0 ? byMedian : 0, Math.Round(machine, 3)));
+                Math.Round(engine.P99OverMedian, 3), byMedian, Math.Round(machine, 3)));
         }
 
         var scaling = new List<(int Voices, double Ns)>();
@@ -199,10 +201,9 @@ internal static class VoiceCountCommand
     /// <summary>The engine's or the baseline's count: p99 block time within the budget.</summary>
     private static Found Search(bool baseline, int block, int partials, double seconds, int repeats, double precision, Progress progress)
     {
-        double budgetNs = Budget * block * 1e9 / VoiceLoad.SampleRate;
+        double budgetNs = BudgetNs(block);
         string name = baseline ? "baseline " : "VoiceBank";
-        var medianAt = new Dictionary<int, double>();
-        var p99At = new Dictionary<int, double>();
+        var at = new Dictionary<int, (double Median, double P99)>();
         bool Fits(int voices)
         {
             var p99 = new List<double>();
@@ -214,16 +215,15 @@ internal static class VoiceCountCommand
                 median.Add(t.MedianNs);
             }
             double p = Median(p99);
-            medianAt[voices] = Median(median);
-            p99At[voices] = p;
+            at[voices] = (Median(median), p);
             bool ok = p <= budgetNs;
             progress.Say($"block {block,4}: {name} {voices,6} voices  p99 {p / 1000,8:0.0} us of {budgetNs / 1000:0.0} us  {(ok ? "fits" : "too many")}");
             return ok;
         }
 
         int lo = Bracket(Fits, baseline ? 64 : 512, precision);
-        double ns = lo > 0 ? medianAt[lo] / ((double)lo * partials * block) : double.NaN;
-        return new Found(lo, ns, lo > 0 ? p99At[lo] / medianAt[lo] : 0);
+        double ns = lo > 0 ? at[lo].Median / ((double)lo * partials * block) : double.NaN;
+        return new Found(lo, ns, lo > 0 ? at[lo].P99 / at[lo].Median : 0);
     }
 
     /// <summary>The largest count that fits: doubling from <paramref name="n"/>, then bisection in steps of 8 voices (one lane group).</summary>
@@ -250,6 +250,9 @@ internal static class VoiceCountCommand
         }
         return lo;
     }
+
+    /// <summary>The time a block of <paramref name="block"/> samples may take: the budget's share of its period.</summary>
+    private static double BudgetNs(int block) => Budget * block * 1e9 / VoiceLoad.SampleRate;
 
     private static int Fail(string message)
     {
