@@ -73,11 +73,13 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
     /// </summary>
     private Dictionary<string, float> PlayThroughJalv(JalvSet set)
     {
-        try { return PlayOnce(set); }
-        catch (LostToXrunsException e)
+        for (int attempt = 1; ; attempt++)
         {
-            output.WriteLine($"{e.Message}: JACK drops or repeats the MIDI of a cycle a client missed, so the set is played again, once");
-            return PlayOnce(set);
+            try { return PlayOnce(set); }
+            catch (LostToXrunsException e) when (attempt < 3)
+            {
+                output.WriteLine($"{e.Message}: JACK drops or repeats the MIDI of a cycle a client missed, so the set is played again ({attempt} of 2)");
+            }
         }
     }
 
@@ -188,10 +190,13 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
 
         // Audio, cycle by cycle: the recorder's cycle at JACK frame F holds plugin samples F − offset,
         // where the offset is what the messages around F say (a driver skip between two messages moves
-        // it by whole periods: those are searched too). Only cycles the recorder saw exactly once count.
+        // it by whole periods: those are searched too, on the cycles' grid). Only cycles the recorder saw exactly once count.
         var offsets = heardMidi.Select((m, i) => (Frame: (long)schedule[i].Frame, Offset: schedule[i].Frame - m.SampleTime)).ToArray();
         int exact = 0, slipped = 0, unmatched = 0, unrecorded = 0;
         long previous = offsets[0].Offset;
+        // JACK's cycles start on one grid of frames (a driver skip drops whole periods), and the plugin's
+        // clock moves by whole periods: the offsets between them lie on the grid of the recorder's cycles.
+        long grid = recorder.CycleStarts[0] % Period;
         int next = 0;
         for (long at = 0; at + Period <= recorder.Left.Length; at += Period)
         {
@@ -203,9 +208,11 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
             long? found = null;
             foreach (long candidate in new[] { previous, before, after })
                 if (found is null && Matches(jackFrame - candidate)) found = candidate;
-            // Several skips between two messages: any whole-period offset between theirs (and a little beyond).
+            // Several skips between two messages: any offset on JACK's cycle grid between theirs (and a
+            // little beyond). A message the piano sent late went out at the start of a later cycle than
+            // scheduled, so its offset can lie off that grid (seen: half a period under heavy load).
             long low = Math.Min(previous, Math.Min(before, after)) - 4 * Period, high = Math.Max(previous, Math.Max(before, after)) + 4 * Period;
-            for (long candidate = before - (before - low) / Period * Period; candidate <= high && found is null; candidate += Period)
+            for (long candidate = low - Mod(low - grid, Period); candidate <= high && found is null; candidate += Period)
                 if (Matches(jackFrame - candidate)) found = candidate;
             if (found is not long k) { unmatched++; continue; }
             previous = k;
@@ -243,6 +250,8 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
         output.WriteLine($"jalv's monitors at the end: {string.Join(", ", monitors.Select(m => $"{m.Key} = {m.Value}"))}");
         return monitors;
     }
+
+    private static long Mod(long a, long m) => ((a % m) + m) % m;
 
     [Fact]
     public void The_allocation_meter_sees_an_allocation_in_run()
