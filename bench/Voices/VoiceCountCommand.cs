@@ -20,17 +20,17 @@ internal static class VoiceCountCommand
     public sealed record Row(
         [property: JsonPropertyName("block")] int Block,
         [property: JsonPropertyName("voices")] int Voices,
-        [property: JsonPropertyName("nsPerPartialSample")] double NsPerPartialSample,
+        [property: JsonPropertyName("nsPerPartialSample")] double? NsPerPartialSample,
         [property: JsonPropertyName("baselineVoices")] int BaselineVoices,
-        [property: JsonPropertyName("baselineNsPerPartialSample")] double BaselineNsPerPartialSample,
+        [property: JsonPropertyName("baselineNsPerPartialSample")] double? BaselineNsPerPartialSample,
         [property: JsonPropertyName("scsynthVoices"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ScsynthVoices = null,
         [property: JsonPropertyName("scsynthRatio"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ScsynthRatio = null,
         [property: JsonPropertyName("p99OverMedian")] double P99OverMedian = 0,
         [property: JsonPropertyName("voicesByMedian")] int VoicesByMedian = 0,
         [property: JsonPropertyName("machineP99OverMedian")] double MachineP99OverMedian = 0);
 
-    /// <summary>A search's count, its median cost, and how far its p99 block stands above its median block there.</summary>
-    private readonly record struct Found(int Voices, double NsPerPartialSample, double P99OverMedian);
+    /// <summary>A search's count, its median cost (null when not even 8 voices fit), and how far its p99 block stands above its median block there.</summary>
+    private readonly record struct Found(int Voices, double? NsPerPartialSample, double P99OverMedian);
 
     public static Command Command()
     {
@@ -113,9 +113,9 @@ internal static class VoiceCountCommand
             // own tail for chunks of work as long as that median block.
             int byMedian = 0;
             double machine = 0;
-            if (engine.Voices > 0)
+            if (engine.NsPerPartialSample is double ns)
             {
-                double medianBlockNs = engine.NsPerPartialSample * engine.Voices * o.Partials * block;
+                double medianBlockNs = ns * engine.Voices * o.Partials * block;
                 byMedian = (int)(BudgetNs(block) / medianBlockNs * engine.Voices);
                 progress.Say($"block {block,4}: the machine's tail, an FMA loop as long as a block");
                 machine = MachineTail.P99OverMedian(medianBlockNs, seconds, repeats);
@@ -147,7 +147,7 @@ internal static class VoiceCountCommand
         {
             string ratio = r.BaselineVoices > 0 ? $"{(double)r.Voices / r.BaselineVoices:0.0}x" : "-";
             string peer = scsynth is null ? "" : $" {r.ScsynthVoices,14} | {(r.ScsynthRatio is double x ? $"{x:0.0}x" : "-"),18} |";
-            Console.WriteLine($"| {r.Block,5} | {r.Voices,16} | {r.NsPerPartialSample,17:0.000} | {r.BaselineVoices,22} | {r.BaselineNsPerPartialSample,17:0.000} | {ratio,5} |" + peer);
+            Console.WriteLine($"| {r.Block,5} | {r.Voices,16} | {Ns(r.NsPerPartialSample),17} | {r.BaselineVoices,22} | {Ns(r.BaselineNsPerPartialSample),17} | {ratio,5} |" + peer);
         }
         Console.WriteLine();
         foreach (Row r in rows.Where(r => r.Voices > 0))
@@ -222,8 +222,8 @@ internal static class VoiceCountCommand
         }
 
         int lo = Bracket(Fits, baseline ? 64 : 512, precision);
-        double ns = lo > 0 ? at[lo].Median / ((double)lo * partials * block) : double.NaN;
-        return new Found(lo, ns, lo > 0 ? at[lo].P99 / at[lo].Median : 0);
+        if (lo == 0) return new Found(0, null, 0);
+        return new Found(lo, at[lo].Median / ((double)lo * partials * block), at[lo].P99 / at[lo].Median);
     }
 
     /// <summary>The largest count that fits: doubling from <paramref name="n"/>, then bisection in steps of 8 voices (one lane group).</summary>
@@ -250,6 +250,9 @@ internal static class VoiceCountCommand
         }
         return lo;
     }
+
+    /// <summary>A median cost for the table: "-" where no voices fit, so there is none.</summary>
+    private static string Ns(double? ns) => ns is double x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "-";
 
     /// <summary>The time a block of <paramref name="block"/> samples may take: the budget's share of its period.</summary>
     private static double BudgetNs(int block) => Budget * block * 1e9 / VoiceLoad.SampleRate;
