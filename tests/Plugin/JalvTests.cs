@@ -190,7 +190,8 @@ public partial class JalvTests(JackServer server, ITestOutputHelper output)
 
         // Audio, cycle by cycle: the recorder's cycle at JACK frame F holds plugin samples F − offset,
         // where the offset is what the messages around F say (a driver skip between two messages moves
-        // it by whole periods: those are searched too, on the cycles' grid). Only cycles the recorder saw exactly once count.
+        // it by whole periods: those are searched too, on the cycles' grid). Only cycles the recorder
+        // saw exactly once count.
         var offsets = heardMidi.Select((m, i) => (Frame: (long)schedule[i].Frame, Offset: schedule[i].Frame - m.SampleTime)).ToArray();
         int exact = 0, slipped = 0, unmatched = 0, unrecorded = 0;
         long previous = offsets[0].Offset;
